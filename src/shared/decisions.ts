@@ -1,0 +1,44 @@
+// The seam between the decision engine (main thread, synchronous, no I/O) and whatever executes its
+// decisions: the inline queue partition in tests and single-thread mode, or the router that batches
+// them to worker threads. The engine's `deletePodAt` map is the source of truth; a sink is a cache of it.
+
+import type { PodRef } from './types.js';
+
+/**
+ * Why a pod is evicted, as a compact id. Rule reasons sort before slice reasons (spec §2.5):
+ * - `rule:<ruleName>:<ruleUid>`
+ * - `slice:<driver>/<pool>/<sliceName>/<device>#<taintIndex>`
+ * Use the helpers in `reasons.ts` to build and parse them.
+ */
+export type ReasonId = string;
+
+export interface EvictionSink {
+  /** Evict `pod` at `fireAt` (ms since epoch; now or earlier = immediately). Replaces any earlier schedule for the pod. */
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void;
+  /**
+   * Forget a pending eviction. `emitEvent` is true when the pod still exists and a
+   * "Cancelling deletion" event must be recorded (not on pod deletion).
+   */
+  cancel(pod: PodRef, emitEvent: boolean): void;
+}
+
+/** What a finished eviction attempt reports back to the main thread. */
+export type EvictionOutcome =
+  /** The pod was deleted by us. Counts in metrics and rule stats. */
+  | 'deleted'
+  /** The pod already had a deletionTimestamp: success, counted (upstream quirk, spec §6.5), no writes. */
+  | 'alreadyTerminating'
+  /** NotFound or UID mismatch at any step: done, not counted, no events. */
+  | 'gone';
+
+export interface EvictionResult {
+  readonly pod: PodRef;
+  readonly outcome: EvictionOutcome;
+  /** The fire time that was due when the eviction ran. */
+  readonly fireAt: number;
+  /** When the DELETE (or the decision that none was needed) was acknowledged. */
+  readonly doneAt: number;
+  /** Attempts including the successful one. */
+  readonly attempts: number;
+  readonly reasons: readonly ReasonId[];
+}

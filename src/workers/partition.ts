@@ -1,0 +1,54 @@
+// The contract of one worker's partition of the timed eviction queue. The implementation lives in
+// `evictionPartition.ts` (timed queue + executor + evicted-UID cache); the runtime (`src/main`) talks
+// to a partition either directly (inline mode) or through typed messages (one partition per worker).
+
+import type { Clock } from '../shared/clock.js';
+import type { EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
+import type { EvictionExecutor } from '../shared/executor.js';
+import type { PodRef } from '../shared/types.js';
+
+export interface PartitionStats {
+  /** Entries waiting for their fire time (including ones waiting for a retry). */
+  readonly scheduled: number;
+  /** Evictions whose API calls are in flight. */
+  readonly running: number;
+  /** Entries currently backing off after a failed attempt. */
+  readonly retrying: number;
+  /** Finished evictions (any outcome) since start. */
+  readonly completed: number;
+  /** Failed attempts since start. */
+  readonly failedAttempts: number;
+}
+
+export interface PartitionEntrySnapshot {
+  readonly pod: PodRef;
+  readonly fireAt: number;
+  readonly state: 'scheduled' | 'running';
+  readonly attempts: number;
+}
+
+export interface PartitionOptions {
+  readonly clock: Clock;
+  readonly executor: EvictionExecutor;
+  /** Upper bound on evictions in flight at once in this partition. */
+  readonly concurrency: number;
+  readonly onResult: (result: EvictionResult) => void;
+  /** Per-item exponential backoff; defaults 5 ms doubling to 1000 s (client-go's controller rate limiter). */
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly log?: PartitionLogger;
+}
+
+export interface PartitionLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EvictionPartition extends EvictionSink {
+  stats(): PartitionStats;
+  snapshot(): PartitionEntrySnapshot[];
+  /** Stops starting new runs and waits (at most `timeoutMs`) for in-flight runs to finish. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+export type { ReasonId };
