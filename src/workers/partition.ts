@@ -5,6 +5,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
 import type { EvictionExecutor } from '../shared/executor.js';
+import type { Logger } from '../shared/logger.js';
 import type { PodRef } from '../shared/types.js';
 
 export interface PartitionStats {
@@ -35,13 +36,7 @@ export interface PartitionOptions {
   readonly onResult: (result: EvictionResult) => void;
   /** Per-item exponential backoff; defaults 5 ms doubling to 1000 s (client-go's controller rate limiter). */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
-  readonly log?: PartitionLogger;
-}
-
-export interface PartitionLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
+  readonly log?: Logger;
 }
 
 export interface EvictionPartition extends EvictionSink {
