@@ -1,0 +1,635 @@
+// The decision engine (spec §2): the main thread's model of pools, allocated claims, DeviceTaintRules
+// and pods, and the one place that decides which pod must be evicted when and why. Everything here is
+// synchronous and free of I/O; decisions leave through two small seams:
+// - `EvictionSink.schedule/cancel` for pod evictions (worker partitions execute them), and
+// - `RuleStatusScheduler.enqueue` for DeviceTaintRule status refreshes.
+// Results of executed evictions come back through `evictionFinished`.
+//
+// Compared to upstream, the handlers are incremental (claims are indexed by device, so slice and rule
+// changes touch only the claims on affected devices) and recompute all affected claims before
+// re-evaluating their pods, so a pod never sees a half-updated set of claims. Final states are the
+// same as upstream's; the order-independence tests check that.
+
+import {
+  claimIsForPod,
+  claimIsReservedForPod,
+  isPodConsumer,
+  isPodGroupConsumer,
+  podClaimReferences,
+} from '../../shared/claimResolution.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EvictionResult, EvictionSink, ReasonId } from '../../shared/decisions.js';
+import {
+  type Eviction,
+  evictionsEqual,
+  makeEviction,
+  mergeEvictions,
+  taintEvictionTime,
+} from '../../shared/evictionTime.js';
+import type { Logger } from '../../shared/logger.js';
+import { LruSet } from '../../shared/lruSet.js';
+import { ruleOfReason, ruleReason, sliceReason } from '../../shared/reasons.js';
+import { selectorMatchesDevice, selectorsEqual, selectsEverything } from '../../shared/selector.js';
+import { stampRule, stampSlice } from '../../shared/timeAdded.js';
+import { NO_EXECUTE } from '../../shared/tolerations.js';
+import {
+  type ClaimRecord,
+  type DeviceTaint,
+  type PodClaimStatus,
+  type PodGroupRecord,
+  type PodRecord,
+  type PodRef,
+  podUidKey,
+  type RuleCondition,
+  type RuleRecord,
+  type SliceRecord,
+} from '../../shared/types.js';
+import { type AllocatedClaim, AllocatedClaims } from './allocatedClaims.js';
+import { PendingByRule } from './pendingByRule.js';
+import { PodCache } from './podCache.js';
+import { PoolIndex, poolKey } from './pools.js';
+import { buildRuleCondition, RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
+import type { RuleStatusScheduler, RuleStatusSource } from './ruleStatusUpdater.js';
+
+/** Capacity of the evicted-UID cache (upstream `maxUIDCacheEntries`). */
+export const EVICTED_PODS_CAPACITY = 500;
+
+export interface EvictionEngineOptions {
+  readonly clock: Clock;
+  readonly sink: EvictionSink;
+  readonly ruleStatus: RuleStatusScheduler;
+  readonly log: Logger;
+  /** DRAWorkloadResourceClaims: claims reserved for / owned by PodGroups. Default off. */
+  readonly workloadClaims?: boolean;
+}
+
+/** One `deletePodAt` entry. */
+export interface PendingEviction {
+  readonly pod: PodRef;
+  readonly fireAt: number;
+  readonly reasons: readonly ReasonId[];
+}
+
+const podRefOf = (p: PodRef): PodRef => ({ namespace: p.namespace, name: p.name, uid: p.uid });
+
+function claimStatusesEqual(a: readonly PodClaimStatus[], b: readonly PodClaimStatus[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((s, i) => s.name === b[i]!.name && s.resourceClaimName === b[i]!.resourceClaimName);
+}
+
+function reservedForEqual(a: ClaimRecord, b: ClaimRecord): boolean {
+  if (a.reservedFor.length !== b.reservedFor.length) return false;
+  return a.reservedFor.every((r, i) => {
+    const o = b.reservedFor[i]!;
+    return r.apiGroup === o.apiGroup && r.resource === o.resource && r.name === o.name && r.uid === o.uid;
+  });
+}
+
+const taintsEqual = (a: DeviceTaint, b: DeviceTaint): boolean =>
+  a.key === b.key && a.value === b.value && a.effect === b.effect && a.timeAdded === b.timeAdded;
+
+function ruleUidsOf(reasons: readonly ReasonId[]): string[] {
+  const uids: string[] = [];
+  for (const r of reasons) {
+    const rule = ruleOfReason(r);
+    if (rule !== null) uids.push(rule.ruleUid);
+  }
+  return uids;
+}
+
+export class EvictionEngine implements RuleStatusSource {
+  private readonly clock: Clock;
+  private readonly sink: EvictionSink;
+  private readonly ruleStatus: RuleStatusScheduler;
+  private readonly log: Logger;
+  private readonly workloadClaims: boolean;
+
+  private readonly pools = new PoolIndex();
+  private readonly claims = new AllocatedClaims();
+  private readonly pods = new PodCache();
+  private readonly podGroups = new Map<string, PodGroupRecord>();
+  /** Every known rule by name (the status needs None rules too), with `timeAdded` stamped. */
+  private readonly rules = new Map<string, RuleRecord>();
+  /** Rules with effect NoExecute, by name. */
+  private readonly evictingRules = new Map<string, RuleRecord>();
+  /** Source of truth for pending evictions, keyed by podUidKey. */
+  private readonly deletePodAt = new Map<string, PendingEviction>();
+  private readonly evictedPods = new LruSet<string>(EVICTED_PODS_CAPACITY);
+  /** Rule UID → pods evicted because of it since start. */
+  private readonly taintRuleStats = new Map<string, number>();
+  private readonly pendingByRule = new PendingByRule();
+  /** Rule name → `uid/generation` for which the select-everything warning was logged. */
+  private readonly warnedSelectors = new Map<string, string>();
+
+  constructor(opts: EvictionEngineOptions) {
+    this.clock = opts.clock;
+    this.sink = opts.sink;
+    this.ruleStatus = opts.ruleStatus;
+    this.log = opts.log;
+    this.workloadClaims = opts.workloadClaims ?? false;
+  }
+
+  // ---- Pods -------------------------------------------------------------------------------------
+
+  podAdded(pod: PodRecord): void {
+    this.pods.set(pod);
+    this.handlePod(pod);
+  }
+
+  podUpdated(old: PodRecord, cur: PodRecord): void {
+    if (old.uid !== cur.uid) {
+      // A missed delete (relist): the old incarnation is gone, a new one took its name.
+      this.podDeleted(old);
+      this.podAdded(cur);
+      return;
+    }
+    this.pods.set(cur);
+    // Pods change often (not least by our own DisruptionTarget patch): only scheduling and claim
+    // resolution can change the decision.
+    if (
+      old.nodeName === cur.nodeName &&
+      claimStatusesEqual(old.resourceClaimStatuses, cur.resourceClaimStatuses) &&
+      old.extendedResourceClaimName === cur.extendedResourceClaimName &&
+      old.podGroupName === cur.podGroupName
+    ) {
+      if (old.deletionTimestamp !== cur.deletionTimestamp) this.refreshPending(cur);
+      return;
+    }
+    this.handlePod(cur);
+  }
+
+  podDeleted(pod: PodRecord): void {
+    const cached = this.pods.get(pod.namespace, pod.name);
+    if (cached !== undefined && cached.uid === pod.uid) this.pods.delete(pod);
+    // Gone: no "Cancelling deletion" event.
+    this.dropEviction(podUidKey(pod), false);
+  }
+
+  // ---- PodGroups (workload claims) --------------------------------------------------------------
+
+  podGroupAdded(group: PodGroupRecord): void {
+    this.podGroups.set(`${group.namespace}/${group.name}`, group);
+    this.handleGroupPods(group);
+  }
+
+  podGroupUpdated(_old: PodGroupRecord, cur: PodGroupRecord): void {
+    this.podGroupAdded(cur);
+  }
+
+  podGroupDeleted(group: PodGroupRecord): void {
+    const key = `${group.namespace}/${group.name}`;
+    if (this.podGroups.get(key)?.uid === group.uid) this.podGroups.delete(key);
+    this.handleGroupPods(group);
+  }
+
+  // ---- ResourceClaims ---------------------------------------------------------------------------
+
+  claimAdded(claim: ClaimRecord): void {
+    if (claim.allocation === null) return;
+    this.claims.set(claim, this.claimEviction(claim));
+    this.handlePodsOf([claim]);
+  }
+
+  claimUpdated(old: ClaimRecord, cur: ClaimRecord): void {
+    if (old.uid !== cur.uid) {
+      this.claimDeleted(old);
+      this.claimAdded(cur);
+      return;
+    }
+    if (cur.allocation !== null) {
+      // The allocation is immutable: keep the computed eviction unless the devices differ (or the
+      // claim was never seen allocated).
+      const previous = this.claims.get(cur.namespace, cur.name);
+      const sameDevices = previous !== undefined && old.allocation !== null && sameAllocation(previous, cur);
+      this.claims.set(cur, sameDevices ? previous.eviction : this.claimEviction(cur));
+    } else if (old.allocation !== null) {
+      // Deallocated (pod terminated, or forced): cancel, never "fix" the cluster by evicting.
+      this.claims.delete(cur.namespace, cur.name);
+    } else {
+      return;
+    }
+    this.handlePodsOf(reservedForEqual(old, cur) ? [cur] : [old, cur]);
+  }
+
+  claimDeleted(claim: ClaimRecord): void {
+    if (this.claims.get(claim.namespace, claim.name)?.claim.uid === claim.uid)
+      this.claims.delete(claim.namespace, claim.name);
+    this.handlePodsOf([claim]);
+  }
+
+  // ---- ResourceSlices ---------------------------------------------------------------------------
+
+  sliceAdded(slice: SliceRecord): void {
+    this.sliceChanged(null, slice);
+  }
+
+  sliceUpdated(old: SliceRecord, cur: SliceRecord): void {
+    if (poolKey(old.driver, old.pool) !== poolKey(cur.driver, cur.pool)) {
+      this.sliceChanged(old, null);
+      this.sliceChanged(null, cur);
+      return;
+    }
+    this.sliceChanged(old, cur);
+  }
+
+  sliceDeleted(slice: SliceRecord): void {
+    this.sliceChanged(slice, null);
+  }
+
+  // ---- DeviceTaintRules -------------------------------------------------------------------------
+
+  ruleAdded(rule: RuleRecord): void {
+    // An add for a name we already hold (a relist after a missed delete) replaces the old rule.
+    const previous = this.rules.get(rule.name) ?? null;
+    const stamped = stampRule(rule, previous?.uid === rule.uid ? previous : null, this.clock.now());
+    this.rules.set(rule.name, stamped);
+    this.warnIfSelectsEverything(stamped);
+    // Status first, immediately, before any pod gets evicted because of the rule.
+    this.ruleStatus.enqueue(rule.name, 0);
+    this.applyRuleChange(previous, stamped);
+  }
+
+  ruleUpdated(old: RuleRecord, cur: RuleRecord): void {
+    if (old.uid !== cur.uid) {
+      // Deliberate deviation from upstream, which ignores the UID change here (no immediate status for
+      // the new rule, stale stats for the old one): a replaced rule is a delete plus an add.
+      this.ruleDeleted(old);
+      this.ruleAdded(cur);
+      return;
+    }
+    const previous = this.rules.get(cur.name) ?? null;
+    const stamped = stampRule(cur, previous, this.clock.now());
+    // Always store: status-only updates carry the conditions that pace status writes.
+    this.rules.set(cur.name, stamped);
+    if (selectorsEqual(old.selector, cur.selector) && taintsEqual(old.taint, cur.taint)) return;
+    this.warnIfSelectsEverything(stamped);
+    this.ruleStatus.enqueue(cur.name, 0);
+    this.applyRuleChange(previous ?? stampRule(old, null, this.clock.now()), stamped);
+  }
+
+  ruleDeleted(rule: RuleRecord): void {
+    this.taintRuleStats.delete(rule.uid);
+    const previous = this.rules.get(rule.name);
+    if (previous !== undefined && previous.uid !== rule.uid) return; // A late tombstone of an older incarnation.
+    this.rules.delete(rule.name);
+    this.warnedSelectors.delete(rule.name);
+    this.applyRuleChange(previous ?? rule, null);
+  }
+
+  // ---- Results from the executors ---------------------------------------------------------------
+
+  evictionFinished(result: EvictionResult): void {
+    const key = podUidKey(result.pod);
+    const entry = this.deletePodAt.get(key);
+    // A schedule that changed while the eviction ran is newer than this result and must survive.
+    if (entry !== undefined && entry.fireAt === result.fireAt) {
+      this.deletePodAt.delete(key);
+      this.pendingByRule.delete(key);
+    }
+    this.evictedPods.add(result.pod.uid);
+    // Someone else removed the pod: not our eviction, not counted.
+    if (result.outcome === 'gone') return;
+    for (const reason of result.reasons) {
+      const rule = ruleOfReason(reason);
+      if (rule === null) continue;
+      // Only count for rules we still know: a deleted rule's stats would otherwise leak.
+      if (this.rules.get(rule.ruleName)?.uid === rule.ruleUid)
+        this.taintRuleStats.set(rule.ruleUid, (this.taintRuleStats.get(rule.ruleUid) ?? 0) + 1);
+      // Not immediately: the status counts from the caches, which may still show the pod.
+      this.ruleStatus.enqueue(rule.ruleName, RULE_STATUS_PERIOD_MS);
+    }
+  }
+
+  // ---- Read access ------------------------------------------------------------------------------
+
+  /** Every pending eviction, e.g. to replay a restarted worker's shard. */
+  pendingEvictions(): Iterable<PendingEviction> {
+    return this.deletePodAt.values();
+  }
+
+  pendingEviction(pod: PodRef): PendingEviction | undefined {
+    return this.deletePodAt.get(podUidKey(pod));
+  }
+
+  get pendingCount(): number {
+    return this.deletePodAt.size;
+  }
+
+  getRule(ruleName: string): RuleRecord | null {
+    return this.rules.get(ruleName) ?? null;
+  }
+
+  getPod(namespace: string, name: string): PodRecord | null {
+    return this.pods.get(namespace, name) ?? null;
+  }
+
+  /** Eviction of an allocated claim: `null` = untainted, `undefined` = not tracked (absent or unallocated). */
+  claimEvictionOf(namespace: string, name: string): Eviction | null | undefined {
+    return this.claims.get(namespace, name)?.eviction;
+  }
+
+  allocatedClaimKeys(): string[] {
+    return [...this.claims.values()].map((c) => `${c.claim.namespace}/${c.claim.name}`);
+  }
+
+  /** Every stored slice (after `timeAdded` stamping), sorted by pool then name. */
+  storedSlices(): SliceRecord[] {
+    return [...this.pools.slices()].sort((a, b) =>
+      a.driver !== b.driver
+        ? a.driver < b.driver
+          ? -1
+          : 1
+        : a.pool !== b.pool
+          ? a.pool < b.pool
+            ? -1
+            : 1
+          : a.name < b.name
+            ? -1
+            : a.name > b.name
+              ? 1
+              : 0,
+    );
+  }
+
+  poolSnapshot(): { key: string; maxGeneration: number; slices: string[] }[] {
+    return this.pools.snapshot();
+  }
+
+  /** Rule UID → pods evicted because of it since start. */
+  ruleStats(): ReadonlyMap<string, number> {
+    return this.taintRuleStats;
+  }
+
+  wasEvicted(uid: string): boolean {
+    return this.evictedPods.has(uid);
+  }
+
+  /** The rule's `EvictionInProgress` condition as of now (spec §2.8 steps 3-4); null for unknown rules. */
+  ruleCondition(ruleName: string): RuleCondition | null {
+    const rule = this.rules.get(ruleName);
+    if (rule === undefined) return null;
+    let pending = { pods: 0, namespaces: 0 };
+    let publishedDevices = 0;
+    let allocatedDevices = 0;
+    if (rule.taint.effect === NO_EXECUTE) {
+      pending = this.pendingByRule.counts(rule.uid);
+    } else if (rule.taint.effect === 'None') {
+      pending = this.simulateNoExecute(rule);
+      publishedDevices = this.countPublishedDevices(rule);
+      allocatedDevices = this.claims.countAllocatedDevices(rule.selector);
+    }
+    return buildRuleCondition(
+      {
+        effect: rule.taint.effect,
+        generation: rule.generation,
+        pendingPods: pending.pods,
+        pendingNamespaces: pending.namespaces,
+        publishedDevices,
+        allocatedDevices,
+        evictedPods: this.taintRuleStats.get(rule.uid) ?? 0,
+      },
+      this.clock.now(),
+    );
+  }
+
+  // ---- Decisions --------------------------------------------------------------------------------
+
+  /** Eviction of one allocated claim from slice taints and evicting rules (spec §2.3, §2.5). */
+  private claimEviction(claim: ClaimRecord): Eviction | null {
+    let when = Number.POSITIVE_INFINITY;
+    const reasons: ReasonId[] = [];
+    const now = this.clock.now();
+    for (const allocated of claim.allocation ?? []) {
+      const published = this.pools.lookup(allocated.driver, allocated.pool, allocated.device);
+      if (published !== null) {
+        published.device.taints.forEach((taint, index) => {
+          if (taint.effect !== NO_EXECUTE) return;
+          const at = taintEvictionTime(taint, allocated.tolerations, now);
+          if (at === null) return;
+          if (at < when) when = at;
+          reasons.push(
+            sliceReason(allocated.driver, allocated.pool, published.slice.name, published.device.name, index),
+          );
+        });
+      }
+      // Rules apply to the allocated device even when no slice publishes it any more.
+      for (const rule of this.evictingRules.values()) {
+        if (!selectorMatchesDevice(rule.selector, allocated.driver, allocated.pool, allocated.device)) continue;
+        const at = taintEvictionTime(rule.taint, allocated.tolerations, now);
+        if (at === null) continue;
+        if (at < when) when = at;
+        reasons.push(ruleReason(rule.name, rule.uid));
+      }
+    }
+    return reasons.length === 0 ? null : makeEviction(when, reasons);
+  }
+
+  /** Eviction of one pod: the union over the claims it really uses (spec §2.5 podEvictionTime). */
+  private podEviction(pod: PodRecord): Eviction | null {
+    if (pod.nodeName === '') return null;
+    const group = this.groupOf(pod);
+    let eviction: Eviction | null = null;
+    for (const ref of podClaimReferences(pod, group, this.workloadClaims)) {
+      const allocated = this.claims.get(pod.namespace, ref.claimName);
+      if (allocated === undefined || allocated.eviction === null) continue;
+      if (!this.claimBelongsToPod(pod, allocated.claim, ref.mustCheckOwner, group)) continue;
+      eviction = mergeEvictions(eviction, allocated.eviction);
+    }
+    return eviction;
+  }
+
+  private claimBelongsToPod(
+    pod: PodRecord,
+    claim: ClaimRecord,
+    mustCheckOwner: boolean,
+    group: PodGroupRecord | null,
+  ): boolean {
+    if (mustCheckOwner && !claimIsForPod(pod, claim, group, this.workloadClaims)) return false;
+    // A same-name replacement pod must not inherit the old incarnation's claim.
+    return claimIsReservedForPod(pod, claim, group, this.workloadClaims);
+  }
+
+  private groupOf(pod: PodRecord): PodGroupRecord | null {
+    if (!this.workloadClaims || pod.podGroupName === null) return null;
+    return this.podGroups.get(`${pod.namespace}/${pod.podGroupName}`) ?? null;
+  }
+
+  // No per-pod logging here: a rule change schedules 100k pods in one handler call, and the executors
+  // log what they do with each pod anyway.
+  private handlePod(pod: PodRecord): void {
+    const key = podUidKey(pod);
+    const eviction = this.podEviction(pod);
+    if (eviction === null) {
+      this.dropEviction(key, true);
+      return;
+    }
+    // Already evicted (the delete event may not have arrived yet): nothing left to do for this UID.
+    if (this.evictedPods.has(pod.uid)) return;
+    const existing = this.deletePodAt.get(key);
+    if (existing === undefined || !evictionsEqual({ when: existing.fireAt, reasons: existing.reasons }, eviction)) {
+      const entry: PendingEviction = { pod: podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons };
+      this.deletePodAt.set(key, entry);
+      this.pendingByRule.set(key, pod.namespace, pod.deletionTimestamp === null ? ruleUidsOf(entry.reasons) : []);
+      this.sink.schedule(entry.pod, entry.fireAt, entry.reasons);
+    }
+    // More pod changes may follow: refresh the status of the rules involved a bit later.
+    for (const reason of eviction.reasons) {
+      const rule = ruleOfReason(reason);
+      if (rule !== null) this.ruleStatus.enqueue(rule.ruleName, RULE_STATUS_PERIOD_MS);
+    }
+  }
+
+  private dropEviction(key: string, podStillExists: boolean): void {
+    const existing = this.deletePodAt.get(key);
+    if (existing === undefined) return;
+    this.deletePodAt.delete(key);
+    this.pendingByRule.delete(key);
+    this.sink.cancel(existing.pod, podStillExists);
+  }
+
+  private refreshPending(pod: PodRecord): void {
+    const key = podUidKey(pod);
+    const entry = this.deletePodAt.get(key);
+    if (entry === undefined) return;
+    // A pod already being deleted is no longer "pending" for the rule status.
+    this.pendingByRule.set(key, pod.namespace, pod.deletionTimestamp === null ? ruleUidsOf(entry.reasons) : []);
+  }
+
+  /** handlePods: re-evaluates every pod that consumes one of `claims` (each pod once). */
+  private handlePodsOf(claims: readonly ClaimRecord[]): void {
+    const consumers = new Map<string, PodRecord>();
+    for (const claim of claims)
+      for (const consumer of claim.reservedFor) {
+        if (isPodConsumer(consumer)) {
+          const pod = this.pods.get(claim.namespace, consumer.name);
+          // Continue (not return, an old upstream bug) when a consumer is missing or replaced.
+          if (pod !== undefined && pod.uid === consumer.uid) consumers.set(podUidKey(pod), pod);
+        } else if (this.workloadClaims && isPodGroupConsumer(consumer)) {
+          for (const pod of this.pods.inGroup(claim.namespace, consumer.name)) consumers.set(podUidKey(pod), pod);
+        }
+      }
+    for (const pod of consumers.values()) this.handlePod(pod);
+  }
+
+  private handleGroupPods(group: PodGroupRecord): void {
+    if (!this.workloadClaims) return;
+    for (const pod of this.pods.inGroup(group.namespace, group.name)) this.handlePod(pod);
+  }
+
+  private sliceChanged(old: SliceRecord | null, cur: SliceRecord | null): void {
+    const slice = cur ?? old;
+    if (slice === null) return;
+    const key = poolKey(slice.driver, slice.pool);
+    const stamped = cur !== null ? stampSlice(cur, this.pools.slice(key, cur.name), this.clock.now()) : null;
+    const modified = this.pools.replace(key, old, stamped);
+    if (modified.size === 0) return;
+    this.reevaluateClaims(this.claims.usingDevices(slice.driver, slice.pool, modified));
+  }
+
+  private applyRuleChange(old: RuleRecord | null, cur: RuleRecord | null): void {
+    // Only claims on devices selected by the old or the new selector can change; upstream re-evaluates
+    // every claim with the same outcome.
+    const affected = new Set<AllocatedClaim>();
+    if (old !== null && old.taint.effect === NO_EXECUTE) {
+      if (this.evictingRules.get(old.name)?.uid === old.uid) this.evictingRules.delete(old.name);
+      this.claims.matching(old.selector, affected);
+    }
+    if (cur !== null && cur.taint.effect === NO_EXECUTE) {
+      this.evictingRules.set(cur.name, cur);
+      this.claims.matching(cur.selector, affected);
+    }
+    this.reevaluateClaims(affected);
+  }
+
+  /** Recomputes the claims first, then their pods once each: pods never see half-updated claims. */
+  private reevaluateClaims(claims: Iterable<AllocatedClaim>): void {
+    const changed: ClaimRecord[] = [];
+    for (const allocated of claims) {
+      const eviction = this.claimEviction(allocated.claim);
+      if (evictionsEqual(eviction, allocated.eviction)) continue;
+      allocated.eviction = eviction;
+      changed.push(allocated.claim);
+    }
+    if (changed.length > 0) this.handlePodsOf(changed);
+  }
+
+  private warnIfSelectsEverything(rule: RuleRecord): void {
+    if (!selectsEverything(rule.selector)) return;
+    const seen = `${rule.uid}/${rule.generation}`;
+    if (this.warnedSelectors.get(rule.name) === seen) return;
+    this.warnedSelectors.set(rule.name, seen);
+    this.log.warn('DeviceTaintRule has an empty device selector and selects EVERY device in the cluster', {
+      rule: rule.name,
+      uid: rule.uid,
+      generation: rule.generation,
+      effect: rule.taint.effect,
+      hint: 'set spec.deviceSelector.driver/pool/device; with effect NoExecute every pod using a DRA device is evicted',
+    });
+  }
+
+  // ---- None-effect dry run (spec §2.8 step 3) ---------------------------------------------------
+
+  /**
+   * Pods (and their namespaces) that would be pending eviction if `rule` had effect NoExecute. Instead
+   * of upstream's simulation on a copy of all claims, only the claims on selected devices are looked
+   * at: the rule is among a claim's reasons exactly when one of its selected devices does not tolerate
+   * the rule's taint forever, and among a pod's reasons when such a claim belongs to the pod.
+   */
+  private simulateNoExecute(rule: RuleRecord): { pods: number; namespaces: number } {
+    const taint: DeviceTaint = { ...rule.taint, effect: NO_EXECUTE };
+    const now = this.clock.now();
+    const pods = new Set<string>();
+    const namespaces = new Set<string>();
+    for (const allocated of this.claims.matching(rule.selector)) {
+      const affected = (allocated.claim.allocation ?? []).some(
+        (d) =>
+          selectorMatchesDevice(rule.selector, d.driver, d.pool, d.device) &&
+          taintEvictionTime(taint, d.tolerations, now) !== null,
+      );
+      if (!affected) continue;
+      for (const pod of this.consumersOf(allocated)) {
+        if (pod.deletionTimestamp !== null || pod.nodeName === '') continue;
+        const key = podUidKey(pod);
+        if (pods.has(key) || !this.podUsesClaim(pod, allocated.claim)) continue;
+        pods.add(key);
+        namespaces.add(pod.namespace);
+      }
+    }
+    return { pods: pods.size, namespaces: namespaces.size };
+  }
+
+  private *consumersOf(allocated: AllocatedClaim): Iterable<PodRecord> {
+    const claim = allocated.claim;
+    for (const consumer of claim.reservedFor) {
+      if (isPodConsumer(consumer)) {
+        const pod = this.pods.get(claim.namespace, consumer.name);
+        if (pod !== undefined && pod.uid === consumer.uid) yield pod;
+      } else if (this.workloadClaims && isPodGroupConsumer(consumer)) {
+        yield* this.pods.inGroup(claim.namespace, consumer.name);
+      }
+    }
+  }
+
+  private podUsesClaim(pod: PodRecord, claim: ClaimRecord): boolean {
+    if (claim.namespace !== pod.namespace) return false;
+    const group = this.groupOf(pod);
+    return podClaimReferences(pod, group, this.workloadClaims).some(
+      (ref) => ref.claimName === claim.name && this.claimBelongsToPod(pod, claim, ref.mustCheckOwner, group),
+    );
+  }
+
+  private countPublishedDevices(rule: RuleRecord): number {
+    if (rule.selector === null) return 0;
+    let n = 0;
+    for (const { slice, device } of this.pools.publishedDevices())
+      if (selectorMatchesDevice(rule.selector, slice.driver, slice.pool, device.name)) n++;
+    return n;
+  }
+}
+
+function sameAllocation(previous: AllocatedClaim, cur: ClaimRecord): boolean {
+  const a = previous.claim.allocation ?? [];
+  const b = cur.allocation ?? [];
+  if (a.length !== b.length) return false;
+  return a.every((d, i) => d.driver === b[i]!.driver && d.pool === b[i]!.pool && d.device === b[i]!.device);
+}

@@ -1,0 +1,122 @@
+// ResourceSlices grouped into pools (spec §2.2). Only slices of a pool's highest generation are
+// "current"; older ones may be stale leftovers of a driver update and are ignored completely.
+// Pool completeness (`resourceSliceCount`) is deliberately not checked, as upstream.
+
+import { NO_EXECUTE } from '../../shared/tolerations.js';
+import type { SliceDevice, SliceRecord } from '../../shared/types.js';
+
+export interface PublishedDevice {
+  readonly slice: SliceRecord;
+  readonly device: SliceDevice;
+}
+
+interface Pool {
+  readonly slices: Map<string, SliceRecord>;
+  maxGeneration: number;
+  /** Device name → first device of that name in a current slice; rebuilt lazily after changes. */
+  current: Map<string, PublishedDevice> | null;
+}
+
+export const poolKey = (driver: string, pool: string): string => `${driver}/${pool}`;
+
+export class PoolIndex {
+  private readonly pools = new Map<string, Pool>();
+
+  /** The stored slice `name` of pool `key`, if any. */
+  slice(key: string, name: string): SliceRecord | null {
+    return this.pools.get(key)?.slices.get(name) ?? null;
+  }
+
+  /**
+   * Replaces `oldSlice` by `newSlice` (either may be null) within pool `key` and returns the names of
+   * devices whose NoExecute taints changed in the current slices: only claims on those devices can
+   * change their eviction. A device counts as changed also when it moved to another slice, because
+   * slice reasons name the slice.
+   */
+  replace(key: string, oldSlice: SliceRecord | null, newSlice: SliceRecord | null): Set<string> {
+    const pool = this.pools.get(key);
+    const before = pool !== undefined ? this.evictingTaints(pool) : new Map<string, string>();
+    let target = pool;
+    if (oldSlice !== null && target !== undefined) target.slices.delete(oldSlice.name);
+    if (newSlice !== null) {
+      if (target === undefined) {
+        target = { slices: new Map(), maxGeneration: Number.NEGATIVE_INFINITY, current: null };
+        this.pools.set(key, target);
+      }
+      target.slices.set(newSlice.name, newSlice);
+    }
+    const modified = new Set<string>();
+    if (target === undefined) return modified;
+    if (target.slices.size === 0) {
+      this.pools.delete(key);
+    } else {
+      let max = Number.NEGATIVE_INFINITY;
+      for (const s of target.slices.values()) if (s.generation > max) max = s.generation;
+      target.maxGeneration = max;
+      target.current = null;
+    }
+    const after = target.slices.size === 0 ? new Map<string, string>() : this.evictingTaints(target);
+    for (const [device, signature] of before) if (after.get(device) !== signature) modified.add(device);
+    for (const device of after.keys()) if (!before.has(device)) modified.add(device);
+    return modified;
+  }
+
+  /** The device as published by a current slice of its pool, or null when no current slice has it. */
+  lookup(driver: string, pool: string, device: string): PublishedDevice | null {
+    const p = this.pools.get(poolKey(driver, pool));
+    if (p === undefined) return null;
+    return this.currentDevices(p).get(device) ?? null;
+  }
+
+  /** Every device of every current slice, with its pool coordinates. */
+  *publishedDevices(): Iterable<PublishedDevice> {
+    for (const p of this.pools.values())
+      for (const s of p.slices.values()) {
+        if (s.generation !== p.maxGeneration) continue;
+        for (const device of s.devices) yield { slice: s, device };
+      }
+  }
+
+  /** Every stored slice (current or not). */
+  *slices(): Iterable<SliceRecord> {
+    for (const p of this.pools.values()) yield* p.slices.values();
+  }
+
+  /** For tests and debugging: pools with their max generation and slice names. */
+  snapshot(): { key: string; maxGeneration: number; slices: string[] }[] {
+    return [...this.pools.entries()].map(([key, p]) => ({
+      key,
+      maxGeneration: p.maxGeneration,
+      slices: [...p.slices.keys()].sort(),
+    }));
+  }
+
+  private currentDevices(p: Pool): Map<string, PublishedDevice> {
+    if (p.current !== null) return p.current;
+    const current = new Map<string, PublishedDevice>();
+    for (const s of p.slices.values()) {
+      if (s.generation !== p.maxGeneration) continue;
+      for (const device of s.devices) if (!current.has(device.name)) current.set(device.name, { slice: s, device });
+    }
+    p.current = current;
+    return current;
+  }
+
+  /** Device name → comparable text of its hosting slice and NoExecute taints; untainted devices are absent. */
+  private evictingTaints(p: Pool): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of p.slices.values()) {
+      if (s.generation !== p.maxGeneration) continue;
+      for (const device of s.devices) {
+        let signature = '';
+        device.taints.forEach((t, i) => {
+          if (t.effect === NO_EXECUTE) signature += `${JSON.stringify([i, t.key, t.value, t.timeAdded])};`;
+        });
+        if (signature === '') continue;
+        const prefix = out.get(device.name);
+        out.set(device.name, `${prefix ?? ''}${s.name}:${signature}|`);
+      }
+    }
+    return out;
+  }
+}

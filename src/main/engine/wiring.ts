@@ -1,0 +1,31 @@
+// Builds the engine together with its rule status loop. The two reference each other (the engine
+// schedules status refreshes; the updater reads the engine's rule cache and counts), so the updater
+// gets a source that forwards to the engine created right after it.
+
+import { EvictionEngine, type EvictionEngineOptions } from './engine.js';
+import { type RuleStatusSource, RuleStatusUpdater, type RuleStatusWriter } from './ruleStatusUpdater.js';
+
+export interface EngineWithRuleStatusOptions extends Omit<EvictionEngineOptions, 'ruleStatus'> {
+  readonly writer: RuleStatusWriter;
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+}
+
+export function createEngineWithRuleStatus(opts: EngineWithRuleStatusOptions): {
+  engine: EvictionEngine;
+  ruleStatus: RuleStatusUpdater;
+} {
+  let engine: EvictionEngine | null = null;
+  const source: RuleStatusSource = {
+    getRule: (name) => engine?.getRule(name) ?? null,
+    ruleCondition: (name) => engine?.ruleCondition(name) ?? null,
+  };
+  const ruleStatus = new RuleStatusUpdater({
+    clock: opts.clock,
+    source,
+    writer: opts.writer,
+    log: opts.log,
+    ...(opts.backoff !== undefined ? { backoff: opts.backoff } : {}),
+  });
+  engine = new EvictionEngine({ ...opts, ruleStatus });
+  return { engine, ruleStatus };
+}
