@@ -1,0 +1,494 @@
+// The informer we own (client-go's Reflector + a thread-unsafe store, which is all a single event loop
+// needs). client-node's ListWatch has no pagination, no bookmarks, no timeoutSeconds, no backoff,
+// stops for good on the first non-410 error and reports updates without the old object (design.md).
+//
+// Loop: paginated list → replace the store (emitting adds/updates/deletes against what we had) →
+// watch from the list's resourceVersion with bookmarks → on a normal close resume from the last
+// resourceVersion seen → on 410 relist → on any other error back off with jitter and retry, forever.
+// Objects are projected the moment they are decoded; full objects are never stored. Handlers run
+// synchronously in event order and are never awaited, so the decision engine sees a consistent store.
+
+import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
+import { JitteredBackoff, type JitteredBackoffOptions, REFLECTOR_BACKOFF } from '../shared/jitteredBackoff.js';
+import { field, isObject } from '../shared/jsonShape.js';
+import { type LogFields, type Logger, silentLogger } from '../shared/logger.js';
+import { keyOfRaw } from '../shared/projection.js';
+import { ApiError } from './apiClient.js';
+import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
+import type { Query, ReadTransport } from './readTransport.js';
+import { collectionPath, keyOf, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
+
+export interface ReflectorHandlers<T> {
+  added?(rec: T): void;
+  /** `old` is the reflector's previous projection of the object. */
+  updated?(old: T, cur: T): void;
+  /** The last projection the reflector held (the deleted object itself may be a bare tombstone). */
+  deleted?(rec: T): void;
+}
+
+export interface ReflectorCounters {
+  /** Complete lists, the initial one included. */
+  lists: number;
+  /** Lists after the first (410 Gone, or a list that failed half way). */
+  relists: number;
+  listPages: number;
+  watchStarts: number;
+  /** Watches that ended for any reason and were opened again. */
+  watchRestarts: number;
+  /** Watches restarted because nothing (not even a bookmark) arrived within the silence deadline. */
+  silentWatchRestarts: number;
+  /** 410 Gone, as an HTTP status or as an ERROR watch event. */
+  goneErrors: number;
+  /** Failed lists/watches other than 410; each is followed by a backoff. */
+  errors: number;
+  /** Objects that failed projection and were skipped. */
+  malformedSkipped: number;
+  handlerErrors: number;
+  bookmarks: number;
+  events: number;
+}
+
+export interface ReflectorOptions<T extends StoredRecord> {
+  readonly transport: ReadTransport;
+  readonly resource: ResourceDescriptor<T>;
+  readonly handlers?: ReflectorHandlers<T>;
+  readonly log?: Logger;
+  /** Drives backoff sleeps and the silence watchdog. */
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** `limit` of each list page (client-go uses 500). */
+  readonly pageSize?: number;
+  /** Server-side watch timeout, drawn uniformly from [min, max] seconds per watch (client-go: 5–10 min). */
+  readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
+  /**
+   * Restart a watch that delivered nothing, not even a bookmark, for this long. The apiserver sends a
+   * bookmark about once a minute, so a longer silence means a half-open connection or a stuck server.
+   */
+  readonly silentWatchMs?: number;
+  readonly backoff?: JitteredBackoffOptions;
+  /**
+   * A watch that closes sooner than this without delivering anything counts as a failure and is
+   * retried with backoff: a server that closes every watch at once must not be hammered in a loop.
+   */
+  readonly minHealthyWatchMs?: number;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+/** Why a watch ended, as decided inside the event callback (which must not throw into the transport). */
+type WatchEnd =
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'silent' }
+  | { readonly kind: 'failed'; readonly err: unknown };
+
+const rvOfRaw = (obj: unknown): string | null => {
+  if (!isObject(obj)) return null;
+  const m = field(obj, 'metadata');
+  if (!isObject(m)) return null;
+  const rv = field(m, 'resourceVersion');
+  return typeof rv === 'string' && rv !== '' ? rv : null;
+};
+
+export class Reflector<T extends StoredRecord> {
+  readonly counters: ReflectorCounters = {
+    lists: 0,
+    relists: 0,
+    listPages: 0,
+    watchStarts: 0,
+    watchRestarts: 0,
+    silentWatchRestarts: 0,
+    goneErrors: 0,
+    errors: 0,
+    malformedSkipped: 0,
+    handlerErrors: 0,
+    bookmarks: 0,
+    events: 0,
+  };
+  /** Resolves once the first list has been stored and its handlers have run. Never rejects. */
+  readonly synced: Promise<void>;
+  /** `group/version/plural`, for logs and metrics. */
+  readonly id: string;
+
+  private store = new Map<string, T>();
+  private readonly handlers: ReflectorHandlers<T>[] = [];
+  private readonly transport: ReadTransport;
+  private readonly resource: ResourceDescriptor<T>;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly backoff: JitteredBackoff;
+  private readonly path: string;
+  private readonly pageSize: number;
+  private readonly watchTimeout: { readonly min: number; readonly max: number };
+  private readonly silentWatchMs: number;
+  private readonly minHealthyWatchMs: number;
+  private readonly selectors: Record<string, string> = {};
+
+  private lastRV = '';
+  private lastListAt = Number.NEGATIVE_INFINITY;
+  /** 410s since the last complete list: more than one in a row means relisting alone does not help. */
+  private goneSinceList = 0;
+  private isSynced = false;
+  private resolveSynced: () => void = () => {};
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private inflight: AbortController | null = null;
+  private sleepTimer: TimerHandle | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(opts: ReflectorOptions<T>) {
+    this.transport = opts.transport;
+    this.resource = opts.resource;
+    this.log = opts.log ?? silentLogger;
+    this.clock = opts.clock ?? new RealClock();
+    this.random = opts.random ?? Math.random;
+    this.backoff = new JitteredBackoff(opts.backoff ?? REFLECTOR_BACKOFF, this.random);
+    this.path = collectionPath(opts.resource);
+    this.id = resourceId(opts.resource);
+    this.pageSize = opts.pageSize ?? 500;
+    this.watchTimeout = opts.watchTimeoutSeconds ?? { min: 300, max: 600 };
+    this.silentWatchMs = opts.silentWatchMs ?? 150_000;
+    this.minHealthyWatchMs = opts.minHealthyWatchMs ?? 1_000;
+    if (opts.labelSelector) this.selectors.labelSelector = opts.labelSelector;
+    if (opts.fieldSelector) this.selectors.fieldSelector = opts.fieldSelector;
+    if (opts.handlers) this.handlers.push(opts.handlers);
+    this.synced = new Promise((resolve) => {
+      this.resolveSynced = resolve;
+    });
+  }
+
+  /**
+   * Registers more handlers. Like client-go's AddEventHandler, a handler added after sync first gets
+   * an `added` for every stored object, so late subscribers start from the same state.
+   */
+  addEventHandler(h: ReflectorHandlers<T>): void {
+    this.handlers.push(h);
+    if (this.isSynced) for (const rec of this.store.values()) this.call('added', () => h.added?.(rec));
+  }
+
+  start(): void {
+    if (this.running !== null) return;
+    this.stopped = false;
+    this.running = this.run();
+  }
+
+  /** Aborts the current request and waits for the loop to exit. The store stays readable. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.inflight?.abort();
+    if (this.sleepTimer !== null) this.clock.clearTimer(this.sleepTimer);
+    this.sleepTimer = null;
+    this.wake?.();
+    await this.running;
+    this.running = null;
+  }
+
+  hasSynced(): boolean {
+    return this.isSynced;
+  }
+
+  /** The resourceVersion the next watch resumes from ("" before the first list). */
+  get lastSyncResourceVersion(): string {
+    return this.lastRV;
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  /** Iterates the store without copying it (150k pods); do not hold across event-loop turns. */
+  values(): IterableIterator<T> {
+    return this.store.values();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.store.keys();
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  // ------------------------------------------------------------------------------------------ loop
+
+  private async run(): Promise<void> {
+    let needList = true;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.listAndReplace();
+          needList = false;
+        }
+        const end = await this.watchOnce();
+        if (this.stopped) break;
+        this.counters.watchRestarts++;
+        if (end.kind === 'failed') throw end.err;
+        if (end.kind === 'silent') {
+          this.counters.silentWatchRestarts++;
+          this.log.warn('watch silent past deadline; restarting', { resource: this.id, silentMs: this.silentWatchMs });
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        if (isGone(err)) {
+          this.counters.goneErrors++;
+          this.goneSinceList++;
+          needList = true;
+          this.log.info('resourceVersion expired; relisting', { resource: this.id, resourceVersion: this.lastRV });
+          // A relist is the cure, so no wait — unless the 410 follows a fresh list (or another 410),
+          // where relisting at once would only repeat it: then back off like any other error.
+          const sinceList = this.clock.now() - this.lastListAt;
+          if (this.goneSinceList === 1 && sinceList >= this.minHealthyWatchMs) continue;
+        } else {
+          this.counters.errors++;
+          this.log.warn('list/watch failed; backing off', { resource: this.id, error: describeError(err) });
+        }
+        let delay = this.backoff.next(this.clock.now());
+        // An overloaded apiserver says when to come back (429/503 Retry-After); asking sooner only adds load.
+        if (err instanceof ApiError && err.retryAfterSeconds !== null)
+          delay = Math.max(delay, Math.min(err.retryAfterSeconds * 1_000, this.backoff.options.maxMs));
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async listAndReplace(): Promise<void> {
+    const fresh = new Map<string, T>();
+    const keepOld = new Set<string>();
+    let cont = '';
+    let listRV = '';
+    do {
+      const query: Record<string, string> = { ...this.selectors, limit: String(this.pageSize) };
+      if (cont !== '') query.continue = cont;
+      const page = await this.request((signal) => this.transport.getJson(this.path, query, signal));
+      if (this.stopped) return;
+      this.counters.listPages++;
+      const rawItems = isObject(page) ? field(page, 'items') : undefined;
+      // Go encodes an empty slice as null; some aggregated servers do send `"items": null`.
+      const items = rawItems === null ? [] : rawItems;
+      const meta = isObject(page) ? field(page, 'metadata') : undefined;
+      if (!Array.isArray(items) || !isObject(meta))
+        throw new ApiError(0, 'Decode', `list ${this.path}: response is not a list`);
+      for (const item of items) {
+        const r = this.resource.project(item);
+        if (r.ok) fresh.set(keyOf(r.value), r.value);
+        else {
+          this.skipMalformed(r.error, r.key, 'list');
+          // Keep our last good copy rather than report a delete for an object that still exists.
+          if (r.key !== null) keepOld.add(r.key);
+        }
+      }
+      const c = field(meta, 'continue');
+      cont = typeof c === 'string' ? c : '';
+      const rv = field(meta, 'resourceVersion');
+      listRV = typeof rv === 'string' ? rv : listRV;
+    } while (cont !== '');
+    this.replace(fresh, keepOld, listRV);
+  }
+
+  /** client-go's Store.Replace: swap in the listed state and emit what changed against the old one. */
+  private replace(fresh: Map<string, T>, keepOld: ReadonlySet<string>, listRV: string): void {
+    const old = this.store;
+    for (const key of keepOld) {
+      const prev = old.get(key);
+      if (prev !== undefined && !fresh.has(key)) fresh.set(key, prev);
+    }
+    this.store = fresh;
+    this.lastRV = listRV;
+    this.lastListAt = this.clock.now();
+    this.goneSinceList = 0;
+    this.counters.lists++;
+    if (this.counters.lists > 1) this.counters.relists++;
+    // Deletes first: a consumer never holds a vanished object and its replacement at the same time.
+    for (const [key, prev] of old) if (!fresh.has(key)) this.emitDeleted(prev);
+    for (const [key, cur] of fresh) {
+      const prev = old.get(key);
+      if (prev === undefined) this.emitAdded(cur);
+      else if (prev.resourceVersion !== cur.resourceVersion) this.emitUpdated(prev, cur);
+    }
+    this.log.debug('listed', { resource: this.id, objects: fresh.size, resourceVersion: listRV });
+    if (!this.isSynced) {
+      this.isSynced = true;
+      this.resolveSynced();
+    }
+  }
+
+  private async watchOnce(): Promise<WatchEnd> {
+    const span = Math.max(0, this.watchTimeout.max - this.watchTimeout.min);
+    const query: Query = {
+      ...this.selectors,
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      resourceVersion: this.lastRV,
+      timeoutSeconds: String(Math.round(this.watchTimeout.min + this.random() * span)),
+    };
+    this.counters.watchStarts++;
+    const controller = new AbortController();
+    this.inflight = controller;
+    let end: WatchEnd = { kind: 'closed' };
+    const finish = (e: WatchEnd) => {
+      if (end.kind === 'closed') end = e;
+      controller.abort();
+    };
+    const openedAt = this.clock.now();
+    let lastActivity = openedAt;
+    let delivered = 0;
+    // One timer per watch, re-armed lazily: resetting a timer per event would cost more than the event.
+    let watchdog: TimerHandle | null = null;
+    const arm = (delay: number) => {
+      watchdog = this.clock.setTimer(() => {
+        const idle = this.clock.now() - lastActivity;
+        if (idle >= this.silentWatchMs) finish({ kind: 'silent' });
+        else arm(this.silentWatchMs - idle);
+      }, delay);
+    };
+    arm(this.silentWatchMs);
+    try {
+      await this.transport.stream(
+        this.path,
+        query,
+        (line) => {
+          if (controller.signal.aborted) return;
+          lastActivity = this.clock.now();
+          delivered++;
+          const failure = this.onWatchLine(line);
+          if (failure !== null) finish({ kind: 'failed', err: failure });
+        },
+        controller.signal,
+      );
+    } catch (err) {
+      if (end.kind === 'closed') end = { kind: 'failed', err };
+    } finally {
+      if (watchdog !== null) this.clock.clearTimer(watchdog);
+      this.inflight = null;
+    }
+    if (end.kind === 'closed' && delivered === 0 && this.clock.now() - openedAt < this.minHealthyWatchMs)
+      return { kind: 'failed', err: new ApiError(0, 'WatchClosed', 'watch closed immediately without events') };
+    return end;
+  }
+
+  /** Applies one watch line. Returns an error when the watch must end (410, ERROR event, garbage). */
+  private onWatchLine(line: string): unknown {
+    let ev: unknown;
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      // A torn stream (proxy truncation) may have lost an event; resuming from the last RV refetches it.
+      return new ApiError(0, 'Decode', `watch ${this.path}: undecodable line (${line.length} bytes)`);
+    }
+    if (!isObject(ev)) return new ApiError(0, 'Decode', `watch ${this.path}: event is not an object`);
+    const type = field(ev, 'type');
+    const obj = field(ev, 'object');
+    this.counters.events++;
+    switch (type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        this.upsert(obj);
+        break;
+      case 'DELETED':
+        this.remove(obj);
+        break;
+      case 'BOOKMARK':
+        this.counters.bookmarks++;
+        break;
+      case 'ERROR':
+        return errorFromWatchStatus(obj);
+      default:
+        this.log.warn('unknown watch event type; ignored', { resource: this.id, type: String(type) });
+        return null;
+    }
+    const rv = rvOfRaw(obj);
+    if (rv !== null) this.lastRV = rv;
+    return null;
+  }
+
+  private upsert(obj: unknown): void {
+    const r = this.resource.project(obj);
+    if (!r.ok) {
+      this.skipMalformed(r.error, r.key, 'watch');
+      return;
+    }
+    const cur = r.value;
+    const key = keyOf(cur);
+    const prev = this.store.get(key);
+    // The same resourceVersion again is the same object again (a resumed watch replaying its start).
+    if (prev !== undefined && prev.resourceVersion === cur.resourceVersion && cur.resourceVersion !== '') return;
+    this.store.set(key, cur);
+    if (prev === undefined) this.emitAdded(cur);
+    else this.emitUpdated(prev, cur);
+  }
+
+  private remove(obj: unknown): void {
+    // The old projection comes from our store, so a DELETED event only needs to be keyable.
+    const key = keyOfRaw(obj, this.resource.namespaced);
+    if (key === null) {
+      this.skipMalformed('DELETED event without metadata.name/namespace', null, 'watch');
+      return;
+    }
+    const prev = this.store.get(key);
+    if (prev === undefined) return;
+    this.store.delete(key);
+    this.emitDeleted(prev);
+  }
+
+  private skipMalformed(error: string, key: string | null, phase: 'list' | 'watch'): void {
+    this.counters.malformedSkipped++;
+    const fields: LogFields = { resource: this.id, phase, error };
+    if (key !== null) fields.key = key;
+    this.log.warn('skipping malformed object', fields);
+  }
+
+  // -------------------------------------------------------------------------------------- handlers
+
+  private emitAdded(rec: T): void {
+    for (const h of this.handlers) if (h.added) this.call('added', () => h.added?.(rec));
+  }
+
+  private emitUpdated(prev: T, cur: T): void {
+    for (const h of this.handlers) if (h.updated) this.call('updated', () => h.updated?.(prev, cur));
+  }
+
+  private emitDeleted(rec: T): void {
+    for (const h of this.handlers) if (h.deleted) this.call('deleted', () => h.deleted?.(rec));
+  }
+
+  /** A throwing handler is a bug in the consumer; it must not take the informer down with it. */
+  private call(kind: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.counters.handlerErrors++;
+      this.log.error('event handler threw', { resource: this.id, handler: kind, error: describeError(err) });
+    }
+  }
+
+  // --------------------------------------------------------------------------------------- helpers
+
+  private async request<R>(fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    const controller = new AbortController();
+    this.inflight = controller;
+    try {
+      return await fn(controller.signal);
+    } finally {
+      if (this.inflight === controller) this.inflight = null;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopped) {
+        resolve();
+        return;
+      }
+      this.wake = resolve;
+      this.sleepTimer = this.clock.setTimer(() => {
+        this.sleepTimer = null;
+        this.wake = null;
+        resolve();
+      }, ms);
+    });
+  }
+}
