@@ -1,0 +1,121 @@
+// A tiny typed request helper for the write hot path (PATCH status, POST event, DELETE, SSA, Lease).
+// client-node 1.4.0 opens one TCP (and TLS) connection per request; this helper sends every request over
+// one keep-alive connection pool instead (see keepAlive.ts and bench/http.ts for the measurement).
+// Errors come back as one typed `ApiError`, so callers decide on `code` alone: the executor maps 404/409
+// to "gone" and lets everything else bubble up to the queue's retry with backoff.
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export const contentTypes = {
+  json: 'application/json',
+  strategicMerge: 'application/strategic-merge-patch+json',
+  mergePatch: 'application/merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+export interface ApiRequest {
+  readonly method: HttpMethod;
+  /** Absolute API path, e.g. `/api/v1/namespaces/default/pods/p/status` (the server URL's path is prefixed). */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  /** Serialised as JSON (also for apply patches: JSON is YAML). */
+  readonly body?: unknown;
+  /** Defaults to `application/json` when there is a body. */
+  readonly contentType?: string;
+  /** Per-request deadline; a request past it fails with `ApiError` code 0 (retryable). */
+  readonly timeoutMs?: number;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  /** Parsed JSON body, or `null` when the body is empty or not JSON. */
+  readonly body: unknown;
+}
+
+/**
+ * Any failed request. `code` is the HTTP status, or 0 when no response arrived (connection refused,
+ * reset, timeout). `reason` is the Kubernetes `Status.reason` (`NotFound`, `Conflict`, ...) when the
+ * server sent one, else a short transport description.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get isNotFound(): boolean {
+    return this.code === 404;
+  }
+
+  get isConflict(): boolean {
+    return this.code === 409;
+  }
+}
+
+/** Observes every finished call, e.g. to count API calls by verb and code for metrics. */
+export type ApiCallObserver = (method: HttpMethod, path: string, code: number) => void;
+
+export interface ApiClient {
+  /** Resolves for 2xx responses; rejects with `ApiError` for everything else. */
+  request(req: ApiRequest): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+/** Reads `.reason`/`.message` of a Kubernetes `Status` body without trusting its shape. */
+export function statusFields(body: unknown): { reason: string; message: string } {
+  if (typeof body !== 'object' || body === null) return { reason: '', message: '' };
+  const record = body as Record<string, unknown>;
+  return {
+    reason: typeof record.reason === 'string' ? record.reason : '',
+    message: typeof record.message === 'string' ? record.message : '',
+  };
+}
+
+/** `Retry-After` in seconds (the apiserver only sends the integer form). */
+export function parseRetryAfter(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return null;
+  const seconds = Number.parseInt(value, 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/** Builds the error for a non-2xx response. */
+export function errorFromResponse(status: number, body: unknown, retryAfter: number | null): ApiError {
+  const { reason, message } = statusFields(body);
+  return new ApiError(status, reason || `HTTP${status}`, message || `request failed with HTTP ${status}`, retryAfter);
+}
+
+/** Wraps a transport failure (no HTTP response) as a retryable `ApiError` with code 0. */
+export function transportError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  // Node system errors carry a string code (ECONNREFUSED, ECONNRESET, UND_ERR_*); an aborted request
+  // (AbortSignal.timeout) is a DOMException whose name says TimeoutError.
+  let reason = 'Transport';
+  if (typeof err === 'object' && err !== null) {
+    const { code, name } = err as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') reason = code;
+    else if (typeof name === 'string' && name !== 'Error') reason = name;
+  }
+  return new ApiError(0, reason, message);
+}
+
+/** `{metadata: {deletionTimestamp}}` of a response object, if set. */
+export function deletionTimestampOf(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const metadata = (body as Record<string, unknown>).metadata;
+  if (typeof metadata !== 'object' || metadata === null) return null;
+  const ts = (metadata as Record<string, unknown>).deletionTimestamp;
+  return typeof ts === 'string' && ts !== '' ? ts : null;
+}
+
+/** Kubernetes `metav1.Time`: RFC3339 with second precision. */
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Kubernetes `metav1.MicroTime`: RFC3339 with microseconds (ms precision padded). */
+export const rfc3339Micro = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

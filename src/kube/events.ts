@@ -1,0 +1,59 @@
+// core/v1 Events about pods, shaped like the ones kube-controller-manager's event recorder writes for the
+// device taint eviction controller (spec §1.3), so `kubectl describe pod` and existing alerting see the same.
+
+import type { PodRef } from '../shared/types.js';
+import { rfc3339 } from './apiClient.js';
+
+export const controllerName = 'device-taint-eviction-controller';
+export const evictionEventReason = 'DeviceTaintManagerEviction';
+
+export const eventMessages = {
+  marking: 'Marking for deletion',
+  cancelling: 'Cancelling deletion',
+} as const;
+
+export type PodEventMessage = (typeof eventMessages)[keyof typeof eventMessages];
+
+export interface CoreEvent {
+  readonly apiVersion: 'v1';
+  readonly kind: 'Event';
+  readonly metadata: { readonly generateName: string; readonly namespace: string };
+  readonly involvedObject: {
+    readonly apiVersion: 'v1';
+    readonly kind: 'Pod';
+    readonly namespace: string;
+    readonly name: string;
+    readonly uid: string;
+  };
+  readonly reason: string;
+  readonly message: string;
+  readonly type: 'Normal';
+  readonly source: { readonly component: string };
+  readonly reportingComponent: string;
+  readonly reportingInstance: string;
+  readonly firstTimestamp: string;
+  readonly lastTimestamp: string;
+  readonly count: number;
+}
+
+/** A fresh Event (count 1) for `pod`; the apiserver completes the `<pod>.` generateName. */
+export function podEvent(pod: PodRef, message: PodEventMessage, nowMs: number, reportingInstance = ''): CoreEvent {
+  const ts = rfc3339(nowMs);
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${pod.name}.`, namespace: pod.namespace },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    reason: evictionEventReason,
+    message,
+    type: 'Normal',
+    source: { component: controllerName },
+    reportingComponent: controllerName,
+    reportingInstance,
+    firstTimestamp: ts,
+    lastTimestamp: ts,
+    count: 1,
+  };
+}
+
+export const eventsPath = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;

@@ -1,0 +1,169 @@
+// The controller's Prometheus metrics, on a registry of its own (never prom-client's global one, so
+// tests and several controllers in one process don't collide). Upstream's two eviction metrics keep
+// their names, help and buckets (spec §2.10); the rest describe this runtime: queue shards, API calls,
+// informers, worker restarts. Everything is recorded on the main thread: workers report plain-data
+// deltas (src/shared/metricsDelta.ts) and per-shard stats, which are pulled at scrape time.
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../shared/clock.js';
+import type { EvictionResult } from '../shared/decisions.js';
+import { type MetricsDelta, resourceOfPath } from '../shared/metricsDelta.js';
+import type { PartitionStats } from '../workers/partition.js';
+
+const subsystem = 'device_taint_eviction_controller';
+/** Metrics of this runtime that upstream does not have. */
+const ownPrefix = 'device_taint_evictor';
+
+export const podDeletionDurationBuckets = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 60, 120, 180, 240] as const;
+
+export interface ControllerMetricsOptions {
+  readonly clock: Clock;
+  /** Node.js process metrics (CPU, heap, event loop lag). Off in tests. */
+  readonly processMetrics?: boolean;
+  /**
+   * Stats of every shard, pulled once per scrape (workers answer over their control channel, hence the
+   * promise). A shard missing from the answer (worker down) has no queue samples in that scrape.
+   */
+  readonly shardStats?: () => ShardStatsSnapshot | Promise<ShardStatsSnapshot>;
+}
+
+/** Per-shard partition stats: by shard number, or as an array indexed by shard. */
+export type ShardStatsSnapshot = ReadonlyMap<number, PartitionStats> | readonly PartitionStats[];
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  private readonly podDeletions: Counter;
+  private readonly podDeletionDuration: Histogram;
+  private readonly apiCalls: Counter<'verb' | 'resource' | 'code'>;
+  private readonly workerRestarts: Counter<'shard'>;
+  private readonly lastInformerEventAt = new Map<string, number>();
+  private readonly informerSynced = new Map<string, boolean>();
+  private shardStatsForScrape: ReadonlyMap<number, PartitionStats> = new Map();
+
+  constructor(private readonly options: ControllerMetricsOptions) {
+    const registers = [this.registry];
+    this.podDeletions = new Counter({
+      name: `${subsystem}_pod_deletions_total`,
+      help: 'Total number of Pods deleted by DeviceTaintEvictionController since its start.',
+      registers,
+    });
+    this.podDeletionDuration = new Histogram({
+      name: `${subsystem}_pod_deletion_duration_seconds`,
+      help: 'Latency, in seconds, between the time when a device taint effect has been activated for a Pod and its deletion via DeviceTaintEvictionController.',
+      buckets: [...podDeletionDurationBuckets],
+      registers,
+    });
+    this.apiCalls = new Counter({
+      name: `${ownPrefix}_api_calls_total`,
+      help: 'Kubernetes API calls made for evictions, events, rule status and leader election, by verb, resource and HTTP code (0 = no response).',
+      labelNames: ['verb', 'resource', 'code'],
+      registers,
+    });
+    this.workerRestarts = new Counter({
+      name: `${ownPrefix}_worker_restarts_total`,
+      help: 'Worker threads respawned after a crash, by shard.',
+      labelNames: ['shard'],
+      registers,
+    });
+
+    const shardGauge = (name: string, help: string, pick: (s: PartitionStats) => number): void => {
+      const current = () => this.shardStatsForScrape;
+      new Gauge({
+        name: `${ownPrefix}_${name}`,
+        help,
+        labelNames: ['shard'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [shard, s] of current()) this.set({ shard: String(shard) }, pick(s));
+        },
+      });
+    };
+    shardGauge('queue_depth', 'Evictions waiting for their fire time or a retry, per queue shard.', (s) => s.scheduled);
+    shardGauge('queue_running', 'Evictions with API calls in flight, per queue shard.', (s) => s.running);
+    shardGauge('queue_retrying', 'Evictions backing off after a failed attempt, per queue shard.', (s) => s.retrying);
+    shardGauge(
+      'queue_failed_attempts',
+      'Failed eviction attempts since start, per queue shard.',
+      (s) => s.failedAttempts,
+    );
+
+    const lastEventAt = this.lastInformerEventAt;
+    const clock = this.options.clock;
+    new Gauge({
+      name: `${ownPrefix}_informer_last_event_age_seconds`,
+      help: 'Seconds since the informer of a resource last delivered an event (list, watch event or bookmark).',
+      labelNames: ['resource'],
+      registers,
+      collect() {
+        this.reset();
+        const now = clock.now();
+        for (const [resource, at] of lastEventAt) this.set({ resource }, Math.max(0, (now - at) / 1000));
+      },
+    });
+    const synced = this.informerSynced;
+    new Gauge({
+      name: `${ownPrefix}_informer_synced`,
+      help: '1 once the informer of a resource has completed its initial list.',
+      labelNames: ['resource'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [resource, ok] of synced) this.set({ resource }, ok ? 1 : 0);
+      },
+    });
+
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Upstream's metrics (spec §2.7 step 6): real deletions and already-terminating pods count, 'gone' does not. */
+  recordResult(result: EvictionResult): void {
+    if (result.outcome === 'gone') return;
+    this.podDeletions.inc();
+    this.podDeletionDuration.observe(Math.max(0, (result.doneAt - result.fireAt) / 1000));
+  }
+
+  recordApiCall(verb: string, resource: string, code: number): void {
+    this.apiCalls.inc({ verb, resource, code: String(code) });
+  }
+
+  /** `onCall` observer for API clients on the main thread (rule status, leader election). */
+  readonly observeApiCall = (verb: string, path: string, code: number): void => {
+    this.recordApiCall(verb, resourceOfPath(path), code);
+  };
+
+  /** Merges counts reported by a worker thread. */
+  mergeDelta(delta: MetricsDelta): void {
+    for (const call of delta.apiCalls)
+      if (call.count > 0)
+        this.apiCalls.inc({ verb: call.verb, resource: call.resource, code: String(call.code) }, call.count);
+  }
+
+  recordWorkerRestart(shard: number): void {
+    this.workerRestarts.inc({ shard: String(shard) });
+  }
+
+  recordInformerEvent(resource: string): void {
+    this.lastInformerEventAt.set(resource, this.options.clock.now());
+  }
+
+  setInformerSynced(resource: string, synced: boolean): void {
+    this.informerSynced.set(resource, synced);
+  }
+
+  /** Prometheus text exposition. Pulls shard stats once for all queue gauges of this scrape. */
+  async render(): Promise<string> {
+    const read = this.options.shardStats;
+    if (read !== undefined) {
+      const stats = await read();
+      this.shardStatsForScrape = Array.isArray(stats)
+        ? new Map(stats.map((s, i): [number, PartitionStats] => [i, s]))
+        : (stats as ReadonlyMap<number, PartitionStats>);
+    }
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

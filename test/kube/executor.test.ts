@@ -1,0 +1,323 @@
+// The eviction executor against the simulated API server: calls per eviction, their order, outcomes
+// for vanished, replaced and terminating pods, retryable failures and the API budget.
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ApiClient, ApiError, type ApiRequest } from '../../src/kube/apiClient.js';
+import {
+  buildKubeExecutor,
+  isKubeExecutorWorkerOptions,
+  kubeExecutorWorkerOptions,
+} from '../../src/kube/executorSpec.js';
+import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
+import { DryRunEvictionExecutor, KubeEvictionExecutor } from '../../src/kube/kubeExecutor.js';
+import type { ApiBudget } from '../../src/shared/apiBudget.js';
+import { FakeClock } from '../../src/shared/clock.js';
+import { RecordingLogger } from '../../src/shared/logger.js';
+import { ApiCallCounter } from '../../src/shared/metricsDelta.js';
+import type { PodRef } from '../../src/shared/types.js';
+import { type SimServer, startSimServer } from '../../src/sim/server.js';
+
+class CountingBudget implements ApiBudget {
+  taken = 0;
+  acquire(): Promise<void> {
+    this.taken++;
+    return Promise.resolve();
+  }
+  tryAcquire(): boolean {
+    this.taken++;
+    return true;
+  }
+}
+
+const podObject = (name: string, namespace = 'default') => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace },
+  spec: { nodeName: 'worker', containers: [{ name: 'c', image: 'busybox' }] },
+  status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+});
+
+interface Ctx {
+  sim: SimServer;
+  api: KeepAliveApiClient;
+  budget: CountingBudget;
+  log: RecordingLogger;
+  clock: FakeClock;
+}
+
+async function setup(podDeletion?: { gracePeriodMs: number }): Promise<Ctx> {
+  const sim = await startSimServer({ port: 0, ruleVersions: ['v1'], podDeletion });
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.kubeconfigYaml());
+  const api = await KeepAliveApiClient.fromKubeConfig(kc);
+  return {
+    sim,
+    api,
+    budget: new CountingBudget(),
+    log: new RecordingLogger(),
+    clock: new FakeClock(Date.UTC(2026, 0, 1)),
+  };
+}
+
+const executorOf = (c: Ctx, api: ApiClient = c.api) =>
+  new KubeEvictionExecutor({ api, budget: c.budget, clock: c.clock, log: c.log, reportingInstance: 'test-1' });
+
+function createPod(c: Ctx, name: string): PodRef {
+  const created = c.sim.store.create('pods', podObject(name), { keepStatus: true });
+  const meta = created.metadata as { uid: string };
+  return { namespace: 'default', name, uid: meta.uid };
+}
+
+/** Writes (not reads/watches) the executor sent, in order, as `VERB resource[/sub]`. */
+const writes = (sim: SimServer): string[] =>
+  sim.requests
+    .recent()
+    .filter((r) => r.verb === 'create' || r.verb === 'update' || r.verb === 'patch' || r.verb === 'delete')
+    .map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.code}`);
+
+interface Metadata {
+  name?: string;
+  uid?: string;
+  deletionTimestamp?: string;
+}
+const metadataOf = (obj: { metadata?: unknown } | undefined): Metadata => (obj?.metadata ?? {}) as Metadata;
+
+const events = (sim: SimServer) => sim.store.list('events');
+
+describe('KubeEvictionExecutor', () => {
+  let c: Ctx;
+  beforeEach(async () => {
+    c = await setup();
+  });
+  afterEach(async () => {
+    await c.api.close();
+    await c.sim.close();
+  });
+
+  it('evicts with exactly 3 writes: condition patch, event, delete — condition applied before deletion', async () => {
+    const pod = createPod(c, 'my-pod');
+    const seen: { type: string; conditions: unknown }[] = [];
+    const watch = c.sim.store.watch('pods', {}, c.sim.store.resourceVersion, (type, entry) => {
+      const obj = JSON.parse(entry.json.toString('utf8')) as { status?: { conditions?: unknown } };
+      seen.push({ type, conditions: obj.status?.conditions });
+    });
+    c.sim.requests.reset();
+
+    const outcome = await executorOf(c).evict(pod, ['slice:some-driver/worker/slice/instance#0']);
+
+    watch.stop();
+    expect(outcome).toBe('deleted');
+    expect(writes(c.sim)).toEqual(['patch pods/status 200', 'create events 201', 'delete pods 200']);
+    expect(c.sim.requests.count()).toBe(3); // no GET
+    expect(c.budget.taken).toBe(3);
+    expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeUndefined();
+
+    // The watch saw the condition land (MODIFIED) before the pod went away (DELETED).
+    expect(seen.map((s) => s.type)).toEqual(['MODIFIED', 'DELETED']);
+    expect(seen[0]?.conditions).toEqual([
+      { type: 'Ready', status: 'True' },
+      {
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'DeletionByDeviceTaintManager',
+        message: 'Device Taint manager: deleting due to NoExecute taint',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ]);
+
+    const [event, ...more] = events(c.sim);
+    expect(more).toHaveLength(0);
+    expect(event).toMatchObject({
+      type: 'Normal',
+      reason: 'DeviceTaintManagerEviction',
+      message: 'Marking for deletion',
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'my-pod', uid: pod.uid },
+      source: { component: 'device-taint-eviction-controller' },
+      reportingComponent: 'device-taint-eviction-controller',
+      reportingInstance: 'test-1',
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:00:00Z',
+      count: 1,
+    });
+    expect(metadataOf(event).name).toMatch(/^my-pod\..+/);
+  });
+
+  it('reports a vanished pod as gone after one call, with no event and no delete', async () => {
+    const outcome = await executorOf(c).evict({ namespace: 'default', name: 'nope', uid: 'u-1' }, []);
+    expect(outcome).toBe('gone');
+    expect(writes(c.sim)).toEqual(['patch pods/status 404']);
+    expect(events(c.sim)).toHaveLength(0);
+    expect(c.budget.taken).toBe(1);
+  });
+
+  it('leaves a same-name replacement (other UID) untouched and reports gone', async () => {
+    const old = createPod(c, 'my-pod');
+    c.sim.store.delete('pods', 'default', 'my-pod', {});
+    const replacement = createPod(c, 'my-pod');
+    expect(replacement.uid).not.toBe(old.uid);
+    const before = JSON.stringify(c.sim.store.get('pods', 'default', 'my-pod'));
+    c.sim.requests.reset();
+
+    expect(await executorOf(c).evict(old, [])).toBe('gone');
+    expect(writes(c.sim)).toEqual(['patch pods/status 409']);
+    expect(JSON.stringify(c.sim.store.get('pods', 'default', 'my-pod'))).toBe(before);
+    expect(events(c.sim)).toHaveLength(0);
+  });
+
+  it('reports gone when the pod is replaced between condition patch and delete (DELETE UID precondition)', async () => {
+    const pod = createPod(c, 'my-pod');
+    let replacementUid = '';
+    // Replace the pod right after the PATCH succeeds, as a controller recreating it would.
+    const racing: ApiClient = {
+      request: async (req: ApiRequest) => {
+        const res = await c.api.request(req);
+        if (req.method === 'PATCH') {
+          c.sim.store.delete('pods', 'default', 'my-pod', { gracePeriodSeconds: 0 });
+          replacementUid = createPod(c, 'my-pod').uid;
+        }
+        return res;
+      },
+      close: () => c.api.close(),
+    };
+    c.sim.requests.reset();
+    expect(await executorOf(c, racing).evict(pod, [])).toBe('gone');
+    expect(writes(c.sim)).toEqual(['patch pods/status 200', 'create events 201', 'delete pods 409']);
+    const survivor = c.sim.store.get('pods', 'default', 'my-pod') as { metadata: { uid: string } };
+    expect(survivor.metadata.uid).toBe(replacementUid);
+  });
+
+  it('throws retryable errors for 500 and 429, then succeeds once the API recovers', async () => {
+    const pod = createPod(c, 'my-pod');
+    const executor = executorOf(c);
+
+    c.sim.setFaults({ verbs: { patch: { errorRate: 1, code: 500, resources: ['pods'] } } });
+    const e500 = await executor.evict(pod, []).catch((e: unknown) => e);
+    expect(e500).toBeInstanceOf(ApiError);
+    expect((e500 as ApiError).code).toBe(500);
+
+    c.sim.setFaults({ verbs: { delete: { errorRate: 1, code: 429, retryAfterSeconds: 2 } } });
+    const e429 = await executor.evict(pod, []).catch((e: unknown) => e);
+    expect(e429).toBeInstanceOf(ApiError);
+    expect(e429).toMatchObject({ code: 429, retryAfterSeconds: 2 });
+    expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeDefined();
+
+    c.sim.setFaults({});
+    expect(await executor.evict(pod, [])).toBe('deleted');
+    // One event per attempt that got past the condition patch (as upstream re-emits on retries).
+    expect(events(c.sim).map((e) => e.message)).toEqual(['Marking for deletion', 'Marking for deletion']);
+    expect(c.budget.taken).toBe(1 + 3 + 3);
+  });
+
+  it('does not let a failing Event block the eviction', async () => {
+    const pod = createPod(c, 'my-pod');
+    c.sim.setFaults({ verbs: { create: { errorRate: 1, code: 500, resources: ['events'] } } });
+    expect(await executorOf(c).evict(pod, [])).toBe('deleted');
+    expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeUndefined();
+    expect(c.log.lines.some((l) => l.level === 'warn' && l.msg === 'failed to record event')).toBe(true);
+  });
+
+  it('records "Cancelling deletion" for a cancelled eviction, best effort', async () => {
+    const pod = createPod(c, 'my-pod');
+    const executor = executorOf(c);
+    await executor.recordCancellation(pod);
+    expect(events(c.sim).map((e) => [e.message, (e.involvedObject as { uid: string }).uid])).toEqual([
+      ['Cancelling deletion', pod.uid],
+    ]);
+    expect(c.budget.taken).toBe(1);
+    c.sim.setFaults({ verbs: { create: { errorRate: 1, code: 503 } } });
+    await expect(executor.recordCancellation(pod)).resolves.toBeUndefined();
+    expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeDefined();
+  });
+
+  it('dry run writes nothing', async () => {
+    const pod = createPod(c, 'my-pod');
+    c.sim.requests.reset();
+    const log = new RecordingLogger();
+    const dry = new DryRunEvictionExecutor(log);
+    expect(await dry.evict(pod, ['rule:evict:1'])).toBe('gone');
+    await dry.recordCancellation(pod);
+    expect(c.sim.requests.count()).toBe(0);
+    expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeDefined();
+    expect(log.lines.map((l) => l.msg)).toEqual([
+      'dry run: would add DisruptionTarget condition, record event and delete pod',
+      'dry run: would record event',
+    ]);
+  });
+});
+
+describe('buildKubeExecutor (worker-side construction)', () => {
+  let c: Ctx;
+  beforeEach(async () => {
+    c = await setup();
+  });
+  afterEach(async () => {
+    await c.api.close();
+    await c.sim.close();
+  });
+
+  it('rebuilds a working executor from structured-cloned options and counts its calls', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(c.sim.kubeconfigYaml());
+    const options = structuredClone(kubeExecutorWorkerOptions(kc, { reportingInstance: 'shard-0' }));
+    expect(isKubeExecutorWorkerOptions(options)).toBe(true);
+    expect(isKubeExecutorWorkerOptions({ ...options, connections: 0 })).toBe(false);
+    const counter = new ApiCallCounter();
+    const built = await buildKubeExecutor(options, {
+      clock: c.clock,
+      budget: c.budget,
+      log: c.log,
+      onCall: counter.observe,
+    });
+    try {
+      const pod = createPod(c, 'my-pod');
+      expect(await built.executor.evict(pod, [])).toBe('deleted');
+      expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeUndefined();
+      const calls = counter.take().apiCalls.map((a) => `${a.verb} ${a.resource} ${a.code} x${a.count}`);
+      expect(calls.sort()).toEqual(['DELETE pods 200 x1', 'PATCH pods/status 200 x1', 'POST events 201 x1']);
+    } finally {
+      await built.close();
+    }
+  });
+
+  it('builds a dry-run executor that never touches the API', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(c.sim.kubeconfigYaml());
+    const built = await buildKubeExecutor(kubeExecutorWorkerOptions(kc, { dryRun: true }), {
+      clock: c.clock,
+      budget: c.budget,
+      log: c.log,
+    });
+    const pod = createPod(c, 'my-pod');
+    c.sim.requests.reset();
+    expect(await built.executor.evict(pod, [])).toBe('gone');
+    expect(c.sim.requests.count()).toBe(0);
+    expect(c.budget.taken).toBe(0);
+  });
+});
+
+describe('KubeEvictionExecutor with graceful pod deletion', () => {
+  let c: Ctx;
+  beforeEach(async () => {
+    c = await setup({ gracePeriodMs: 60_000 });
+  });
+  afterEach(async () => {
+    await c.api.close();
+    await c.sim.close();
+  });
+
+  it('reports an already terminating pod as alreadyTerminating with no event and no delete', async () => {
+    const pod = createPod(c, 'my-pod');
+    c.sim.store.delete('pods', 'default', 'my-pod', {});
+    expect(metadataOf(c.sim.store.get('pods', 'default', 'my-pod')).deletionTimestamp).toBeTruthy();
+    c.sim.requests.reset();
+    expect(await executorOf(c).evict(pod, [])).toBe('alreadyTerminating');
+    expect(writes(c.sim)).toEqual(['patch pods/status 200']);
+    expect(events(c.sim)).toHaveLength(0);
+  });
+
+  it('reports deleted when its own DELETE starts graceful termination', async () => {
+    const pod = createPod(c, 'my-pod');
+    expect(await executorOf(c).evict(pod, [])).toBe('deleted');
+    expect(metadataOf(c.sim.store.get('pods', 'default', 'my-pod')).deletionTimestamp).toBeTruthy();
+  });
+});
