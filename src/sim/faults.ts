@@ -1,0 +1,77 @@
+// Fault injection for the simulated apiserver: per-verb error rates, added latency, periodic watch
+// drops and forced history expiry. Draws come from a seeded PRNG so a failing run can be replayed.
+
+import type { SimVerb } from './requestLog.js';
+
+export interface VerbFault {
+  /** Probability in [0, 1] that a request of this verb fails. */
+  readonly errorRate: number;
+  /** HTTP status of the injected failure (500, 429, 503, 409, …). Default 500. */
+  readonly code?: number;
+  /** Sent as `Retry-After` and in Status details (429/503). */
+  readonly retryAfterSeconds?: number;
+  /** Only these plural resources (e.g. ['pods']); default all. */
+  readonly resources?: readonly string[];
+  /** Only this subresource ('' = main resource, 'status'); default any. */
+  readonly subresource?: string;
+}
+
+export interface FaultConfig {
+  /** PRNG seed for error draws (default 1). */
+  readonly seed?: number;
+  readonly verbs?: Partial<Record<Exclude<SimVerb, 'discovery'>, VerbFault>>;
+  /** Added to every API request before it is handled. */
+  readonly latencyMs?: number;
+  /** Close every open watch stream this often (a flaky load balancer / apiserver restart). */
+  readonly watchDropIntervalMs?: number;
+  /**
+   * Compact all history when set: watch resumes from an older resourceVersion and continue tokens
+   * from earlier lists get 410 Expired. (A resume from the newest resourceVersion still succeeds, as
+   * nothing after it was lost; use `expireWatches` to force a relist regardless.)
+   */
+  readonly expireHistory?: boolean;
+  /** The next N watch requests that carry a resourceVersion are answered with an ERROR event, 410 Expired. */
+  readonly expireWatches?: number;
+}
+
+/** mulberry32: tiny, fast, good enough to spread failures; not for anything secret. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface InjectedFailure {
+  readonly code: number;
+  readonly retryAfterSeconds: number | undefined;
+}
+
+export class FaultInjector {
+  private config: FaultConfig = {};
+  private random: () => number = seededRandom(1);
+
+  set(config: FaultConfig): void {
+    this.config = config;
+    this.random = seededRandom(config.seed ?? 1);
+  }
+
+  get current(): FaultConfig {
+    return this.config;
+  }
+
+  /** Decides whether this request fails; consumes one draw per request with a configured verb. */
+  draw(verb: SimVerb, resource: string, subresource: string): InjectedFailure | undefined {
+    if (verb === 'discovery') return undefined;
+    const f = this.config.verbs?.[verb];
+    if (f === undefined || f.errorRate <= 0) return undefined;
+    if (f.resources !== undefined && !f.resources.includes(resource)) return undefined;
+    if (f.subresource !== undefined && f.subresource !== subresource) return undefined;
+    if (this.random() >= f.errorRate) return undefined;
+    return { code: f.code ?? 500, retryAfterSeconds: f.retryAfterSeconds };
+  }
+}

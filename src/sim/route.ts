@@ -1,0 +1,64 @@
+// Maps a request path to what it addresses, following kube-apiserver's URL layout:
+// /api/v1/[namespaces/{ns}/]{resource}[/{name}[/{subresource}]] and the same under /apis/{group}/{version}.
+
+import { lookupResource, type ResourceDef, type ServedVersions } from './resources.js';
+
+export type Route =
+  | { readonly kind: 'version' }
+  | { readonly kind: 'root' }
+  | { readonly kind: 'coreVersions' }
+  | { readonly kind: 'groupList' }
+  | { readonly kind: 'group'; readonly group: string }
+  | { readonly kind: 'resourceList'; readonly group: string; readonly version: string }
+  | {
+      readonly kind: 'resource';
+      readonly def: ResourceDef;
+      readonly version: string;
+      /** undefined = all namespaces (or cluster-scoped). */
+      readonly namespace: string | undefined;
+      readonly name: string | undefined;
+      readonly subresource: string;
+    }
+  | { readonly kind: 'notFound' };
+
+export function parseRoute(pathname: string, served: ServedVersions): Route {
+  const seg = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
+  if (seg.length === 0) return { kind: 'root' };
+  if (seg[0] === 'version' && seg.length === 1) return { kind: 'version' };
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (seg[0] === 'api') {
+    if (seg.length === 1) return { kind: 'coreVersions' };
+    if (seg[1] !== 'v1') return { kind: 'notFound' };
+    if (seg.length === 2) return { kind: 'resourceList', group: '', version: 'v1' };
+    group = '';
+    version = 'v1';
+    rest = seg.slice(2);
+  } else if (seg[0] === 'apis') {
+    if (seg.length === 1) return { kind: 'groupList' };
+    if (seg.length === 2) return { kind: 'group', group: seg[1]! };
+    if (seg.length === 3) return { kind: 'resourceList', group: seg[1]!, version: seg[2]! };
+    group = seg[1]!;
+    version = seg[2]!;
+    rest = seg.slice(3);
+  } else return { kind: 'notFound' };
+
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const nsDef = lookupResource(group, version, rest[2]!, served);
+    if (nsDef?.namespaced) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+  }
+  if (rest.length > 3) return { kind: 'notFound' };
+  const def = lookupResource(group, version, rest[0]!, served);
+  if (def === undefined) return { kind: 'notFound' };
+  const subresource = rest[2] ?? '';
+  if (subresource !== '' && !(subresource === 'status' && def.hasStatus)) return { kind: 'notFound' };
+  return { kind: 'resource', def, version, namespace, name: rest[1], subresource };
+}
