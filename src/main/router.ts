@@ -1,0 +1,90 @@
+// The engine's EvictionSink in sharded mode: each decision goes to the worker that owns the pod
+// (stable hash of namespace/name), batched per shard and flushed once per macrotask. A rule flip that
+// affects 100k pods thus costs N postMessage calls, not 100k. Per-pod order is preserved because every
+// op for a pod lands in the same shard's FIFO batch and a MessagePort delivers in order.
+
+import type { EvictionSink, ReasonId } from '../shared/decisions.js';
+import { cancelOp, type OpsMessage, type ShardOp, scheduleOp } from '../shared/messages.js';
+import { shardOf } from '../shared/shardHash.js';
+import type { PodRef } from '../shared/types.js';
+
+/** Where batches go: the supervisor in production, a recorder in tests. */
+export interface ShardTransport {
+  readonly shardCount: number;
+  send(shard: number, message: OpsMessage): void;
+}
+
+export interface RouterStats {
+  readonly opsRouted: number;
+  readonly batchesSent: number;
+  /** Main-thread time spent handing batches to the transport (postMessage + structured clone). */
+  readonly sendMs: number;
+  /** Ops dropped because routing had stopped (shutdown). */
+  readonly droppedAfterStop: number;
+}
+
+export class ShardRouter implements EvictionSink {
+  private readonly batches: ShardOp[][];
+  private flushScheduled = false;
+  private stopped = false;
+  private opsRouted = 0;
+  private batchesSent = 0;
+  private sendMs = 0;
+  private droppedAfterStop = 0;
+
+  constructor(private readonly transport: ShardTransport) {
+    this.batches = Array.from({ length: transport.shardCount }, () => []);
+  }
+
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
+    this.route(pod, scheduleOp(pod, fireAt, reasons));
+  }
+
+  cancel(pod: PodRef, emitEvent: boolean): void {
+    this.route(pod, cancelOp(pod, emitEvent));
+  }
+
+  /** Sends every batched op now (before shutdown, or before a virtual-time tick that must follow them). */
+  flush(): void {
+    this.flushScheduled = false;
+    const started = performance.now();
+    for (let shard = 0; shard < this.batches.length; shard++) {
+      const ops = this.batches[shard];
+      if (ops === undefined || ops.length === 0) continue;
+      this.batches[shard] = [];
+      this.batchesSent++;
+      this.transport.send(shard, { t: 'ops', ops });
+    }
+    this.sendMs += performance.now() - started;
+  }
+
+  /** Flushes what is batched and drops every later decision: the runtime is shutting down. */
+  stop(): void {
+    this.flush();
+    this.stopped = true;
+  }
+
+  stats(): RouterStats {
+    return {
+      opsRouted: this.opsRouted,
+      batchesSent: this.batchesSent,
+      sendMs: this.sendMs,
+      droppedAfterStop: this.droppedAfterStop,
+    };
+  }
+
+  private route(pod: PodRef, op: ShardOp): void {
+    if (this.stopped) {
+      this.droppedAfterStop++;
+      return;
+    }
+    this.opsRouted++;
+    this.batches[shardOf(pod, this.batches.length)]?.push(op);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        if (this.flushScheduled) this.flush();
+      });
+    }
+  }
+}

@@ -1,0 +1,205 @@
+// Entry point of a shard worker thread: one eviction queue partition, fed by `ops` batches from the main
+// thread's router, reporting finished evictions back in `results` batches. The main thread owns every
+// decision; this thread only times and executes them, so losing it loses nothing the main thread cannot
+// replay.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../main/log.js';
+import { unlimitedBudget } from '../shared/apiBudget.js';
+import { type Clock, FakeClock, RealClock } from '../shared/clock.js';
+import type { WorkerControlApi } from '../shared/controlApi.js';
+import type { EvictionResult } from '../shared/decisions.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  type MainToWorkerMessage,
+  opPodRef,
+  type ShardOp,
+  type ShardWorkerData,
+  validateMainToWorker,
+  validateShardWorkerData,
+  type WorkerToMainMessage,
+} from '../shared/messages.js';
+import { SharedTokenBucket } from '../shared/tokenBucket.js';
+import { serveControl } from './control.js';
+import { QueuedEvictionPartition } from './evictionPartition.js';
+import { createExecutor, type ExecutorHandle, isExecutorSpec } from './executorFactory.js';
+import type { EvictionPartition } from './partition.js';
+
+/** A partition that can change its concurrency bound at run time (optional capability). */
+interface Reconfigurable {
+  setConcurrency(concurrency: number): void;
+}
+const isReconfigurable = (partition: EvictionPartition): partition is EvictionPartition & Reconfigurable =>
+  typeof (partition as Partial<Reconfigurable>).setConcurrency === 'function';
+
+const port = parentPort;
+if (port === null) throw new Error('workerMain.ts must run in a worker thread');
+
+function post(message: WorkerToMainMessage): void {
+  port?.postMessage(message);
+}
+
+/** Collects results and sends them once per macrotask: one message for a burst of finished evictions. */
+class ResultBatcher {
+  private pending: EvictionResult[] = [];
+  private flushScheduled = false;
+  sent = 0;
+
+  add(result: EvictionResult): void {
+    this.pending.push(result);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const results = this.pending;
+    this.pending = [];
+    this.sent += results.length;
+    post({ t: 'results', results });
+  };
+}
+
+class ShardWorker {
+  private readonly results = new ResultBatcher();
+  private readonly partition: EvictionPartition;
+  private concurrency: number;
+  private invalidMessages = 0;
+  private opsApplied = 0;
+  private messagesHandled = 0;
+  private stopping = false;
+
+  constructor(
+    private readonly data: ShardWorkerData,
+    private readonly clock: Clock,
+    private readonly executor: ExecutorHandle,
+    private readonly log: Logger,
+  ) {
+    this.concurrency = data.concurrency;
+    this.partition = new QueuedEvictionPartition({
+      clock,
+      executor: executor.executor,
+      concurrency: data.concurrency,
+      onResult: (result) => this.results.add(result),
+      ...(data.backoff === null ? {} : { backoff: data.backoff }),
+      log,
+    });
+  }
+
+  readonly onMessage = (data: unknown): void => {
+    this.messagesHandled++;
+    const validated = validateMainToWorker(data);
+    if (!validated.ok) {
+      this.invalidMessages++;
+      this.log.warn('Dropping invalid message from main thread', { error: validated.error });
+      return;
+    }
+    this.handle(validated.message);
+  };
+
+  private handle(message: MainToWorkerMessage): void {
+    switch (message.t) {
+      case 'ops':
+        if (this.stopping) return;
+        for (const op of message.ops) this.apply(op);
+        return;
+      case 'replay':
+        if (this.stopping) return;
+        for (const entry of message.entries) this.apply(entry);
+        this.log.info('Replayed shard contents', { entries: message.entries.length });
+        return;
+      case 'time':
+        if (this.clock instanceof FakeClock) this.clock.advanceTo(message.now);
+        else {
+          this.invalidMessages++;
+          this.log.warn('Ignoring virtual time message: this worker runs on the real clock');
+        }
+        return;
+      case 'shutdown':
+        void this.shutdown(message.drainMs);
+        return;
+    }
+  }
+
+  private apply(op: ShardOp): void {
+    this.opsApplied++;
+    if (op.k === 'schedule') this.partition.schedule(opPodRef(op), op.fireAt, op.reasons);
+    else this.partition.cancel(opPodRef(op), op.emitEvent);
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const started = Date.now();
+    await this.partition.drain(drainMs);
+    const drained = this.partition.stats().running === 0;
+    this.results.flush();
+    if (drained)
+      await this.executor.close().catch((error: unknown) => {
+        this.log.warn('Closing the executor failed', { error: error instanceof Error ? error.message : String(error) });
+      });
+    this.log.info('Shard worker drained', { drained, tookMs: Date.now() - started });
+    post({ t: 'stopped', drained });
+  }
+
+  readonly control: WorkerControlApi = {
+    stats: () => ({
+      shard: this.data.shard,
+      partition: this.partition.stats(),
+      concurrency: this.concurrency,
+      invalidMessages: this.invalidMessages,
+      messagesHandled: this.messagesHandled,
+      opsApplied: this.opsApplied,
+      resultsSent: this.results.sent,
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    }),
+    snapshot: () => this.partition.snapshot(),
+    drain: async (timeoutMs: number) => {
+      this.stopping = true;
+      await this.partition.drain(timeoutMs);
+      this.results.flush();
+    },
+    reconfigure: (change) => {
+      const wanted = change.concurrency;
+      if (wanted !== undefined && Number.isInteger(wanted) && wanted >= 1 && isReconfigurable(this.partition)) {
+        this.partition.setConcurrency(wanted);
+        this.concurrency = wanted;
+      } else if (wanted !== undefined) {
+        this.log.warn('Concurrency change not applied', { wanted, concurrency: this.concurrency });
+      }
+      return { concurrency: this.concurrency };
+    },
+  };
+}
+
+async function start(): Promise<void> {
+  const validated = validateShardWorkerData(workerData);
+  if (!validated.ok) {
+    post({ t: 'fatal', message: `invalid workerData: ${validated.error}` });
+    return;
+  }
+  const data = validated.message;
+  const log = createLogger({ level: data.log.level, format: data.log.format, bindings: { shard: data.shard } });
+  if (!isExecutorSpec(data.executor)) {
+    post({ t: 'fatal', message: 'invalid executor spec in workerData' });
+    return;
+  }
+  const clock: Clock = data.clock.kind === 'virtual' ? new FakeClock(data.clock.startMs) : new RealClock();
+  const budget = data.budget === null ? unlimitedBudget : new SharedTokenBucket(data.budget);
+  let executor: ExecutorHandle;
+  try {
+    executor = await createExecutor(data.executor, { clock, budget, log, shard: data.shard });
+  } catch (error) {
+    post({ t: 'fatal', message: `executor: ${error instanceof Error ? error.message : String(error)}` });
+    return;
+  }
+  const worker = new ShardWorker(data, clock, executor, log);
+  port?.on('message', worker.onMessage);
+  serveControl(data.controlPort, worker.control);
+  post({ t: 'ready', shard: data.shard });
+}
+
+void start();

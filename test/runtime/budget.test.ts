@@ -1,0 +1,62 @@
+// One API budget for all worker threads: 4 workers hammering the fake API together must stay within
+// what a single token bucket allows (burst + qps × t for every window), not 4× that.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { ShardedRuntime } from '../../src/main/shardedRuntime.js';
+import { silentLogger } from '../../src/shared/logger.js';
+import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
+import { FakeClusterLedger } from '../../src/workers/fakeExecutor.js';
+import { podRef, waitUntil } from './helpers.js';
+
+const QPS = 50;
+const BURST = 10;
+
+let runtime: ShardedRuntime | undefined;
+afterEach(async () => {
+  await runtime?.close(0);
+});
+
+describe('shared API budget across workers', () => {
+  it('keeps 4 workers together within burst + qps × t in every window', async () => {
+    const ledger = new FakeClusterLedger(FakeClusterLedger.allocate(1_000, 1_000));
+    const budget = SharedTokenBucket.createSpec({ qps: QPS, burst: BURST });
+    runtime = await ShardedRuntime.start({
+      workers: 4,
+      executor: { kind: 'fake', ledger: ledger.buffer, apiCallsPerEviction: 1 },
+      budget,
+      concurrency: 50,
+      pending: () => [],
+      log: silentLogger,
+      workerLog: { level: 'error', format: 'json' },
+    });
+    for (let i = 0; i < 400; i++) runtime.sink.schedule(podRef('budget', i), Date.now(), []);
+
+    // About 2 s of traffic at 50 qps after the burst.
+    await waitUntil(
+      () => ledger.counts().apiCalls >= BURST + 2 * QPS,
+      15_000,
+      () => JSON.stringify(ledger.counts()),
+    );
+    const times = ledger.callTimesMs();
+    expect(times.length).toBeGreaterThanOrEqual(BURST + 2 * QPS);
+
+    // Every window [times[i], times[j]] may hold at most burst + qps × its length calls (+1 for the
+    // millisecond rounding of the timestamps).
+    const sorted = [...times].sort((a, b) => a - b);
+    let worstExcess = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < sorted.length; i++)
+      for (let j = i; j < sorted.length; j++) {
+        const allowed = BURST + (QPS * ((sorted[j] ?? 0) - (sorted[i] ?? 0) + 1)) / 1000;
+        worstExcess = Math.max(worstExcess, j - i + 1 - allowed);
+      }
+    expect(worstExcess).toBeLessThanOrEqual(1);
+
+    // All four threads were contending for it (evictions running = waiting for a token or done): with a
+    // budget per worker the first instant alone would have seen 4 × burst calls.
+    const stats = await runtime.stats();
+    const busy = stats.shards.filter(
+      (s) => (s.worker?.partition.running ?? 0) + (s.worker?.partition.completed ?? 0) > 0,
+    );
+    expect(busy).toHaveLength(4);
+  });
+});

@@ -1,0 +1,51 @@
+// Shared pieces of the runtime tests: a stand-in for the engine's `deletePodAt` (the source of truth a
+// restarted worker is replayed from) and condition waits with deadlines (never sleeps for correctness).
+
+import type { PendingEviction } from '../../src/main/supervisor.js';
+import type { EvictionResult, ReasonId } from '../../src/shared/decisions.js';
+import type { PodRef } from '../../src/shared/types.js';
+
+/**
+ * The engine's contract with the runtime, reduced to its bookkeeping: a schedule or cancel updates the
+ * pending table, and a finished eviction removes the entry of that pod incarnation.
+ */
+export class PendingTable {
+  readonly entries = new Map<string, PendingEviction>();
+
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
+    this.entries.set(pod.uid, { pod, fireAt, reasons });
+  }
+
+  cancel(pod: PodRef): void {
+    this.entries.delete(pod.uid);
+  }
+
+  finished(results: readonly EvictionResult[]): void {
+    for (const result of results) this.entries.delete(result.pod.uid);
+  }
+
+  readonly source = (): Iterable<PendingEviction> => this.entries.values();
+}
+
+/** Polls `condition` (sync or async) until it holds; fails with `describe()` after `timeoutMs`. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string = () => 'condition',
+  pollMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export const podRef = (namespace: string, i: number, incarnation = 0): PodRef => ({
+  namespace,
+  name: `pod-${i}`,
+  uid: `${namespace}-pod-${i}-uid-${incarnation}`,
+});
