@@ -35,6 +35,8 @@ export interface ShardedRuntimeOptions {
   /** The engine's pending evictions, replayed into a restarted worker's shard. */
   readonly pending: PendingEvictionSource;
   readonly log: Logger;
+  /** API-call counts reported by the workers' executors. */
+  readonly onMetrics?: SupervisorOptions['onMetrics'];
   readonly workerLog?: ShardWorkerData['log'];
   readonly restartBackoff?: SupervisorOptions['restartBackoff'];
   readonly controlTimeoutMs?: number;
@@ -81,6 +83,7 @@ export class ShardedRuntime implements EvictionRuntime {
       },
       pending: options.pending,
       onResults: (results) => this.listeners.emit(results),
+      ...(options.onMetrics === undefined ? {} : { onMetrics: options.onMetrics }),
       log: options.log,
       ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
       ...(options.controlTimeoutMs === undefined ? {} : { controlTimeoutMs: options.controlTimeoutMs }),

@@ -26,6 +26,7 @@ import {
   validateWorkerToMain,
   type WorkerToMainMessage,
 } from '../shared/messages.js';
+import type { MetricsDelta } from '../shared/metricsDelta.js';
 import { shardOf } from '../shared/shardHash.js';
 import type { PodRef } from '../shared/types.js';
 import { connectControl } from '../workers/control.js';
@@ -50,6 +51,8 @@ export interface SupervisorOptions {
   readonly workerData: CommonWorkerData;
   readonly pending: PendingEvictionSource;
   readonly onResults: (results: readonly EvictionResult[], shard: number) => void;
+  /** API-call counts from a worker's executor (merged into /metrics). */
+  readonly onMetrics?: (delta: MetricsDelta, shard: number) => void;
   readonly log: Logger;
   /** Delay before restarting a crashed worker: base doubling per consecutive crash, up to max. */
   readonly restartBackoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -311,6 +314,9 @@ export class WorkerSupervisor implements ShardTransport {
         } catch (error) {
           this.options.log.error('Eviction results handler failed', { shard: slot.shard, error: errorMessage(error) });
         }
+        return;
+      case 'metrics':
+        this.options.onMetrics?.(message.delta, slot.shard);
         return;
       case 'ready':
         this.onWorkerReady(slot, replay);

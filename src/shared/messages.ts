@@ -9,6 +9,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { EvictionOutcome, EvictionResult, ReasonId } from './decisions.js';
+import { isMetricsDelta, type MetricsDelta } from './metricsDelta.js';
 import type { SharedTokenBucketSpec } from './tokenBucket.js';
 import type { PodRef } from './types.js';
 
@@ -71,6 +72,12 @@ export interface ResultsMessage {
   readonly results: readonly EvictionResult[];
 }
 
+/** worker → main: API calls the worker's executor made since the last delta (for /metrics). */
+export interface MetricsMessage {
+  readonly t: 'metrics';
+  readonly delta: MetricsDelta;
+}
+
 /** worker → main: the worker cannot continue (bad workerData, executor construction failed, …). */
 export interface FatalMessage {
   readonly t: 'fatal';
@@ -83,7 +90,7 @@ export interface StoppedMessage {
   readonly drained: boolean;
 }
 
-export type WorkerToMainMessage = ReadyMessage | ResultsMessage | FatalMessage | StoppedMessage;
+export type WorkerToMainMessage = ReadyMessage | ResultsMessage | MetricsMessage | FatalMessage | StoppedMessage;
 
 export const scheduleOp = (pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): ScheduleOp => ({
   k: 'schedule',
@@ -214,6 +221,10 @@ export function validateWorkerToMain(data: unknown): Validated<WorkerToMainMessa
       }
       return { ok: true, message: data as unknown as ResultsMessage };
     }
+    case 'metrics':
+      return isMetricsDelta(data.delta)
+        ? { ok: true, message: { t: 'metrics', delta: data.delta } }
+        : reject('delta is not a metrics delta');
     case 'ready':
       return Number.isInteger(data.shard) && (data.shard as number) >= 0
         ? { ok: true, message: { t: 'ready', shard: data.shard as number } }

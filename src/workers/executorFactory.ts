@@ -27,6 +27,8 @@ export interface ExecutorContext {
   readonly log: Logger;
   /** Which shard this executor serves (for log fields). */
   readonly shard: number;
+  /** Sees every API call the executor makes (verb, path, HTTP code; 0 = no response), for metrics. */
+  readonly onCall?: (verb: string, path: string, code: number) => void;
 }
 
 /** An executor plus whatever it holds open (connection pools), released when the worker stops. */
@@ -46,7 +48,12 @@ export async function createExecutor(spec: ExecutorSpec, context: ExecutorContex
       // Imported on demand: threads running the fake executor never load the Kubernetes client.
       const { buildKubeExecutor, isKubeExecutorWorkerOptions } = await import('../kube/executorSpec.js');
       if (!isKubeExecutorWorkerOptions(spec.options)) throw new Error('invalid kube executor options');
-      return buildKubeExecutor(spec.options, { clock: context.clock, budget: context.budget, log: context.log });
+      return buildKubeExecutor(spec.options, {
+        clock: context.clock,
+        budget: context.budget,
+        log: context.log,
+        ...(context.onCall !== undefined ? { onCall: context.onCall } : {}),
+      });
     }
     default: {
       const unknownSpec: never = spec;

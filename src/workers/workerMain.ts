@@ -19,6 +19,7 @@ import {
   validateShardWorkerData,
   type WorkerToMainMessage,
 } from '../shared/messages.js';
+import { ApiCallCounter } from '../shared/metricsDelta.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';
 import { serveControl } from './control.js';
 import { QueuedEvictionPartition } from './evictionPartition.js';
@@ -31,6 +32,9 @@ interface Reconfigurable {
 }
 const isReconfigurable = (partition: EvictionPartition): partition is EvictionPartition & Reconfigurable =>
   typeof (partition as Partial<Reconfigurable>).setConcurrency === 'function';
+
+/** How often a worker ships its API-call counts to the main thread. */
+const METRICS_FLUSH_MS = 1_000;
 
 const port = parentPort;
 if (port === null) throw new Error('workerMain.ts must run in a worker thread');
@@ -77,6 +81,7 @@ class ShardWorker {
     private readonly clock: Clock,
     private readonly executor: ExecutorHandle,
     private readonly log: Logger,
+    private readonly onStopping: () => void = () => {},
   ) {
     this.concurrency = data.concurrency;
     this.partition = new QueuedEvictionPartition({
@@ -142,6 +147,7 @@ class ShardWorker {
         this.log.warn('Closing the executor failed', { error: error instanceof Error ? error.message : String(error) });
       });
     this.log.info('Shard worker drained', { drained, tookMs: Date.now() - started });
+    this.onStopping();
     post({ t: 'stopped', drained });
   }
 
@@ -187,16 +193,25 @@ async function start(): Promise<void> {
     post({ t: 'fatal', message: 'invalid executor spec in workerData' });
     return;
   }
+  // API calls are counted here and shipped to the main thread's /metrics as deltas: at most one small
+  // message per second, and a last one when the worker stops.
+  const apiCalls = new ApiCallCounter();
+  const flushApiCalls = (): void => {
+    const delta = apiCalls.take();
+    if (delta.apiCalls.length > 0) post({ t: 'metrics', delta });
+  };
+  setInterval(flushApiCalls, METRICS_FLUSH_MS).unref();
+  process.once('beforeExit', flushApiCalls);
   const clock: Clock = data.clock.kind === 'virtual' ? new FakeClock(data.clock.startMs) : new RealClock();
   const budget = data.budget === null ? unlimitedBudget : new SharedTokenBucket(data.budget);
   let executor: ExecutorHandle;
   try {
-    executor = await createExecutor(data.executor, { clock, budget, log, shard: data.shard });
+    executor = await createExecutor(data.executor, { clock, budget, log, shard: data.shard, onCall: apiCalls.observe });
   } catch (error) {
     post({ t: 'fatal', message: `executor: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  const worker = new ShardWorker(data, clock, executor, log);
+  const worker = new ShardWorker(data, clock, executor, log, flushApiCalls);
   port?.on('message', worker.onMessage);
   serveControl(data.controlPort, worker.control);
   post({ t: 'ready', shard: data.shard });

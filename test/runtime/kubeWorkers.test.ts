@@ -7,6 +7,7 @@ import { kubeExecutorWorkerOptions } from '../../src/kube/executorSpec.js';
 import { ShardedRuntime } from '../../src/main/shardedRuntime.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import type { ApiCallCount } from '../../src/shared/metricsDelta.js';
 import type { PodRef } from '../../src/shared/types.js';
 import { type SimServer, startSimServer } from '../../src/sim/index.js';
 import { waitUntil } from './helpers.js';
@@ -34,12 +35,14 @@ describe('sharded runtime with the Kubernetes executor', () => {
     }
     const kc = new KubeConfig();
     kc.loadFromString(server.kubeconfigYaml());
+    const deltas: ApiCallCount[] = [];
     runtime = await ShardedRuntime.start({
       workers: 2,
       executor: { kind: 'kube', options: { ...kubeExecutorWorkerOptions(kc, { requestTimeoutMs: 5_000 }) } },
       budget: null,
       concurrency: 4,
       pending: () => [],
+      onMetrics: (delta) => deltas.push(...delta.apiCalls),
       log: silentLogger,
       workerLog: { level: 'error', format: 'json' },
     });
@@ -66,5 +69,20 @@ describe('sharded runtime with the Kubernetes executor', () => {
     const stats = await runtime.stats();
     // Both workers executed evictions (each built its own executor from the spec).
     expect(stats.shards.every((s) => (s.worker?.partition.completed ?? 0) > 0)).toBe(true);
+
+    // Every API call the workers made reaches the main thread as a metrics delta (sent at least once a
+    // second): 11 evictions × (status patch, event, delete) + the stale pod's rejected patch.
+    const total = (verb: string, resource: string, code: number): number =>
+      deltas
+        .filter((d) => d.verb === verb && d.resource === resource && d.code === code)
+        .reduce((n, d) => n + d.count, 0);
+    await waitUntil(
+      () => total('DELETE', 'pods', 200) === 11,
+      5_000,
+      () => JSON.stringify(deltas),
+    );
+    expect(total('PATCH', 'pods/status', 200)).toBe(11);
+    expect(total('POST', 'events', 201)).toBe(11);
+    expect(total('PATCH', 'pods/status', 409)).toBe(1);
   });
 });

@@ -66,6 +66,7 @@ describe('worker → main validation', () => {
       { t: 'ready', shard: 0 },
       { t: 'fatal', message: 'boom' },
       { t: 'stopped', drained: true },
+      { t: 'metrics', delta: { apiCalls: [{ verb: 'DELETE', resource: 'pods', code: 200, count: 3 }] } },
     ])
       expect(validateWorkerToMain(structuredClone(message))).toEqual({ ok: true, message });
   });
@@ -77,6 +78,7 @@ describe('worker → main validation', () => {
     ['negative shard', { t: 'ready', shard: -1 }, 'shard'],
     ['fatal without text', { t: 'fatal' }, 'fatal'],
     ['null', null, 'object'],
+    ['metrics without a delta', { t: 'metrics', delta: { apiCalls: 'many' } }, 'delta'],
   ])('rejects %s', (_label, message, error) => {
     const validated = validateWorkerToMain(message);
     expect(validated.ok).toBe(false);

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// `device-taint-evictor`: one binary, four commands. Only `run` ever talks to a cluster you did not
+// start yourself; `demo` and `sim` bring their own simulated API server on 127.0.0.1.
+
+import os from 'node:os';
+import { Command, Option } from 'commander';
+import { type ControllerOptions, defaultControllerOptions, type LogFormat, type LogLevel } from '../main/controllerOptions.js';
+import { oneOf, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parseRatio } from './parseFlags.js';
+
+const defaults = defaultControllerOptions(os.availableParallelism());
+const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const logFormats: readonly LogFormat[] = ['json', 'text'];
+
+/** One line on stderr, exit 1: what an operator needs, never a stack trace for a known failure. */
+function die(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`device-taint-evictor: ${message}\n`);
+  if (process.env.DTE_DEBUG === '1' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+}
+
+interface RunFlags {
+  kubeconfig?: string;
+  context?: string;
+  workers: number;
+  concurrentSyncs: number;
+  kubeApiQps: number;
+  kubeApiBurst: number;
+  leaderElect: boolean;
+  leaderElectNamespace: string;
+  leaderElectLeaseName: string;
+  metricsBindAddress: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  dryRun: boolean;
+  workloadClaims: boolean;
+}
+
+async function runCommand(flags: RunFlags): Promise<void> {
+  const options: ControllerOptions = {
+    ...defaults,
+    ...flags,
+  };
+  const { startController } = await import('../main/controller.js');
+  const controller = await startController(options);
+  const onSignal = (signal: NodeJS.Signals) => {
+    void controller.stop(`received ${signal}`);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const code = await controller.done;
+  process.exit(code);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('device-taint-evictor')
+    .description(
+      'Evicts pods whose DRA devices carry NoExecute taints they do not tolerate (the kube-controller-manager device taint eviction controller, multi-core).',
+    )
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('run')
+    .description('Run the controller against a cluster (kubeconfig, KUBECONFIG, ~/.kube/config or in-cluster config).')
+    .option('--kubeconfig <path>', 'path to a kubeconfig file')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--workers <n>', 'worker threads owning eviction queue partitions', parsePositiveInt, defaults.workers)
+    .option(
+      '--concurrent-syncs <n>',
+      'evictions in flight per worker (upstream --concurrent-device-taint-eviction-syncs)',
+      parsePositiveInt,
+      defaults.concurrentSyncs,
+    )
+    .option('--kube-api-qps <qps>', 'API write budget shared by all threads; 0 = unlimited', parseNonNegativeNumber, defaults.kubeApiQps)
+    .option('--kube-api-burst <n>', 'burst of the API write budget', parsePositiveInt, defaults.kubeApiBurst)
+    .option('--leader-elect', 'campaign for a coordination.k8s.io/v1 Lease; only the leader evicts', false)
+    .option('--leader-elect-namespace <ns>', 'namespace of the Lease', defaults.leaderElectNamespace)
+    .option('--leader-elect-lease-name <name>', 'name of the Lease', defaults.leaderElectLeaseName)
+    .option('--metrics-bind-address <addr>', 'host:port for /metrics, /healthz, /readyz; 0 disables', defaults.metricsBindAddress)
+    .addOption(new Option('--log-level <level>', 'log level').argParser(oneOf(logLevels)).default(defaults.logLevel))
+    .addOption(new Option('--log-format <format>', 'json or text').argParser(oneOf(logFormats)).default(defaults.logFormat))
+    .option('--dry-run', 'decide and log, never write to the API', false)
+    .option('--workload-claims', 'honour PodGroup-owned claims (DRAWorkloadResourceClaims)', false)
+    .action((flags: RunFlags) => runCommand(flags).catch(die));
+
+  program
+    .command('sim')
+    .description('Start a simulated Kubernetes API server on 127.0.0.1 seeded with a synthetic GPU cluster.')
+    .option('--port <port>', 'port on 127.0.0.1; 0 = random', parseNonNegativeInt, 0)
+    .option('--nodes <n>', 'nodes, one ResourceSlice each', parseNonNegativeInt, 10)
+    .option('--devices-per-node <n>', 'GPUs per node', parseNonNegativeInt, 8)
+    .option('--pods <n>', 'running pods, each with an allocated claim', parseNonNegativeInt, 100)
+    .option('--namespaces <n>', 'namespaces to spread pods over', parsePositiveInt)
+    .option('--tolerating-ratio <ratio>', 'share of claims whose allocation tolerates the GPU taints', parseRatio)
+    .option('--toleration-seconds <s>', 'tolerationSeconds of those tolerations', parseNonNegativeInt)
+    .option('--rule-versions <list>', 'DeviceTaintRule versions served (comma list of v1,v1beta2,v1alpha3; empty = none)', 'v1')
+    .option('--pod-grace-period-ms <ms>', 'keep deleted pods terminating for this long', parseNonNegativeInt)
+    .option('--kubeconfig-out <path>', 'where to write the kubeconfig', 'sim.kubeconfig')
+    .action(
+      async (flags: {
+        port: number;
+        nodes: number;
+        devicesPerNode: number;
+        pods: number;
+        namespaces?: number;
+        toleratingRatio?: number;
+        tolerationSeconds?: number;
+        ruleVersions: string;
+        podGracePeriodMs?: number;
+        kubeconfigOut: string;
+      }) => {
+        const { runSimCommand } = await import('../sim/index.js');
+        const ruleVersions = flags.ruleVersions
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '')
+          .map(oneOf(['v1', 'v1beta2', 'v1alpha3'] as const));
+        await runSimCommand({
+          port: flags.port,
+          nodes: flags.nodes,
+          devicesPerNode: flags.devicesPerNode,
+          pods: flags.pods,
+          ruleVersions,
+          kubeconfigOut: flags.kubeconfigOut,
+          ...(flags.namespaces !== undefined ? { namespaces: flags.namespaces } : {}),
+          ...(flags.toleratingRatio !== undefined ? { toleratingRatio: flags.toleratingRatio } : {}),
+          ...(flags.tolerationSeconds !== undefined ? { tolerationSeconds: flags.tolerationSeconds } : {}),
+          ...(flags.podGracePeriodMs !== undefined ? { podGracePeriodMs: flags.podGracePeriodMs } : {}),
+        }).catch(die);
+      },
+    );
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  // The load command registers itself (its many flags live beside the generator).
+  const { registerLoadCommand } = await import('../load/command.js');
+  registerLoadCommand(program);
+  const { registerDemoCommand } = await import('../demo/command.js');
+  registerDemoCommand(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch(die);

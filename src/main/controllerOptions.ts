@@ -1,0 +1,45 @@
+// Everything `device-taint-evictor run` can be told, with kube-controller-manager's defaults.
+
+export type LogFormat = 'json' | 'text';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ControllerOptions {
+  /** Explicit kubeconfig path; otherwise KUBECONFIG, ~/.kube/config, then in-cluster config. */
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  /** Worker threads owning queue partitions; ≥ 1. */
+  readonly workers: number;
+  /** Evictions in flight per worker (upstream: --concurrent-device-taint-eviction-syncs, default 10). */
+  readonly concurrentSyncs: number;
+  /** Shared by every thread; 0 = unlimited. */
+  readonly kubeApiQps: number;
+  readonly kubeApiBurst: number;
+  readonly leaderElect: boolean;
+  readonly leaderElectNamespace: string;
+  readonly leaderElectLeaseName: string;
+  /** `host:port`, `:port` (all interfaces) or `0` (disabled). */
+  readonly metricsBindAddress: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Decide and log, never write to the API. */
+  readonly dryRun: boolean;
+  /** PodGroup-owned claims (upstream DRAWorkloadResourceClaims gate). */
+  readonly workloadClaims: boolean;
+}
+
+export const CONTROLLER_NAME = 'device-taint-eviction-controller';
+
+export const defaultControllerOptions = (cores: number): ControllerOptions => ({
+  workers: Math.max(1, cores),
+  concurrentSyncs: 10,
+  kubeApiQps: 20,
+  kubeApiBurst: 30,
+  leaderElect: false,
+  leaderElectNamespace: 'kube-system',
+  leaderElectLeaseName: 'device-taint-evictor',
+  metricsBindAddress: ':8080',
+  logLevel: 'info',
+  logFormat: 'json',
+  dryRun: false,
+  workloadClaims: false,
+});
