@@ -88,6 +88,11 @@ export class QueuedEvictionPartition implements EvictionPartition {
     };
   }
 
+  /** Runtime reconfiguration (`--concurrent-syncs` over the control plane). */
+  setConcurrency(concurrency: number): void {
+    this.queue.setConcurrency(concurrency);
+  }
+
   snapshot(): PartitionEntrySnapshot[] {
     return this.queue.snapshot().map((entry) => ({
       pod: entry.payload.pod,

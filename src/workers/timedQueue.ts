@@ -138,7 +138,7 @@ interface DrainWaiter {
 export class TimedQueue<P> {
   private readonly clock: Clock;
   private readonly run: RunFunction<P>;
-  private readonly concurrency: number;
+  private concurrency: number;
   private readonly onRunFailed: ((failure: RunFailure<P>) => void) | undefined;
   private readonly backoff: ItemExponentialBackoff;
 
@@ -255,6 +255,17 @@ export class TimedQueue<P> {
       succeededRuns: this.succeededRuns,
       failedRuns: this.failedRuns,
     };
+  }
+
+  /**
+   * Changes the bound on runs in flight. Raising it starts due entries at once; lowering it lets the
+   * runs in flight finish (they are never interrupted) and starts new ones only below the new bound.
+   */
+  setConcurrency(concurrency: number): void {
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new RangeError(`TimedQueue concurrency must be an integer ≥ 1, got ${concurrency}`);
+    this.concurrency = concurrency;
+    this.pump();
   }
 
   /** When the queue's timer will fire next, or `null` when none is armed. */

@@ -199,6 +199,15 @@ describe('worker supervision', () => {
     expect((await h.runtime.stats()).workerRestarts).toBe(0);
   });
 
+  it('reconfigures the per-worker concurrency bound over the control plane', async () => {
+    const h = await startHarness({ latencyMs: 1 });
+    expect(await h.runtime.reconfigure({ concurrency: 9 })).toEqual([9, 9, 9]);
+    const stats = await h.runtime.stats();
+    expect(stats.shards.map((s) => s.worker?.concurrency)).toEqual([9, 9, 9]);
+    // An invalid bound is refused by every worker and the old one stays in effect.
+    expect(await h.runtime.reconfigure({ concurrency: 0 })).toEqual([9, 9, 9]);
+  });
+
   it('fails to start with a clear error when a worker cannot build its executor', async () => {
     await expect(
       ShardedRuntime.start({

@@ -383,6 +383,26 @@ describe('TimedQueue timer and concurrency', () => {
     expect(queue.nextTimerAt()).toBeNull();
   });
 
+  it('setConcurrency: raising starts waiting due entries at once, lowering never interrupts runs', async () => {
+    const clock = new FakeClock();
+    const { queue, runner } = controlledQueue(clock, 2);
+    const t0 = clock.now();
+    for (let i = 0; i < 10; i++) queue.upsert(`k${i}`, t0, `p${i}`);
+    expect(runner.inFlightKeys()).toEqual(['k0', 'k1']);
+    queue.setConcurrency(5);
+    expect(runner.inFlightKeys()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    queue.setConcurrency(1);
+    // The five in flight keep running; nothing new starts until fewer than one is left.
+    expect(runner.inFlight()).toHaveLength(5);
+    for (const run of runner.inFlight().slice(0, 4)) run.deferred.resolve();
+    await flushMicrotasks();
+    expect(runner.inFlightKeys()).toEqual(['k4']);
+    runner.runningFor('k4').deferred.resolve();
+    await flushMicrotasks();
+    expect(runner.inFlightKeys()).toEqual(['k5']);
+    expect(() => queue.setConcurrency(0)).toThrow(RangeError);
+  });
+
   it('runs at most N at once; 1,000 due entries start in fire-time order as runs finish', async () => {
     const clock = new FakeClock();
     const concurrency = 7;
