@@ -100,7 +100,8 @@ export class KubeEvictionExecutor implements EvictionExecutor {
       }
       throw err;
     }
-    log.info('deleted pod', { pod: podRefFields(pod), reasons });
+    // The main thread logs every finished eviction with its latency; this is the worker-side trace.
+    log.debug('deleted pod', { pod: podRefFields(pod), reasons });
     return 'deleted';
   }
 
