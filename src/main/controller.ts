@@ -153,12 +153,15 @@ export async function startController(
       : null;
   const mainBudget: ApiBudget = budgetSpec === null ? unlimitedBudget : new SharedTokenBucket(budgetSpec);
 
+  let elector: LeaseLeaderElector | null = null;
   let ops: OpsServer | null = null;
   try {
     ops = await startOpsServer({
       bindAddress: options.metricsBindAddress,
       metrics,
-      isReady: () => informers?.hasSynced() ?? false,
+      // A standby replica (leader election on, not leading) is ready: it is healthy and waiting, and an
+      // unready standby would stall every rolling update of a two-replica Deployment.
+      isReady: () => (elector !== null && !elector.isLeader() ? true : (informers?.hasSynced() ?? false)),
       log,
     });
   } catch (error) {
@@ -259,8 +262,6 @@ export async function startController(
       workers: options.workers,
     });
   };
-
-  let elector: LeaseLeaderElector | null = null;
 
   const stop = (reason: string, code = 0): Promise<void> => {
     if (stopping !== null) return stopping;
