@@ -99,16 +99,17 @@ export async function discoverApis(transport: ReadTransport, opts: DiscoveryOpti
   const log = opts.log ?? silentLogger;
   const clock = opts.clock ?? new RealClock();
   const attempts = Math.max(1, opts.attempts ?? 5);
-  const backoff = new JitteredBackoff({
-    initialMs: opts.retryDelayMs ?? 500,
-    maxMs: 10_000,
-    factor: 2,
-    jitter: 0.5,
-    resetAfterMs: Number.POSITIVE_INFINITY,
-  });
-
   /** GET a discovery document; `null` when the server says it does not exist (404). */
   const fetchJson = async (path: string): Promise<unknown | null> => {
+    // One backoff per document: lookups run concurrently, and a shared one would grow twice as fast,
+    // making an unreachable server take three times longer to report.
+    const backoff = new JitteredBackoff({
+      initialMs: opts.retryDelayMs ?? 500,
+      maxMs: 10_000,
+      factor: 2,
+      jitter: 0.5,
+      resetAfterMs: Number.POSITIVE_INFINITY,
+    });
     for (let attempt = 1; ; attempt++) {
       try {
         return await transport.getJson(path);

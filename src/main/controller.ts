@@ -203,7 +203,9 @@ export async function startController(
         attempts: r.attempts,
         latencyMs: r.doneAt - r.fireAt,
       };
-      if (r.outcome === 'gone') log.info('Pod vanished before eviction', fields);
+      // The dry-run executor writes nothing and reports 'gone' so that nothing is counted as deleted.
+      if (options.dryRun) log.info('Dry run: would have evicted pod', fields);
+      else if (r.outcome === 'gone') log.info('Pod vanished before eviction', fields);
       else log.info('Pod evicted', fields);
       hooks.onEviction?.(r);
     }
