@@ -4,7 +4,12 @@
 
 import os from 'node:os';
 import { Command, Option } from 'commander';
-import { type ControllerOptions, defaultControllerOptions, type LogFormat, type LogLevel } from '../main/controllerOptions.js';
+import {
+  type ControllerOptions,
+  defaultControllerOptions,
+  type LogFormat,
+  type LogLevel,
+} from '../main/controllerOptions.js';
 import { oneOf, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parseRatio } from './parseFlags.js';
 
 const defaults = defaultControllerOptions(os.availableParallelism());
@@ -42,6 +47,20 @@ async function runCommand(flags: RunFlags): Promise<void> {
     ...flags,
   };
   const { startController } = await import('../main/controller.js');
+  // A stray rejected promise must not take the controller down with every scheduled eviction in it; it
+  // is a bug worth a loud line, not a crash. A thrown exception may have left state half-updated: exit
+  // and let the Deployment restart us (the next leader relists and rebuilds everything).
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', msg: 'Unhandled promise rejection', error: reason instanceof Error ? reason.message : String(reason) })}\n`,
+    );
+  });
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'fatal', msg: 'Uncaught exception', error: error.message, stack: error.stack })}\n`,
+    );
+    process.exit(1);
+  });
   const controller = await startController(options);
   const onSignal = (signal: NodeJS.Signals) => {
     void controller.stop(`received ${signal}`);
@@ -72,14 +91,25 @@ export function buildProgram(): Command {
       parsePositiveInt,
       defaults.concurrentSyncs,
     )
-    .option('--kube-api-qps <qps>', 'API write budget shared by all threads; 0 = unlimited', parseNonNegativeNumber, defaults.kubeApiQps)
+    .option(
+      '--kube-api-qps <qps>',
+      'API write budget shared by all threads; 0 = unlimited',
+      parseNonNegativeNumber,
+      defaults.kubeApiQps,
+    )
     .option('--kube-api-burst <n>', 'burst of the API write budget', parsePositiveInt, defaults.kubeApiBurst)
     .option('--leader-elect', 'campaign for a coordination.k8s.io/v1 Lease; only the leader evicts', false)
     .option('--leader-elect-namespace <ns>', 'namespace of the Lease', defaults.leaderElectNamespace)
     .option('--leader-elect-lease-name <name>', 'name of the Lease', defaults.leaderElectLeaseName)
-    .option('--metrics-bind-address <addr>', 'host:port for /metrics, /healthz, /readyz; 0 disables', defaults.metricsBindAddress)
+    .option(
+      '--metrics-bind-address <addr>',
+      'host:port for /metrics, /healthz, /readyz; 0 disables',
+      defaults.metricsBindAddress,
+    )
     .addOption(new Option('--log-level <level>', 'log level').argParser(oneOf(logLevels)).default(defaults.logLevel))
-    .addOption(new Option('--log-format <format>', 'json or text').argParser(oneOf(logFormats)).default(defaults.logFormat))
+    .addOption(
+      new Option('--log-format <format>', 'json or text').argParser(oneOf(logFormats)).default(defaults.logFormat),
+    )
     .option('--dry-run', 'decide and log, never write to the API', false)
     .option('--workload-claims', 'honour PodGroup-owned claims (DRAWorkloadResourceClaims)', false)
     .action((flags: RunFlags) => runCommand(flags).catch(die));
@@ -94,7 +124,11 @@ export function buildProgram(): Command {
     .option('--namespaces <n>', 'namespaces to spread pods over', parsePositiveInt)
     .option('--tolerating-ratio <ratio>', 'share of claims whose allocation tolerates the GPU taints', parseRatio)
     .option('--toleration-seconds <s>', 'tolerationSeconds of those tolerations', parseNonNegativeInt)
-    .option('--rule-versions <list>', 'DeviceTaintRule versions served (comma list of v1,v1beta2,v1alpha3; empty = none)', 'v1')
+    .option(
+      '--rule-versions <list>',
+      'DeviceTaintRule versions served (comma list of v1,v1beta2,v1alpha3; empty = none)',
+      'v1',
+    )
     .option('--pod-grace-period-ms <ms>', 'keep deleted pods terminating for this long', parseNonNegativeInt)
     .option('--kubeconfig-out <path>', 'where to write the kubeconfig', 'sim.kubeconfig')
     .action(
