@@ -7,7 +7,7 @@
 // also require its UID to match (a re-created group must not inherit the old group's claims); when it
 // is not known (yet) the name alone decides, which keeps the outcome independent of informer order.
 
-import type { ClaimRecord, PodGroupRecord, PodRecord } from './types.js';
+import type { ClaimRecord, PodClaimSource, PodGroupRecord, PodRecord } from './types.js';
 
 export const PODGROUP_API_GROUP = 'scheduling.k8s.io';
 export const PODGROUP_RESOURCE = 'podgroups';
@@ -29,20 +29,39 @@ export function podClaimReferences(
 ): ClaimReference[] {
   const refs: ClaimReference[] = [];
   for (const source of pod.resourceClaims) {
-    if (source.resourceClaimName !== null) {
-      refs.push({ claimName: source.resourceClaimName, mustCheckOwner: false });
-    } else if (source.resourceClaimTemplateName !== null) {
-      const status = pod.resourceClaimStatuses.find((s) => s.name === source.name);
-      if (status?.resourceClaimName) refs.push({ claimName: status.resourceClaimName, mustCheckOwner: true });
-    } else if (source.podGroupResourceClaim !== null && workloadClaims && podGroup !== null) {
-      const entry = podGroup.resourceClaims.find((c) => c.name === source.podGroupResourceClaim);
-      if (entry?.resourceClaimName) refs.push({ claimName: entry.resourceClaimName, mustCheckOwner: true });
-    }
+    const claimName = sourceClaimName(pod, source, podGroup, workloadClaims);
+    if (claimName !== null) refs.push({ claimName, mustCheckOwner: sourceMustCheckOwner(source) });
   }
   if (pod.extendedResourceClaimName !== null)
     refs.push({ claimName: pod.extendedResourceClaimName, mustCheckOwner: true });
   return refs;
 }
+
+/**
+ * The claim name one `spec.resourceClaims[]` entry resolves to, or `null` (see podClaimReferences).
+ * Allocation-free, for the engine's per-pod hot path.
+ */
+export function sourceClaimName(
+  pod: PodRecord,
+  source: PodClaimSource,
+  podGroup: PodGroupRecord | null,
+  workloadClaims: boolean,
+): string | null {
+  if (source.resourceClaimName !== null) return source.resourceClaimName;
+  if (source.resourceClaimTemplateName !== null) {
+    for (const status of pod.resourceClaimStatuses)
+      if (status.name === source.name) return status.resourceClaimName || null;
+    return null;
+  }
+  if (source.podGroupResourceClaim !== null && workloadClaims && podGroup !== null) {
+    for (const entry of podGroup.resourceClaims)
+      if (entry.name === source.podGroupResourceClaim) return entry.resourceClaimName || null;
+  }
+  return null;
+}
+
+/** Generated claims (everything but a direct `resourceClaimName`) must be controlled by the pod or its group. */
+export const sourceMustCheckOwner = (source: PodClaimSource): boolean => source.resourceClaimName === null;
 
 /** IsForPod: same namespace and controlled by the pod (or, with workload claims, by the pod's PodGroup). */
 export function claimIsForPod(

@@ -44,12 +44,15 @@ export function taintEvictionTime(
 export function mergeEvictions(a: Eviction | null, b: Eviction | null): Eviction | null {
   if (a === null) return b;
   if (b === null) return a;
+  // Claims with identical results share one reasons array (the engine interns them): keep sharing.
+  if (a.reasons === b.reasons) return a.when <= b.when ? a : b;
   return { when: Math.min(a.when, b.when), reasons: mergeReasons(a.reasons, b.reasons) };
 }
 
 /** Same time and same reasons. Unlike upstream, null equals null (upstream re-checks, with the same outcome). */
 export function evictionsEqual(a: Eviction | null, b: Eviction | null): boolean {
   if (a === null || b === null) return a === b;
+  if (a === b) return true;
   if (a.when !== b.when || a.reasons.length !== b.reasons.length) return false;
   for (let i = 0; i < a.reasons.length; i++) if (a.reasons[i] !== b.reasons[i]) return false;
   return true;

@@ -7,24 +7,23 @@
 // (measured: the dominant cost when a rule change re-evaluates 100k claims).
 
 import type { Eviction } from '../../shared/evictionTime.js';
-import { selectorMatchesDevice } from '../../shared/selector.js';
 import type { AllocatedDevice, ClaimRecord, DeviceSelector } from '../../shared/types.js';
+import { DeviceClaims } from './deviceClaims.js';
+import type { PublishedDevice } from './pools.js';
 
 /** One tracked claim. Mutable on purpose: the device index holds these entries, not keys. */
 export interface AllocatedClaim {
   claim: ClaimRecord;
   eviction: Eviction | null;
+  /**
+   * The published device of each allocation result as of PoolIndex version `publishedVersion` (-1:
+   * not looked up; engine-maintained): a rule change re-evaluates every claim on the selected devices
+   * while the slices stay the same, so the pool lookups of the previous evaluation are still valid.
+   * The device itself (or null) for the common single-result claim, else one per result.
+   */
+  published: PublishedDevice | null | (PublishedDevice | null)[];
+  publishedVersion: number;
 }
-
-interface DeviceEntry {
-  readonly driver: string;
-  readonly pool: string;
-  readonly device: string;
-  /** Claim entry → number of its allocation results on this device. */
-  readonly claims: Map<AllocatedClaim, number>;
-}
-
-const deviceKey = (driver: string, pool: string, device: string): string => `${driver}/${pool}/${device}`;
 
 function sameDevices(a: readonly AllocatedDevice[], b: readonly AllocatedDevice[]): boolean {
   if (a === b) return true;
@@ -34,7 +33,12 @@ function sameDevices(a: readonly AllocatedDevice[], b: readonly AllocatedDevice[
 
 export class AllocatedClaims {
   private readonly byNamespace = new Map<string, Map<string, AllocatedClaim>>();
-  private readonly byDevice = new Map<string, DeviceEntry>();
+  /**
+   * Driver → pool → device → claims on it. Nested rather than keyed by a "driver/pool/device" string:
+   * 100k such strings cost more heap than 12.5k per-pool maps, and a driver selector only walks its
+   * own driver's pools.
+   */
+  private readonly byDevice = new Map<string, Map<string, Map<string, OnDevice>>>();
   private count = 0;
 
   get size(): number {
@@ -58,7 +62,7 @@ export class AllocatedClaims {
     }
     const entry = claims.get(claim.name);
     if (entry === undefined) {
-      const created: AllocatedClaim = { claim, eviction };
+      const created: AllocatedClaim = { claim, eviction, published: null, publishedVersion: -1 };
       claims.set(claim.name, created);
       this.count++;
       this.index(created);
@@ -68,6 +72,8 @@ export class AllocatedClaims {
       this.unindex(entry);
       entry.claim = claim;
       this.index(entry);
+      entry.published = null;
+      entry.publishedVersion = -1;
     } else {
       entry.claim = claim;
     }
@@ -93,9 +99,11 @@ export class AllocatedClaims {
     devices: Iterable<string>,
     into = new Set<AllocatedClaim>(),
   ): Set<AllocatedClaim> {
+    const byName = this.byDevice.get(driver)?.get(pool);
+    if (byName === undefined) return into;
     for (const device of devices) {
-      const entry = this.byDevice.get(deviceKey(driver, pool, device));
-      if (entry !== undefined) for (const claim of entry.claims.keys()) into.add(claim);
+      const claims = byName.get(device);
+      if (claims !== undefined) addClaims(claims, into);
     }
     return into;
   }
@@ -103,49 +111,102 @@ export class AllocatedClaims {
   /** Claims with an allocation result selected by `selector` (absent selector: none). */
   matching(selector: DeviceSelector | null, into = new Set<AllocatedClaim>()): Set<AllocatedClaim> {
     if (selector === null) return into;
-    for (const entry of this.devicesMatching(selector)) for (const claim of entry.claims.keys()) into.add(claim);
+    for (const claims of this.devicesMatching(selector)) addClaims(claims, into);
     return into;
+  }
+
+  /**
+   * Claims with an allocation result selected by one of `selectors`, in the order `matching` would
+   * add them to a Set, but possibly more than once: for callers whose work is idempotent per claim,
+   * which then save a Set of every selected claim (100k for a driver-wide rule).
+   */
+  *matchingWithRepeats(selectors: readonly (DeviceSelector | null)[]): Iterable<AllocatedClaim> {
+    for (const selector of selectors) {
+      if (selector === null) continue;
+      for (const claims of this.devicesMatching(selector)) {
+        if (claims instanceof DeviceClaims) yield* claims.values();
+        else yield claims;
+      }
+    }
   }
 
   /** Number of allocation results (over all claims) selected by `selector`. */
   countAllocatedDevices(selector: DeviceSelector | null): number {
     if (selector === null) return 0;
     let n = 0;
-    for (const entry of this.devicesMatching(selector)) for (const count of entry.claims.values()) n += count;
+    for (const claims of this.devicesMatching(selector)) n += claims instanceof DeviceClaims ? claims.allocations : 1;
     return n;
   }
 
-  private *devicesMatching(selector: DeviceSelector): Iterable<DeviceEntry> {
-    // A fully specified selector is one lookup; otherwise scan the distinct allocated devices, which
-    // are far fewer than claims × devices and only scanned on (rare) rule changes.
-    if (selector.driver !== undefined && selector.pool !== undefined && selector.device !== undefined) {
-      const entry = this.byDevice.get(deviceKey(selector.driver, selector.pool, selector.device));
-      if (entry !== undefined) yield entry;
-      return;
+  private *devicesMatching(selector: DeviceSelector): Iterable<OnDevice> {
+    // Only allocated devices are scanned, far fewer than claims × devices, and only on (rare) rule
+    // changes; set selector fields narrow the walk to one driver, pool or device.
+    const drivers = selector.driver === undefined ? this.byDevice.entries() : oneEntry(selector.driver, this.byDevice);
+    for (const [, pools] of drivers) {
+      const poolEntries = selector.pool === undefined ? pools.entries() : oneEntry(selector.pool, pools);
+      for (const [, devices] of poolEntries) {
+        if (selector.device === undefined) yield* devices.values();
+        else {
+          const claims = devices.get(selector.device);
+          if (claims !== undefined) yield claims;
+        }
+      }
     }
-    for (const entry of this.byDevice.values())
-      if (selectorMatchesDevice(selector, entry.driver, entry.pool, entry.device)) yield entry;
   }
 
   private index(entry: AllocatedClaim): void {
     for (const d of entry.claim.allocation ?? []) {
-      const dk = deviceKey(d.driver, d.pool, d.device);
-      let device = this.byDevice.get(dk);
-      if (device === undefined) {
-        device = { driver: d.driver, pool: d.pool, device: d.device, claims: new Map() };
-        this.byDevice.set(dk, device);
+      let pools = this.byDevice.get(d.driver);
+      if (pools === undefined) {
+        pools = new Map();
+        this.byDevice.set(d.driver, pools);
       }
-      device.claims.set(entry, (device.claims.get(entry) ?? 0) + 1);
+      let devices = pools.get(d.pool);
+      if (devices === undefined) {
+        devices = new Map();
+        pools.set(d.pool, devices);
+      }
+      const claims = devices.get(d.device);
+      if (claims === undefined) devices.set(d.device, entry);
+      else if (claims instanceof DeviceClaims) claims.add(entry);
+      else {
+        const shared = new DeviceClaims(claims);
+        shared.add(entry);
+        devices.set(d.device, shared);
+      }
     }
   }
 
   private unindex(entry: AllocatedClaim): void {
     for (const d of entry.claim.allocation ?? []) {
-      const dk = deviceKey(d.driver, d.pool, d.device);
-      const device = this.byDevice.get(dk);
-      if (device === undefined) continue;
-      device.claims.delete(entry);
-      if (device.claims.size === 0) this.byDevice.delete(dk);
+      const pools = this.byDevice.get(d.driver);
+      const devices = pools?.get(d.pool);
+      const claims = devices?.get(d.device);
+      if (pools === undefined || devices === undefined || claims === undefined) continue;
+      if (claims instanceof DeviceClaims) {
+        claims.delete(entry);
+        if (!claims.isEmpty) continue;
+      } else if (claims !== entry) continue;
+      devices.delete(d.device);
+      if (devices.size > 0) continue;
+      pools.delete(d.pool);
+      if (pools.size === 0) this.byDevice.delete(d.driver);
     }
   }
+}
+
+/**
+ * What a device holds: its only claim with one allocation result on it (nearly every device; no
+ * wrapper object for 100k devices), or the DeviceClaims of anything more.
+ */
+type OnDevice = AllocatedClaim | DeviceClaims<AllocatedClaim>;
+
+function addClaims(claims: OnDevice, into: Set<AllocatedClaim>): void {
+  if (claims instanceof DeviceClaims) claims.addTo(into);
+  else into.add(claims);
+}
+
+function oneEntry<V>(key: string, map: Map<string, V>): [string, V][] {
+  const value = map.get(key);
+  return value === undefined ? [] : [[key, value]];
 }

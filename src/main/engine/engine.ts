@@ -15,39 +15,39 @@ import {
   claimIsReservedForPod,
   isPodConsumer,
   isPodGroupConsumer,
-  podClaimReferences,
+  sourceClaimName,
+  sourceMustCheckOwner,
 } from '../../shared/claimResolution.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EvictionResult, EvictionSink, ReasonId } from '../../shared/decisions.js';
-import {
-  type Eviction,
-  evictionsEqual,
-  makeEviction,
-  mergeEvictions,
-  taintEvictionTime,
-} from '../../shared/evictionTime.js';
+import { type Eviction, evictionsEqual, mergeEvictions, taintEvictionTime } from '../../shared/evictionTime.js';
+import { EMPTY } from '../../shared/intern.js';
 import type { Logger } from '../../shared/logger.js';
 import { LruSet } from '../../shared/lruSet.js';
-import { ruleOfReason, ruleReason, sliceReason } from '../../shared/reasons.js';
+import { ruleOfReason, ruleReason } from '../../shared/reasons.js';
 import { selectorMatchesDevice, selectorsEqual, selectsEverything } from '../../shared/selector.js';
 import { stampRule, stampSlice } from '../../shared/timeAdded.js';
 import { NO_EXECUTE } from '../../shared/tolerations.js';
-import {
-  type ClaimRecord,
-  type DeviceTaint,
-  type PodClaimStatus,
-  type PodGroupRecord,
-  type PodRecord,
-  type PodRef,
-  podUidKey,
-  type RuleCondition,
-  type RuleRecord,
-  type SliceRecord,
+import type {
+  AllocatedDevice,
+  ClaimRecord,
+  DeviceSelector,
+  DeviceTaint,
+  DeviceToleration,
+  PodClaimStatus,
+  PodGroupRecord,
+  PodRecord,
+  PodRef,
+  RuleCondition,
+  RuleRecord,
+  SliceRecord,
 } from '../../shared/types.js';
 import { type AllocatedClaim, AllocatedClaims } from './allocatedClaims.js';
+import { EvictionInterner, ReasonRulesCache } from './evictionIntern.js';
 import { PendingByRule } from './pendingByRule.js';
+import { PendingEvictions } from './pendingEvictions.js';
 import { PodCache } from './podCache.js';
-import { PoolIndex, poolKey } from './pools.js';
+import { PoolIndex, type PublishedDevice, poolKey, publishedTaintReason } from './pools.js';
 import { buildRuleCondition, RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
 import type { RuleStatusScheduler, RuleStatusSource } from './ruleStatusUpdater.js';
 
@@ -88,13 +88,17 @@ function reservedForEqual(a: ClaimRecord, b: ClaimRecord): boolean {
 const taintsEqual = (a: DeviceTaint, b: DeviceTaint): boolean =>
   a.key === b.key && a.value === b.value && a.effect === b.effect && a.timeAdded === b.timeAdded;
 
-function ruleUidsOf(reasons: readonly ReasonId[]): string[] {
-  const uids: string[] = [];
-  for (const r of reasons) {
-    const rule = ruleOfReason(r);
-    if (rule !== null) uids.push(rule.ruleUid);
-  }
-  return uids;
+function sameReasons(a: readonly ReasonId[], b: readonly ReasonId[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** An evicting rule with its reason id, built once per rule change instead of once per claim. */
+interface EvictingRule {
+  readonly rule: RuleRecord;
+  readonly reason: ReasonId;
 }
 
 export class EvictionEngine implements RuleStatusSource {
@@ -112,12 +116,26 @@ export class EvictionEngine implements RuleStatusSource {
   private readonly rules = new Map<string, RuleRecord>();
   /** Rules with effect NoExecute, by name. */
   private readonly evictingRules = new Map<string, RuleRecord>();
-  /** Source of truth for pending evictions, keyed by podUidKey. */
-  private readonly deletePodAt = new Map<string, PendingEviction>();
+  /** `evictingRules` in the same order with their reasons: what claimEviction loops over. */
+  private evictingRuleList: readonly EvictingRule[] = [];
+  private readonly evictions = new EvictionInterner();
+  private readonly reasonRules = new ReasonRulesCache();
+  /**
+   * Rules whose status refresh was already requested in the running batch of pod evaluations: a rule
+   * change re-evaluates 100k pods and would ask 100k times for the same idempotent refresh.
+   */
+  private statusRequested: Set<string> | null = null;
+  /** Source of truth for pending evictions, by pod incarnation. */
+  private readonly deletePodAt = new PendingEvictions<PendingEviction>();
   private readonly evictedPods = new LruSet<string>(EVICTED_PODS_CAPACITY);
   /** Rule UID → pods evicted because of it since start. */
   private readonly taintRuleStats = new Map<string, number>();
   private readonly pendingByRule = new PendingByRule();
+  /**
+   * `deletePodAt` entries whose pod had a deletionTimestamp when last seen: they are not counted in
+   * `pendingByRule`. Every other entry counts under the rules of its reasons.
+   */
+  private readonly terminatingPods = new Set<PendingEviction>();
   /** Rule name → `uid/generation` for which the select-everything warning was logged. */
   private readonly warnedSelectors = new Map<string, string>();
 
@@ -162,7 +180,7 @@ export class EvictionEngine implements RuleStatusSource {
     const cached = this.pods.get(pod.namespace, pod.name);
     if (cached !== undefined && cached.uid === pod.uid) this.pods.delete(pod);
     // Gone: no "Cancelling deletion" event.
-    this.dropEviction(podUidKey(pod), false);
+    this.dropEviction(pod, false);
   }
 
   // ---- PodGroups (workload claims) --------------------------------------------------------------
@@ -186,7 +204,8 @@ export class EvictionEngine implements RuleStatusSource {
 
   claimAdded(claim: ClaimRecord): void {
     if (claim.allocation === null) return;
-    this.claims.set(claim, this.claimEviction(claim));
+    const entry = this.claims.set(claim, null);
+    entry.eviction = this.claimEviction(entry);
     this.handlePodsOf([claim]);
   }
 
@@ -201,7 +220,8 @@ export class EvictionEngine implements RuleStatusSource {
       // claim was never seen allocated).
       const previous = this.claims.get(cur.namespace, cur.name);
       const sameDevices = previous !== undefined && old.allocation !== null && sameAllocation(previous, cur);
-      this.claims.set(cur, sameDevices ? previous.eviction : this.claimEviction(cur));
+      const entry = this.claims.set(cur, sameDevices ? previous.eviction : null);
+      if (!sameDevices) entry.eviction = this.claimEviction(entry);
     } else if (old.allocation !== null) {
       // Deallocated (pod terminated, or forced): cancel, never "fix" the cluster by evicting.
       this.claims.delete(cur.namespace, cur.name);
@@ -279,12 +299,11 @@ export class EvictionEngine implements RuleStatusSource {
   // ---- Results from the executors ---------------------------------------------------------------
 
   evictionFinished(result: EvictionResult): void {
-    const key = podUidKey(result.pod);
-    const entry = this.deletePodAt.get(key);
+    const entry = this.deletePodAt.get(result.pod);
     // A schedule that changed while the eviction ran is newer than this result and must survive.
     if (entry !== undefined && entry.fireAt === result.fireAt) {
-      this.deletePodAt.delete(key);
-      this.pendingByRule.delete(key);
+      this.deletePodAt.delete(result.pod);
+      this.uncount(entry);
     }
     this.evictedPods.add(result.pod.uid);
     // Someone else removed the pod: not our eviction, not counted.
@@ -308,7 +327,7 @@ export class EvictionEngine implements RuleStatusSource {
   }
 
   pendingEviction(pod: PodRef): PendingEviction | undefined {
-    return this.deletePodAt.get(podUidKey(pod));
+    return this.deletePodAt.get(pod);
   }
 
   get pendingCount(): number {
@@ -395,47 +414,79 @@ export class EvictionEngine implements RuleStatusSource {
   // ---- Decisions --------------------------------------------------------------------------------
 
   /** Eviction of one allocated claim from slice taints and evicting rules (spec §2.3, §2.5). */
-  private claimEviction(claim: ClaimRecord): Eviction | null {
+  private claimEviction(entry: AllocatedClaim): Eviction | null {
+    const allocation = entry.claim.allocation;
+    if (allocation === null) return null;
+    const published = this.publishedDevicesOf(entry);
     let when = Number.POSITIVE_INFINITY;
-    const reasons: ReasonId[] = [];
+    // Nearly every claim has at most one reason: no array unless there are more.
+    let first: ReasonId | null = null;
+    let more: ReasonId[] | null = null;
     const now = this.clock.now();
-    for (const allocated of claim.allocation ?? []) {
-      const published = this.pools.lookup(allocated.driver, allocated.pool, allocated.device);
-      if (published !== null) {
-        published.device.taints.forEach((taint, index) => {
-          if (taint.effect !== NO_EXECUTE) return;
+    const rules = this.evictingRuleList;
+    for (let i = 0; i < allocation.length; i++) {
+      const allocated = allocation[i] as AllocatedDevice;
+      const device = Array.isArray(published) ? (published[i] ?? null) : published;
+      if (device !== null) {
+        const taints = device.device.taints;
+        for (let index = 0; index < taints.length; index++) {
+          const taint = taints[index] as DeviceTaint;
+          if (taint.effect !== NO_EXECUTE) continue;
           const at = taintEvictionTime(taint, allocated.tolerations, now);
-          if (at === null) return;
+          if (at === null) continue;
           if (at < when) when = at;
-          reasons.push(
-            sliceReason(allocated.driver, allocated.pool, published.slice.name, published.device.name, index),
-          );
-        });
+          const reason = publishedTaintReason(device, index);
+          if (first === null) first = reason;
+          else if (more === null) more = [first, reason];
+          else more.push(reason);
+        }
       }
       // Rules apply to the allocated device even when no slice publishes it any more.
-      for (const rule of this.evictingRules.values()) {
+      for (const { rule, reason } of rules) {
         if (!selectorMatchesDevice(rule.selector, allocated.driver, allocated.pool, allocated.device)) continue;
         const at = taintEvictionTime(rule.taint, allocated.tolerations, now);
         if (at === null) continue;
         if (at < when) when = at;
-        reasons.push(ruleReason(rule.name, rule.uid));
+        if (first === null) first = reason;
+        else if (more === null) more = [first, reason];
+        else more.push(reason);
       }
     }
-    return reasons.length === 0 ? null : makeEviction(when, reasons);
+    if (first === null) return null;
+    return more === null ? this.evictions.single(when, first) : this.evictions.eviction(when, more);
   }
 
-  /** Eviction of one pod: the union over the claims it really uses (spec §2.5 podEvictionTime). */
-  private podEviction(pod: PodRecord): Eviction | null {
+  /** Eviction of one pod: the union over the claims it really uses (spec §2.5 podEviction). */
+  private podEviction(pod: PodRecord, hint: AllocatedClaim | null): Eviction | null {
     if (pod.nodeName === '') return null;
     const group = this.groupOf(pod);
     let eviction: Eviction | null = null;
-    for (const ref of podClaimReferences(pod, group, this.workloadClaims)) {
-      const allocated = this.claims.get(pod.namespace, ref.claimName);
-      if (allocated === undefined || allocated.eviction === null) continue;
-      if (!this.claimBelongsToPod(pod, allocated.claim, ref.mustCheckOwner, group)) continue;
-      eviction = mergeEvictions(eviction, allocated.eviction);
+    // The claims of podClaimReferences, in its order, without building the reference list.
+    for (const source of pod.resourceClaims) {
+      const claimName = sourceClaimName(pod, source, group, this.workloadClaims);
+      if (claimName !== null)
+        eviction = this.withClaimEviction(eviction, pod, claimName, sourceMustCheckOwner(source), group, hint);
     }
+    if (pod.extendedResourceClaimName !== null)
+      eviction = this.withClaimEviction(eviction, pod, pod.extendedResourceClaimName, true, group, hint);
     return eviction;
+  }
+
+  private withClaimEviction(
+    eviction: Eviction | null,
+    pod: PodRecord,
+    claimName: string,
+    mustCheckOwner: boolean,
+    group: PodGroupRecord | null,
+    hint: AllocatedClaim | null,
+  ): Eviction | null {
+    const allocated =
+      hint !== null && hint.claim.name === claimName && hint.claim.namespace === pod.namespace
+        ? hint
+        : this.claims.get(pod.namespace, claimName);
+    if (allocated === undefined || allocated.eviction === null) return eviction;
+    if (!this.claimBelongsToPod(pod, allocated.claim, mustCheckOwner, group)) return eviction;
+    return mergeEvictions(eviction, allocated.eviction);
   }
 
   private claimBelongsToPod(
@@ -454,61 +505,120 @@ export class EvictionEngine implements RuleStatusSource {
     return this.podGroups.get(`${pod.namespace}/${pod.podGroupName}`) ?? null;
   }
 
-  // No per-pod logging here: a rule change schedules 100k pods in one handler call, and the executors
-  // log what they do with each pod anyway.
-  private handlePod(pod: PodRecord): void {
-    const key = podUidKey(pod);
-    const eviction = this.podEviction(pod);
+  /**
+   * Decides for one pod. `hint`: a tracked claim entry the pod may use, which saves looking it up
+   * (see handlePodsOf). No per-pod logging here: a rule change schedules 100k pods in one handler
+   * call, and the executors log what they do with each pod anyway.
+   */
+  private handlePod(pod: PodRecord, hint: AllocatedClaim | null = null): void {
+    const eviction = this.podEviction(pod, hint);
     if (eviction === null) {
-      this.dropEviction(key, true);
+      this.dropEviction(pod, true);
       return;
     }
     // Already evicted (the delete event may not have arrived yet): nothing left to do for this UID.
     if (this.evictedPods.has(pod.uid)) return;
-    const existing = this.deletePodAt.get(key);
-    if (existing === undefined || !evictionsEqual({ when: existing.fireAt, reasons: existing.reasons }, eviction)) {
-      const entry: PendingEviction = { pod: podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons };
-      this.deletePodAt.set(key, entry);
-      this.pendingByRule.set(key, pod.namespace, pod.deletionTimestamp === null ? ruleUidsOf(entry.reasons) : []);
+    const existing = this.deletePodAt.get(pod);
+    const rules = this.reasonRules.of(eviction.reasons);
+    if (
+      existing === undefined ||
+      existing.fireAt !== eviction.when ||
+      !sameReasons(existing.reasons, eviction.reasons)
+    ) {
+      // Same incarnation (namespace, name and UID): a reschedule keeps the PodRef it already has.
+      const entry: PendingEviction = {
+        pod: existing?.pod ?? podRefOf(pod),
+        fireAt: eviction.when,
+        reasons: eviction.reasons,
+      };
+      this.deletePodAt.set(entry);
+      this.recount(existing, entry, rules.uids, pod.deletionTimestamp !== null);
       this.sink.schedule(entry.pod, entry.fireAt, entry.reasons);
     }
     // More pod changes may follow: refresh the status of the rules involved a bit later.
-    for (const reason of eviction.reasons) {
-      const rule = ruleOfReason(reason);
-      if (rule !== null) this.ruleStatus.enqueue(rule.ruleName, RULE_STATUS_PERIOD_MS);
+    const requested = this.statusRequested;
+    for (const ruleName of rules.names) {
+      if (requested !== null) {
+        if (requested.has(ruleName)) continue;
+        requested.add(ruleName);
+      }
+      this.ruleStatus.enqueue(ruleName, RULE_STATUS_PERIOD_MS);
     }
   }
 
-  private dropEviction(key: string, podStillExists: boolean): void {
-    const existing = this.deletePodAt.get(key);
+  private dropEviction(pod: PodRef, podStillExists: boolean): void {
+    const existing = this.deletePodAt.get(pod);
     if (existing === undefined) return;
-    this.deletePodAt.delete(key);
-    this.pendingByRule.delete(key);
+    this.deletePodAt.delete(pod);
+    this.uncount(existing);
     this.sink.cancel(existing.pod, podStillExists);
   }
 
-  private refreshPending(pod: PodRecord): void {
-    const key = podUidKey(pod);
-    const entry = this.deletePodAt.get(key);
-    if (entry === undefined) return;
-    // A pod already being deleted is no longer "pending" for the rule status.
-    this.pendingByRule.set(key, pod.namespace, pod.deletionTimestamp === null ? ruleUidsOf(entry.reasons) : []);
+  /**
+   * Moves a pod in `pendingByRule` from what its `previous` entry counted under to `next` (which
+   * replaces it, or is it) counting under `ruleUids`, or under nothing while `terminating`.
+   */
+  private recount(
+    previous: PendingEviction | undefined,
+    next: PendingEviction,
+    ruleUids: readonly string[],
+    terminating: boolean,
+  ): void {
+    const wasTerminating = previous !== undefined && this.terminatingPods.delete(previous);
+    if (previous !== undefined && !wasTerminating) {
+      const counted = this.reasonRules.of(previous.reasons).uids;
+      // Interned reasons share their rule lists: an unchanged list needs no count updates.
+      if (!terminating && counted === ruleUids && previous.pod.namespace === next.pod.namespace) return;
+      this.pendingByRule.remove(previous.pod.namespace, counted);
+    }
+    if (terminating) this.terminatingPods.add(next);
+    else this.pendingByRule.add(next.pod.namespace, ruleUids);
   }
 
-  /** handlePods: re-evaluates every pod that consumes one of `claims` (each pod once). */
-  private handlePodsOf(claims: readonly ClaimRecord[]): void {
-    const consumers = new Map<string, PodRecord>();
-    for (const claim of claims)
+  private uncount(entry: PendingEviction): void {
+    if (this.terminatingPods.delete(entry)) return;
+    this.pendingByRule.remove(entry.pod.namespace, this.reasonRules.of(entry.reasons).uids);
+  }
+
+  private refreshPending(pod: PodRecord): void {
+    const entry = this.deletePodAt.get(pod);
+    if (entry === undefined) return;
+    // A pod already being deleted is no longer "pending" for the rule status.
+    this.recount(entry, entry, this.reasonRules.of(entry.reasons).uids, pod.deletionTimestamp !== null);
+  }
+
+  /**
+   * handlePods: re-evaluates every pod that consumes one of `claims` (each pod once). `entries`, when
+   * given, are the live tracked entries of `claims` (same index): each pod gets the entry it was found
+   * through, so that evaluating it needs no lookup of that claim.
+   */
+  private handlePodsOf(claims: readonly ClaimRecord[], entries: readonly AllocatedClaim[] | null = null): void {
+    // The cache holds one record per pod, so record identity is pod identity: no key strings needed.
+    const consumers = new Map<PodRecord, AllocatedClaim | null>();
+    for (let i = 0; i < claims.length; i++) {
+      const claim = claims[i] as ClaimRecord;
+      const hint = entries === null ? null : (entries[i] ?? null);
       for (const consumer of claim.reservedFor) {
         if (isPodConsumer(consumer)) {
           const pod = this.pods.get(claim.namespace, consumer.name);
           // Continue (not return, an old upstream bug) when a consumer is missing or replaced.
-          if (pod !== undefined && pod.uid === consumer.uid) consumers.set(podUidKey(pod), pod);
+          if (pod !== undefined && pod.uid === consumer.uid && !consumers.has(pod)) consumers.set(pod, hint);
         } else if (this.workloadClaims && isPodGroupConsumer(consumer)) {
-          for (const pod of this.pods.inGroup(claim.namespace, consumer.name)) consumers.set(podUidKey(pod), pod);
+          for (const pod of this.pods.inGroup(claim.namespace, consumer.name))
+            if (!consumers.has(pod)) consumers.set(pod, hint);
         }
       }
-    for (const pod of consumers.values()) this.handlePod(pod);
+    }
+    if (consumers.size === 1) {
+      for (const [pod, hint] of consumers) this.handlePod(pod, hint);
+      return;
+    }
+    this.statusRequested = new Set();
+    try {
+      for (const [pod, hint] of consumers) this.handlePod(pod, hint);
+    } finally {
+      this.statusRequested = null;
+    }
   }
 
   private handleGroupPods(group: PodGroupRecord): void {
@@ -529,28 +639,53 @@ export class EvictionEngine implements RuleStatusSource {
   private applyRuleChange(old: RuleRecord | null, cur: RuleRecord | null): void {
     // Only claims on devices selected by the old or the new selector can change; upstream re-evaluates
     // every claim with the same outcome.
-    const affected = new Set<AllocatedClaim>();
+    const selectors: (DeviceSelector | null)[] = [];
     if (old !== null && old.taint.effect === NO_EXECUTE) {
       if (this.evictingRules.get(old.name)?.uid === old.uid) this.evictingRules.delete(old.name);
-      this.claims.matching(old.selector, affected);
+      selectors.push(old.selector);
     }
     if (cur !== null && cur.taint.effect === NO_EXECUTE) {
       this.evictingRules.set(cur.name, cur);
-      this.claims.matching(cur.selector, affected);
+      selectors.push(cur.selector);
     }
-    this.reevaluateClaims(affected);
+    this.evictingRuleList = [...this.evictingRules.values()].map((rule) => ({
+      rule,
+      reason: ruleReason(rule.name, rule.uid),
+    }));
+    // No de-duplicating Set of 100k claims: a claim met again (several selected devices, or both
+    // selectors) evaluates to the eviction it already got and is skipped, so the first meeting
+    // decides the order, as with the Set.
+    this.reevaluateClaims(this.claims.matchingWithRepeats(selectors));
   }
 
   /** Recomputes the claims first, then their pods once each: pods never see half-updated claims. */
   private reevaluateClaims(claims: Iterable<AllocatedClaim>): void {
-    const changed: ClaimRecord[] = [];
+    const changed: AllocatedClaim[] = [];
     for (const allocated of claims) {
-      const eviction = this.claimEviction(allocated.claim);
+      const eviction = this.claimEviction(allocated);
       if (evictionsEqual(eviction, allocated.eviction)) continue;
       allocated.eviction = eviction;
-      changed.push(allocated.claim);
+      changed.push(allocated);
     }
-    if (changed.length > 0) this.handlePodsOf(changed);
+    if (changed.length > 0)
+      this.handlePodsOf(
+        changed.map((c) => c.claim),
+        changed,
+      );
+  }
+
+  /** The claim's published devices (see AllocatedClaim.published), looked up again only after a slice change. */
+  private publishedDevicesOf(allocated: AllocatedClaim): PublishedDevice | null | (PublishedDevice | null)[] {
+    const version = this.pools.version;
+    if (allocated.publishedVersion === version) return allocated.published;
+    const allocation = allocated.claim.allocation ?? EMPTY;
+    const published =
+      allocation.length === 1
+        ? this.pools.lookup(allocation[0]!.driver, allocation[0]!.pool, allocation[0]!.device)
+        : allocation.map((d) => this.pools.lookup(d.driver, d.pool, d.device));
+    allocated.published = published;
+    allocated.publishedVersion = version;
+    return published;
   }
 
   private warnIfSelectsEverything(rule: RuleRecord): void {
@@ -577,53 +712,65 @@ export class EvictionEngine implements RuleStatusSource {
    */
   private simulateNoExecute(rule: RuleRecord): { pods: number; namespaces: number } {
     const taint: DeviceTaint = { ...rule.taint, effect: NO_EXECUTE };
+    const selector = rule.selector;
     const now = this.clock.now();
-    const pods = new Set<string>();
+    // Whether a toleration list lets the taint evict does not depend on time: many claims share one
+    // list (or have none), so remember the verdict of the last list seen.
+    let lastTolerations: readonly DeviceToleration[] | null = null;
+    let lastEvicts = false;
+    const pods = new Set<PodRecord>();
     const namespaces = new Set<string>();
-    for (const allocated of this.claims.matching(rule.selector)) {
-      const affected = (allocated.claim.allocation ?? []).some(
-        (d) =>
-          selectorMatchesDevice(rule.selector, d.driver, d.pool, d.device) &&
-          taintEvictionTime(taint, d.tolerations, now) !== null,
-      );
+    // A claim met twice (several selected devices) finds its pods counted already.
+    for (const allocated of this.claims.matchingWithRepeats([selector])) {
+      const claim = allocated.claim;
+      let affected = false;
+      for (const d of claim.allocation ?? EMPTY) {
+        if (!selectorMatchesDevice(selector, d.driver, d.pool, d.device)) continue;
+        if (d.tolerations !== lastTolerations) {
+          lastTolerations = d.tolerations;
+          lastEvicts = taintEvictionTime(taint, d.tolerations, now) !== null;
+        }
+        if (lastEvicts) {
+          affected = true;
+          break;
+        }
+      }
       if (!affected) continue;
-      for (const pod of this.consumersOf(allocated)) {
-        if (pod.deletionTimestamp !== null || pod.nodeName === '') continue;
-        const key = podUidKey(pod);
-        if (pods.has(key) || !this.podUsesClaim(pod, allocated.claim)) continue;
-        pods.add(key);
-        namespaces.add(pod.namespace);
+      for (const consumer of claim.reservedFor) {
+        if (isPodConsumer(consumer)) {
+          const pod = this.pods.get(claim.namespace, consumer.name);
+          if (pod !== undefined && pod.uid === consumer.uid) this.countIfPending(pod, claim, pods, namespaces);
+        } else if (this.workloadClaims && isPodGroupConsumer(consumer)) {
+          for (const pod of this.pods.inGroup(claim.namespace, consumer.name))
+            this.countIfPending(pod, claim, pods, namespaces);
+        }
       }
     }
     return { pods: pods.size, namespaces: namespaces.size };
   }
 
-  private *consumersOf(allocated: AllocatedClaim): Iterable<PodRecord> {
-    const claim = allocated.claim;
-    for (const consumer of claim.reservedFor) {
-      if (isPodConsumer(consumer)) {
-        const pod = this.pods.get(claim.namespace, consumer.name);
-        if (pod !== undefined && pod.uid === consumer.uid) yield pod;
-      } else if (this.workloadClaims && isPodGroupConsumer(consumer)) {
-        yield* this.pods.inGroup(claim.namespace, consumer.name);
-      }
-    }
+  private countIfPending(pod: PodRecord, claim: ClaimRecord, pods: Set<PodRecord>, namespaces: Set<string>): void {
+    if (pod.deletionTimestamp !== null || pod.nodeName === '') return;
+    // The cache holds one record per pod: record identity is pod identity.
+    if (pods.has(pod) || !this.podUsesClaim(pod, claim)) return;
+    pods.add(pod);
+    namespaces.add(pod.namespace);
   }
 
   private podUsesClaim(pod: PodRecord, claim: ClaimRecord): boolean {
     if (claim.namespace !== pod.namespace) return false;
     const group = this.groupOf(pod);
-    return podClaimReferences(pod, group, this.workloadClaims).some(
-      (ref) => ref.claimName === claim.name && this.claimBelongsToPod(pod, claim, ref.mustCheckOwner, group),
-    );
+    for (const source of pod.resourceClaims)
+      if (
+        sourceClaimName(pod, source, group, this.workloadClaims) === claim.name &&
+        this.claimBelongsToPod(pod, claim, sourceMustCheckOwner(source), group)
+      )
+        return true;
+    return pod.extendedResourceClaimName === claim.name && this.claimBelongsToPod(pod, claim, true, group);
   }
 
   private countPublishedDevices(rule: RuleRecord): number {
-    if (rule.selector === null) return 0;
-    let n = 0;
-    for (const { slice, device } of this.pools.publishedDevices())
-      if (selectorMatchesDevice(rule.selector, slice.driver, slice.pool, device.name)) n++;
-    return n;
+    return rule.selector === null ? 0 : this.pools.countPublished(rule.selector);
   }
 }
 

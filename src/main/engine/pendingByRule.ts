@@ -1,6 +1,10 @@
 // Rule UID → pods pending eviction because of that rule, with per-namespace counts, so that the
 // DeviceTaintRule status (spec §2.8 step 3) is O(1) instead of re-evaluating every pod in the cache.
 // A pod counts while it has a `deletePodAt` entry naming the rule and no deletionTimestamp.
+//
+// Only counts live here: what a pod is counted under follows from its `deletePodAt` entry (the
+// engine keeps that), so a rule flip over 100k pods costs no per-pod map entries and key lookups
+// in this structure on top of `deletePodAt` itself.
 
 export interface PendingCounts {
   readonly pods: number;
@@ -8,48 +12,40 @@ export interface PendingCounts {
 }
 
 interface RulePending {
-  readonly pods: Set<string>;
+  pods: number;
   readonly namespaces: Map<string, number>;
 }
 
 export class PendingByRule {
   private readonly rules = new Map<string, RulePending>();
-  /** Pod uid-key → what it is counted under, so that removal needs no reasons. */
-  private readonly pods = new Map<string, { readonly namespace: string; readonly ruleUids: readonly string[] }>();
 
-  /** Sets the rules `podUidKey` is pending for (empty = none). */
-  set(podUidKey: string, namespace: string, ruleUids: readonly string[]): void {
-    this.delete(podUidKey);
-    if (ruleUids.length === 0) return;
-    this.pods.set(podUidKey, { namespace, ruleUids });
+  /** Counts one pod of `namespace` under each of `ruleUids` (distinct UIDs). */
+  add(namespace: string, ruleUids: readonly string[]): void {
     for (const uid of ruleUids) {
       let r = this.rules.get(uid);
       if (r === undefined) {
-        r = { pods: new Set(), namespaces: new Map() };
+        r = { pods: 0, namespaces: new Map() };
         this.rules.set(uid, r);
       }
-      if (r.pods.has(podUidKey)) continue;
-      r.pods.add(podUidKey);
+      r.pods++;
       r.namespaces.set(namespace, (r.namespaces.get(namespace) ?? 0) + 1);
     }
   }
 
-  delete(podUidKey: string): void {
-    const entry = this.pods.get(podUidKey);
-    if (entry === undefined) return;
-    this.pods.delete(podUidKey);
-    for (const uid of entry.ruleUids) {
+  /** Undoes one `add(namespace, ruleUids)`. */
+  remove(namespace: string, ruleUids: readonly string[]): void {
+    for (const uid of ruleUids) {
       const r = this.rules.get(uid);
-      if (r === undefined || !r.pods.delete(podUidKey)) continue;
-      const n = (r.namespaces.get(entry.namespace) ?? 1) - 1;
-      if (n <= 0) r.namespaces.delete(entry.namespace);
-      else r.namespaces.set(entry.namespace, n);
-      if (r.pods.size === 0) this.rules.delete(uid);
+      if (r === undefined) continue;
+      const n = (r.namespaces.get(namespace) ?? 1) - 1;
+      if (n <= 0) r.namespaces.delete(namespace);
+      else r.namespaces.set(namespace, n);
+      if (--r.pods <= 0) this.rules.delete(uid);
     }
   }
 
   counts(ruleUid: string): PendingCounts {
     const r = this.rules.get(ruleUid);
-    return r === undefined ? { pods: 0, namespaces: 0 } : { pods: r.pods.size, namespaces: r.namespaces.size };
+    return r === undefined ? { pods: 0, namespaces: 0 } : { pods: r.pods, namespaces: r.namespaces.size };
   }
 }

@@ -2,12 +2,18 @@
 // "current"; older ones may be stale leftovers of a driver update and are ignored completely.
 // Pool completeness (`resourceSliceCount`) is deliberately not checked, as upstream.
 
+import { type ReasonId, sliceReason } from '../../shared/reasons.js';
 import { NO_EXECUTE } from '../../shared/tolerations.js';
-import type { SliceDevice, SliceRecord } from '../../shared/types.js';
+import type { DeviceSelector, SliceDevice, SliceRecord } from '../../shared/types.js';
 
 export interface PublishedDevice {
   readonly slice: SliceRecord;
   readonly device: SliceDevice;
+  /**
+   * Reason id per taint index, built on first use: a taint storm asks for the same device's reasons
+   * once per claim on it, and a pool's published devices are rebuilt whenever one of its slices changes.
+   */
+  sliceReasons: (ReasonId | undefined)[] | null;
 }
 
 interface Pool {
@@ -19,8 +25,34 @@ interface Pool {
 
 export const poolKey = (driver: string, pool: string): string => `${driver}/${pool}`;
 
+/** The reason id of taint `index` of a published device, built once per published device. */
+export function publishedTaintReason(published: PublishedDevice, index: number): ReasonId {
+  let reasons = published.sliceReasons;
+  if (reasons === null) {
+    reasons = new Array<ReasonId | undefined>(published.device.taints.length);
+    published.sliceReasons = reasons;
+  }
+  const cached = reasons[index];
+  if (cached !== undefined) return cached;
+  const { slice, device } = published;
+  const reason = sliceReason(slice.driver, slice.pool, slice.name, device.name, index);
+  reasons[index] = reason;
+  return reason;
+}
+
 export class PoolIndex {
   private readonly pools = new Map<string, Pool>();
+  /**
+   * The same pools by driver, then pool name: `lookup` runs once per allocated device on every claim
+   * evaluation, and a concatenated key would be built and hashed each time.
+   */
+  private readonly byDriver = new Map<string, Map<string, Pool>>();
+  private changes = 0;
+
+  /** Changes with every `replace`: a `lookup` result stays valid while the version does. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** The stored slice `name` of pool `key`, if any. */
   slice(key: string, name: string): SliceRecord | null {
@@ -34,6 +66,7 @@ export class PoolIndex {
    * slice reasons name the slice.
    */
   replace(key: string, oldSlice: SliceRecord | null, newSlice: SliceRecord | null): Set<string> {
+    this.changes++;
     const pool = this.pools.get(key);
     const before = pool !== undefined ? this.evictingTaints(pool) : new Map<string, string>();
     let target = pool;
@@ -42,6 +75,12 @@ export class PoolIndex {
       if (target === undefined) {
         target = { slices: new Map(), maxGeneration: Number.NEGATIVE_INFINITY, current: null };
         this.pools.set(key, target);
+        let pools = this.byDriver.get(newSlice.driver);
+        if (pools === undefined) {
+          pools = new Map();
+          this.byDriver.set(newSlice.driver, pools);
+        }
+        pools.set(newSlice.pool, target);
       }
       target.slices.set(newSlice.name, newSlice);
     }
@@ -49,6 +88,12 @@ export class PoolIndex {
     if (target === undefined) return modified;
     if (target.slices.size === 0) {
       this.pools.delete(key);
+      const gone = oldSlice ?? newSlice;
+      if (gone !== null) {
+        const pools = this.byDriver.get(gone.driver);
+        pools?.delete(gone.pool);
+        if (pools?.size === 0) this.byDriver.delete(gone.driver);
+      }
     } else {
       let max = Number.NEGATIVE_INFINITY;
       for (const s of target.slices.values()) if (s.generation > max) max = s.generation;
@@ -63,18 +108,29 @@ export class PoolIndex {
 
   /** The device as published by a current slice of its pool, or null when no current slice has it. */
   lookup(driver: string, pool: string, device: string): PublishedDevice | null {
-    const p = this.pools.get(poolKey(driver, pool));
+    const p = this.byDriver.get(driver)?.get(pool);
     if (p === undefined) return null;
     return this.currentDevices(p).get(device) ?? null;
   }
 
-  /** Every device of every current slice, with its pool coordinates. */
-  *publishedDevices(): Iterable<PublishedDevice> {
-    for (const p of this.pools.values())
-      for (const s of p.slices.values()) {
-        if (s.generation !== p.maxGeneration) continue;
-        for (const device of s.devices) yield { slice: s, device };
+  /**
+   * Number of devices in current slices that `selector` selects (a `None` rule's status): walks only
+   * the selected driver's and pool's slices, and builds nothing per device.
+   */
+  countPublished(selector: DeviceSelector): number {
+    let n = 0;
+    for (const [driver, pools] of this.byDriver) {
+      if (selector.driver !== undefined && selector.driver !== driver) continue;
+      for (const [pool, p] of pools) {
+        if (selector.pool !== undefined && selector.pool !== pool) continue;
+        for (const s of p.slices.values()) {
+          if (s.generation !== p.maxGeneration) continue;
+          if (selector.device === undefined) n += s.devices.length;
+          else for (const d of s.devices) if (d.name === selector.device) n++;
+        }
       }
+    }
+    return n;
   }
 
   /** Every stored slice (current or not). */
@@ -96,7 +152,8 @@ export class PoolIndex {
     const current = new Map<string, PublishedDevice>();
     for (const s of p.slices.values()) {
       if (s.generation !== p.maxGeneration) continue;
-      for (const device of s.devices) if (!current.has(device.name)) current.set(device.name, { slice: s, device });
+      for (const device of s.devices)
+        if (!current.has(device.name)) current.set(device.name, { slice: s, device, sliceReasons: null });
     }
     p.current = current;
     return current;
