@@ -14,6 +14,7 @@ import type {
   SliceRecord,
 } from '../shared/types.js';
 import type { DiscoveredResources } from './discovery.js';
+import type { PageDecoder } from './pageDecoder.js';
 import type { ReadTransport } from './readTransport.js';
 import { Reflector, type ReflectorCounters, type ReflectorOptions } from './reflector.js';
 import type { ResourceDescriptor, StoredRecord } from './resources.js';
@@ -26,6 +27,8 @@ export interface InformerOptions {
   readonly backoff?: JitteredBackoffOptions;
   readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
   readonly minHealthyWatchMs?: number;
+  /** Decodes every informer's list pages (see ReflectorOptions.decoder); the owner closes it. */
+  readonly decoder?: PageDecoder;
 }
 
 /**

@@ -16,6 +16,11 @@ export interface ReadTransport {
   /** GET `path` and parse the JSON body. Rejects with `ApiError` (code 0 = no response). */
   getJson(path: string, query?: Query, signal?: AbortSignal): Promise<unknown>;
   /**
+   * GET `path` and return the undecoded 200 body, an ArrayBuffer the caller owns (it may transfer it
+   * to another thread: see PageDecoder). Errors as `getJson`. Optional: without it lists use `getJson`.
+   */
+  getBytes?(path: string, query?: Query, signal?: AbortSignal): Promise<ArrayBuffer>;
+  /**
    * Opens a streaming GET and hands every complete line to `onLine` as it arrives. Resolves when the
    * server ends the stream or `signal` aborts; rejects with `ApiError` on a non-200 answer (the body's
    * Status is decoded, so a 410 is recognisable) or a broken connection.
@@ -97,6 +102,21 @@ export class HttpReadTransport implements ReadTransport {
       throw errorFromResponse(res.statusCode, body, parseRetryAfter(res.headers['retry-after']));
     if (body === undefined) throw new ApiError(0, 'Decode', `GET ${path}: response is not JSON`);
     return body;
+  }
+
+  async getBytes(path: string, query: Query = {}, signal?: AbortSignal): Promise<ArrayBuffer> {
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000);
+    const res = await this.send(path, query, signal ? AbortSignal.any([signal, timeout]) : timeout, false);
+    if (res.statusCode !== 200) {
+      const text = await res.body.text().catch((err: unknown) => {
+        throw transportError(err);
+      });
+      throw errorFromResponse(res.statusCode, parseJson(text), parseRetryAfter(res.headers['retry-after']));
+    }
+    // undici copies the body into a fresh, exactly sized ArrayBuffer (never a pooled slab): ours to transfer.
+    return res.body.arrayBuffer().catch((err: unknown) => {
+      throw transportError(err);
+    });
   }
 
   async stream(path: string, query: Query, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {

@@ -15,6 +15,7 @@ import { type LogFields, type Logger, silentLogger } from '../shared/logger.js';
 import { keyOfRaw } from '../shared/projection.js';
 import { ApiError } from './apiClient.js';
 import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
+import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecoder.js';
 import type { Query, ReadTransport } from './readTransport.js';
 import { collectionPath, keyOf, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
 
@@ -73,6 +74,12 @@ export interface ReflectorOptions<T extends StoredRecord> {
   readonly minHealthyWatchMs?: number;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /**
+   * Decodes list pages from their raw bytes (e.g. in a thread pool: src/main/decodePool.ts). Used only
+   * when the transport has `getBytes`; otherwise, and by default, pages are parsed and projected here.
+   * Watch events are always decoded here: they are small and their order matters.
+   */
+  readonly decoder?: PageDecoder;
 }
 
 /** Why a watch ended, as decided inside the event callback (which must not throw into the transport). */
@@ -123,6 +130,7 @@ export class Reflector<T extends StoredRecord> {
   private readonly silentWatchMs: number;
   private readonly minHealthyWatchMs: number;
   private readonly selectors: Record<string, string> = {};
+  private readonly decoder: PageDecoder | null;
 
   private lastRV = '';
   private lastListAt = Number.NEGATIVE_INFINITY;
@@ -152,6 +160,7 @@ export class Reflector<T extends StoredRecord> {
     if (opts.labelSelector) this.selectors.labelSelector = opts.labelSelector;
     if (opts.fieldSelector) this.selectors.fieldSelector = opts.fieldSelector;
     if (opts.handlers) this.handlers.push(opts.handlers);
+    this.decoder = opts.decoder ?? null;
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
@@ -263,30 +272,34 @@ export class Reflector<T extends StoredRecord> {
     do {
       const query: Record<string, string> = { ...this.selectors, limit: String(this.pageSize) };
       if (cont !== '') query.continue = cont;
-      const page = await this.request((signal) => this.transport.getJson(this.path, query, signal));
+      const page = await this.listPage(query);
       if (this.stopped) return;
+      // An undecodable body is what getJson rejects with (before a page is counted).
+      if (!page.ok && page.reason === 'notJson')
+        throw new ApiError(0, 'Decode', `GET ${this.path}: response is not JSON`);
       this.counters.listPages++;
-      const rawItems = isObject(page) ? field(page, 'items') : undefined;
-      // Go encodes an empty slice as null; some aggregated servers do send `"items": null`.
-      const items = rawItems === null ? [] : rawItems;
-      const meta = isObject(page) ? field(page, 'metadata') : undefined;
-      if (!Array.isArray(items) || !isObject(meta))
-        throw new ApiError(0, 'Decode', `list ${this.path}: response is not a list`);
-      for (const item of items) {
-        const r = this.resource.project(item);
-        if (r.ok) fresh.set(keyOf(r.value), r.value);
-        else {
-          this.skipMalformed(r.error, r.key, 'list');
-          // Keep our last good copy rather than report a delete for an object that still exists.
-          if (r.key !== null) keepOld.add(r.key);
-        }
+      if (!page.ok) throw new ApiError(0, 'Decode', `list ${this.path}: response is not a list`);
+      for (const rec of page.items) fresh.set(keyOf(rec), rec);
+      for (const bad of page.malformed) {
+        this.skipMalformed(bad.error, bad.key, 'list');
+        // Keep our last good copy rather than report a delete for an object that still exists.
+        if (bad.key !== null) keepOld.add(bad.key);
       }
-      const c = field(meta, 'continue');
-      cont = typeof c === 'string' ? c : '';
-      const rv = field(meta, 'resourceVersion');
-      listRV = typeof rv === 'string' ? rv : listRV;
+      cont = page.continueToken;
+      listRV = page.resourceVersion ?? listRV;
     } while (cont !== '');
     this.replace(fresh, keepOld, listRV);
+  }
+
+  /** One list page, decoded by the configured decoder from raw bytes or parsed and projected here. */
+  private async listPage(query: Query): Promise<DecodedPage<T>> {
+    const getBytes = this.transport.getBytes?.bind(this.transport);
+    if (this.decoder !== null && getBytes !== undefined) {
+      const bytes = await this.request((signal) => getBytes(this.path, query, signal));
+      return this.decoder.decode(this.resource, bytes);
+    }
+    const body = await this.request((signal) => this.transport.getJson(this.path, query, signal));
+    return projectListBody(body, this.resource.project);
   }
 
   /** client-go's Store.Replace: swap in the listed state and emit what changed against the old one. */
