@@ -57,9 +57,14 @@ export function optString(o: JsonObject, key: string, path: string): string | nu
 /** Optional string where "not set" and "" mean the same to the controller. */
 export const strOrEmpty = (o: JsonObject, key: string, path: string): string => optString(o, key, path) ?? '';
 
+/** What an absent object reads as, shared: `optObject(...) ?? NO_FIELDS` must not allocate per record. */
+export const NO_FIELDS: JsonObject = Object.freeze({});
+
+const NO_ITEMS: readonly unknown[] = Object.freeze([]);
+
 export function optArray(o: JsonObject, key: string, path: string): readonly unknown[] {
   const v = field(o, key);
-  if (v === undefined || v === null) return [];
+  if (v === undefined || v === null) return NO_ITEMS;
   if (!Array.isArray(v)) throw new ShapeError(`${path}.${key}`, `expected array, got ${describe(v)}`);
   return v;
 }
@@ -77,6 +82,17 @@ export function optBoolean(o: JsonObject, key: string, path: string): boolean | 
   if (v === undefined || v === null) return null;
   if (typeof v !== 'boolean') throw new ShapeError(`${path}.${key}`, `expected boolean, got ${describe(v)}`);
   return v;
+}
+
+/**
+ * `base[i]` paths for the elements of a list, built once per index: readers need a path to report,
+ * but building `$.status.allocation.devices.results[0]` for every element of every object is most of
+ * the garbage a projection makes, and almost every list has fewer than a handful of elements.
+ */
+export function elementPaths(base: string): (index: number) => string {
+  const cached: string[] = [];
+  for (let i = 0; i < 8; i++) cached.push(`${base}[${i}]`);
+  return (index) => cached[index] ?? `${base}[${index}]`;
 }
 
 // RFC 3339 as the apiserver writes metav1.Time / MicroTime. Date.parse alone is too lenient

@@ -6,12 +6,14 @@
 // is not a list, an unparseable timestamp. What does NOT: unknown taint effects or toleration
 // operators (kept verbatim; the decision code treats them like upstream does), unknown extra fields.
 
-import { intern, mapOrEmpty } from './intern.js';
+import { EMPTY, intern, memoizedIntern, SharedValues } from './intern.js';
 import {
   asObject,
+  elementPaths,
   field,
   isObject,
   type JsonObject,
+  NO_FIELDS,
   optArray,
   optBoolean,
   optInteger,
@@ -40,6 +42,14 @@ import type {
   SliceRecord,
 } from './types.js';
 
+// Memory and speed (bench/ingestProfile.ts): the initial sync projects 300k objects, and what the
+// projectors return is what the caches hold. So records are built as single object literals with a
+// fixed property order (one hidden class per record type, every property in-object: a spread of a
+// partial object would add an out-of-object property array to each record), optional fields are
+// `null` rather than absent, sub-records that repeat across objects are shared (strings through
+// `intern`, empty lists through `EMPTY`, identical toleration lists and claim sources through
+// `SharedValues`), and the error paths that readers need are not built per element.
+
 export type Projection<T> =
   | { readonly ok: true; readonly value: T }
   /** `key` is the object's cache key when it could still be read, so a relist does not treat it as vanished. */
@@ -49,23 +59,6 @@ export type Projector<T> = (raw: unknown) => Projection<T>;
 
 /** Resource API versions whose device layout differs: v1beta1 wraps device fields in `basic`. */
 export type DeviceLayoutVersion = 'v1' | 'v1beta2' | 'v1beta1';
-
-interface Meta {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly resourceVersion: string;
-}
-
-function readMeta(raw: unknown, namespaced: boolean): { meta: Meta; obj: JsonObject } {
-  const obj = asObject(raw, '$');
-  const m = asObject(field(obj, 'metadata'), '$.metadata');
-  const name = reqString(m, 'name', '$.metadata');
-  const namespace = namespaced ? intern(reqString(m, 'namespace', '$.metadata')) : '';
-  const uid = reqString(m, 'uid', '$.metadata');
-  const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
-  return { meta: { namespace, name, uid, resourceVersion }, obj };
-}
 
 /** Best-effort cache key of an object that failed projection (never throws). */
 export function keyOfRaw(raw: unknown, namespaced: boolean): string | null {
@@ -79,24 +72,82 @@ export function keyOfRaw(raw: unknown, namespaced: boolean): string | null {
   return typeof ns === 'string' && ns !== '' ? `${ns}/${name}` : null;
 }
 
-function guard<T>(raw: unknown, namespaced: boolean, project: () => T): Projection<T> {
-  try {
-    return { ok: true, value: project() };
-  } catch (err) {
-    // Only shape errors are expected; anything else (a bug in a projector) is reported the same way so
-    // that the watch keeps running, but with a marker that makes it stand out in the logs.
-    const error = err instanceof ShapeError ? err.message : `unexpected projection failure: ${String(err)}`;
-    return { ok: false, error, key: keyOfRaw(raw, namespaced) };
-  }
+function failure(err: unknown, raw: unknown, namespaced: boolean): Projection<never> {
+  // Only shape errors are expected; anything else (a bug in a projector) is reported the same way so
+  // that the watch keeps running, but with a marker that makes it stand out in the logs.
+  const error = err instanceof ShapeError ? err.message : `unexpected projection failure: ${String(err)}`;
+  return { ok: false, error, key: keyOfRaw(raw, namespaced) };
+}
+
+/** Makes a total projector of a reader that throws on malformed input (no closure per object). */
+function projector<T>(read: (raw: unknown) => T, namespaced: boolean): Projector<T> {
+  return (raw) => {
+    try {
+      return { ok: true, value: read(raw) };
+    } catch (err) {
+      return failure(err, raw, namespaced);
+    }
+  };
+}
+
+/**
+ * `intern` for strings read from JSON.parse output. V8's JSON parser already returns values of up to
+ * 10 characters internalized (one shared copy per content: namespaces, "gpu", "NoExecute", "pods"), so
+ * looking them up again would only cost a hash probe per field; longer ones are fresh copies. If an
+ * engine did not do that, the only cost would be duplicate short strings, never a wrong result.
+ */
+const internParsed = (s: string): string => (s.length <= 10 ? s : intern(s));
+
+/** Drivers: one or two per cluster, so almost every lookup is a memo hit. */
+const internClaimDriver = memoizedIntern();
+const internSliceDriver = memoizedIntern();
+
+const metadataOf = (obj: JsonObject): JsonObject => asObject(field(obj, 'metadata'), '$.metadata');
+
+interface Meta {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+}
+
+/** Identity fields of the rarely listed kinds (rules, PodGroups, classes); pods, claims and slices inline this. */
+function readMeta(raw: unknown, namespaced: boolean): { meta: Meta; obj: JsonObject } {
+  const obj = asObject(raw, '$');
+  const m = metadataOf(obj);
+  const name = reqString(m, 'name', '$.metadata');
+  const namespace = namespaced ? internParsed(reqString(m, 'namespace', '$.metadata')) : '';
+  const uid = reqString(m, 'uid', '$.metadata');
+  const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
+  return { meta: { namespace, name, uid, resourceVersion }, obj };
+}
+
+/**
+ * Self-delimiting part of a structural key (length prefix), so that no choice of field values can
+ * make two different sub-records share a key; `null` and "" stay distinct.
+ */
+const keyPart = (s: string | null): string => (s === null ? '-' : `${s.length}:${s}`);
+
+/** Reads every element of `items`; the shared `EMPTY` when there are none. Sized once, no `map` closure. */
+function readList<T>(
+  items: readonly unknown[],
+  paths: (index: number) => string,
+  read: (v: unknown, path: string) => T,
+): readonly T[] {
+  const n = items.length;
+  if (n === 0) return EMPTY;
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = read(items[i], paths(i));
+  return out;
 }
 
 function readTaint(v: unknown, path: string): DeviceTaint {
   const t = asObject(v, path);
   return {
-    key: intern(reqString(t, 'key', path)),
-    value: intern(strOrEmpty(t, 'value', path)),
+    key: internParsed(reqString(t, 'key', path)),
+    value: internParsed(strOrEmpty(t, 'value', path)),
     // Effect is required by validation, but a missing one is "unknown", which behaves like None.
-    effect: intern(strOrEmpty(t, 'effect', path)),
+    effect: internParsed(strOrEmpty(t, 'effect', path)),
     timeAdded: optTimestamp(t, 'timeAdded', path),
   };
 }
@@ -104,15 +155,40 @@ function readTaint(v: unknown, path: string): DeviceTaint {
 function readToleration(v: unknown, path: string): DeviceToleration {
   const t = asObject(v, path);
   return {
-    key: strOrEmpty(t, 'key', path),
-    operator: strOrEmpty(t, 'operator', path),
-    value: strOrEmpty(t, 'value', path),
-    effect: strOrEmpty(t, 'effect', path),
+    key: internParsed(strOrEmpty(t, 'key', path)),
+    operator: internParsed(strOrEmpty(t, 'operator', path)),
+    value: internParsed(strOrEmpty(t, 'value', path)),
+    effect: internParsed(strOrEmpty(t, 'effect', path)),
     tolerationSeconds: optInteger(t, 'tolerationSeconds', path),
   };
 }
 
+/** Claims of one workload carry the same tolerations: one frozen list stands for all of them. */
+const sharedTolerations = new SharedValues<readonly DeviceToleration[]>();
+
+/**
+ * The shared instance of a toleration list equal to `list` (which becomes it if there is none yet).
+ * Exported for records that were not projected on this thread (pageDecoderIntern.ts).
+ */
+export function shareTolerations(list: readonly DeviceToleration[]): readonly DeviceToleration[] {
+  if (list.length === 0) return EMPTY;
+  let key = '';
+  for (const t of list)
+    key += `${keyPart(t.key)}${keyPart(t.operator)}${keyPart(t.value)}${keyPart(t.effect)}${t.tolerationSeconds ?? '-'};`;
+  return sharedTolerations.get(key) ?? sharedTolerations.add(key, list);
+}
+
+function readTolerations(items: readonly unknown[], path: string): readonly DeviceToleration[] {
+  if (items.length === 0) return EMPTY;
+  const list = new Array<DeviceToleration>(items.length);
+  for (let i = 0; i < items.length; i++) list[i] = readToleration(items[i], `${path}.tolerations[${i}]`);
+  return shareTolerations(list);
+}
+
 // ---------------------------------------------------------------------------------------------- pods
+
+const podClaimPaths = elementPaths('$.spec.resourceClaims');
+const podClaimStatusPaths = elementPaths('$.status.resourceClaimStatuses');
 
 function readPodClaimSource(v: unknown, path: string): PodClaimSource {
   const c = asObject(v, path);
@@ -124,136 +200,215 @@ function readPodClaimSource(v: unknown, path: string): PodClaimSource {
   };
 }
 
+/**
+ * Every pod of a workload has the same `spec.resourceClaims` when its claims come from templates or
+ * from its PodGroup; only lists naming a claim directly tend to be per pod, and those are not shared
+ * (they would only churn the table).
+ */
+const sharedPodClaims = new SharedValues<readonly PodClaimSource[]>();
+
+/** The shared instance of `list` when it may be shared (see above), else `list`. Exported like `shareTolerations`. */
+export function sharePodClaimSources(list: readonly PodClaimSource[]): readonly PodClaimSource[] {
+  if (list.length === 0) return EMPTY;
+  let key = '';
+  for (const c of list) {
+    if (c.resourceClaimName !== null) return list;
+    key += `${keyPart(c.name)}${keyPart(c.resourceClaimTemplateName)}${keyPart(c.podGroupResourceClaim)};`;
+  }
+  return sharedPodClaims.get(key) ?? sharedPodClaims.add(key, list);
+}
+
+const readPodClaimSources = (items: readonly unknown[]): readonly PodClaimSource[] =>
+  sharePodClaimSources(readList(items, podClaimPaths, readPodClaimSource));
+
 function readPodClaimStatus(v: unknown, path: string): PodClaimStatus {
   const s = asObject(v, path);
   return { name: reqString(s, 'name', path), resourceClaimName: optString(s, 'resourceClaimName', path) };
 }
 
-export const projectPod: Projector<PodRecord> = (raw) =>
-  guard(raw, true, () => {
-    const { meta, obj } = readMeta(raw, true);
-    const m = asObject(field(obj, 'metadata'), '$.metadata');
-    const spec = optObject(obj, 'spec', '$') ?? {};
-    const status = optObject(obj, 'status', '$') ?? {};
-    const extended = optObject(status, 'extendedResourceClaimStatus', '$.status');
-    const group = optObject(spec, 'schedulingGroup', '$.spec');
-    return {
-      ...meta,
-      nodeName: intern(strOrEmpty(spec, 'nodeName', '$.spec')),
-      deletionTimestamp: optTimestamp(m, 'deletionTimestamp', '$.metadata'),
-      resourceClaims: mapOrEmpty(optArray(spec, 'resourceClaims', '$.spec'), (c, i) =>
-        readPodClaimSource(c, `$.spec.resourceClaims[${i}]`),
-      ),
-      resourceClaimStatuses: mapOrEmpty(optArray(status, 'resourceClaimStatuses', '$.status'), (s, i) =>
-        readPodClaimStatus(s, `$.status.resourceClaimStatuses[${i}]`),
-      ),
-      extendedResourceClaimName:
-        extended === null
-          ? null
-          : optString(extended, 'resourceClaimName', '$.status.extendedResourceClaimStatus') || null,
-      podGroupName: group === null ? null : optString(group, 'podGroupName', '$.spec.schedulingGroup') || null,
-    };
-  });
+function readPod(raw: unknown): PodRecord {
+  const obj = asObject(raw, '$');
+  const m = metadataOf(obj);
+  const name = reqString(m, 'name', '$.metadata');
+  const namespace = internParsed(reqString(m, 'namespace', '$.metadata'));
+  const uid = reqString(m, 'uid', '$.metadata');
+  const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
+  const spec = optObject(obj, 'spec', '$') ?? NO_FIELDS;
+  const status = optObject(obj, 'status', '$') ?? NO_FIELDS;
+  const extended = optObject(status, 'extendedResourceClaimStatus', '$.status');
+  const group = optObject(spec, 'schedulingGroup', '$.spec');
+  return {
+    namespace,
+    name,
+    uid,
+    resourceVersion,
+    nodeName: internParsed(strOrEmpty(spec, 'nodeName', '$.spec')),
+    deletionTimestamp: optTimestamp(m, 'deletionTimestamp', '$.metadata'),
+    resourceClaims: readPodClaimSources(optArray(spec, 'resourceClaims', '$.spec')),
+    resourceClaimStatuses: readList(
+      optArray(status, 'resourceClaimStatuses', '$.status'),
+      podClaimStatusPaths,
+      readPodClaimStatus,
+    ),
+    extendedResourceClaimName:
+      extended === null
+        ? null
+        : optString(extended, 'resourceClaimName', '$.status.extendedResourceClaimStatus') || null,
+    podGroupName: group === null ? null : optString(group, 'podGroupName', '$.spec.schedulingGroup') || null,
+  };
+}
+
+export const projectPod: Projector<PodRecord> = projector(readPod, true);
 
 // -------------------------------------------------------------------------------------------- claims
+
+const resultPaths = elementPaths('$.status.allocation.devices.results');
+const reservedForPaths = elementPaths('$.status.reservedFor');
+const ownerPaths = elementPaths('$.metadata.ownerReferences');
 
 function readAllocatedDevice(v: unknown, path: string): AllocatedDevice {
   const r = asObject(v, path);
   return {
     request: strOrEmpty(r, 'request', path),
-    driver: intern(reqString(r, 'driver', path)),
-    pool: intern(reqString(r, 'pool', path)),
+    driver: internClaimDriver(reqString(r, 'driver', path)),
+    pool: internParsed(reqString(r, 'pool', path)),
     device: reqString(r, 'device', path),
-    tolerations: mapOrEmpty(optArray(r, 'tolerations', path), (t, i) => readToleration(t, `${path}.tolerations[${i}]`)),
-  };
-}
-
-function readConsumer(v: unknown, path: string): ConsumerRef {
-  const c = asObject(v, path);
-  return {
-    apiGroup: strOrEmpty(c, 'apiGroup', path),
-    resource: reqString(c, 'resource', path),
-    name: reqString(c, 'name', path),
-    uid: reqString(c, 'uid', path),
+    tolerations: readTolerations(optArray(r, 'tolerations', path), path),
   };
 }
 
 function readControllerOwnerUid(m: JsonObject): string | null {
   const owners = optArray(m, 'ownerReferences', '$.metadata');
   for (let i = 0; i < owners.length; i++) {
-    const path = `$.metadata.ownerReferences[${i}]`;
+    const path = ownerPaths(i);
     const o = asObject(owners[i], path);
     if (optBoolean(o, 'controller', path) === true) return reqString(o, 'uid', path);
   }
   return null;
 }
 
+/**
+ * A claim generated for a pod is owned by that pod and reserved for it: two copies of the same UID in
+ * one record unless the reservation reuses the owner's string.
+ */
+function readConsumers(items: readonly unknown[], ownerUid: string | null): readonly ConsumerRef[] {
+  if (items.length === 0) return EMPTY;
+  const out = new Array<ConsumerRef>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const path = reservedForPaths(i);
+    const c = asObject(items[i], path);
+    const apiGroup = internParsed(strOrEmpty(c, 'apiGroup', path));
+    const resource = internParsed(reqString(c, 'resource', path));
+    const name = reqString(c, 'name', path);
+    const uid = reqString(c, 'uid', path);
+    out[i] = { apiGroup, resource, name, uid: uid === ownerUid ? ownerUid : uid };
+  }
+  return out;
+}
+
+function readClaim(raw: unknown): ClaimRecord {
+  const obj = asObject(raw, '$');
+  const m = metadataOf(obj);
+  const name = reqString(m, 'name', '$.metadata');
+  const namespace = internParsed(reqString(m, 'namespace', '$.metadata'));
+  const uid = reqString(m, 'uid', '$.metadata');
+  const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
+  const status = optObject(obj, 'status', '$') ?? NO_FIELDS;
+  const allocation = optObject(status, 'allocation', '$.status');
+  let devices: readonly AllocatedDevice[] | null = null;
+  if (allocation !== null) {
+    const d = optObject(allocation, 'devices', '$.status.allocation') ?? NO_FIELDS;
+    // Not EMPTY-shared when empty: an allocation with no results is kept as its own (rare) list.
+    const results = optArray(d, 'results', '$.status.allocation.devices');
+    const list = new Array<AllocatedDevice>(results.length);
+    for (let i = 0; i < results.length; i++) list[i] = readAllocatedDevice(results[i], resultPaths(i));
+    devices = list;
+  }
+  const controllerOwnerUid = readControllerOwnerUid(m);
+  return {
+    namespace,
+    name,
+    uid,
+    resourceVersion,
+    controllerOwnerUid,
+    allocation: devices,
+    reservedFor: readConsumers(optArray(status, 'reservedFor', '$.status'), controllerOwnerUid),
+  };
+}
+
 /** The same for resource.k8s.io v1, v1beta2 and v1beta1: allocation results never had a `basic` wrapper. */
-export const projectClaim: Projector<ClaimRecord> = (raw) =>
-  guard(raw, true, () => {
-    const { meta, obj } = readMeta(raw, true);
-    const m = asObject(field(obj, 'metadata'), '$.metadata');
-    const status = optObject(obj, 'status', '$') ?? {};
-    const allocation = optObject(status, 'allocation', '$.status');
-    let devices: AllocatedDevice[] | null = null;
-    if (allocation !== null) {
-      const d = optObject(allocation, 'devices', '$.status.allocation') ?? {};
-      devices = optArray(d, 'results', '$.status.allocation.devices').map((r, i) =>
-        readAllocatedDevice(r, `$.status.allocation.devices.results[${i}]`),
-      );
-    }
-    return {
-      ...meta,
-      controllerOwnerUid: readControllerOwnerUid(m),
-      allocation: devices,
-      reservedFor: mapOrEmpty(optArray(status, 'reservedFor', '$.status'), (c, i) =>
-        readConsumer(c, `$.status.reservedFor[${i}]`),
-      ),
-    };
-  });
+export const projectClaim: Projector<ClaimRecord> = projector(readClaim, true);
 
 // -------------------------------------------------------------------------------------------- slices
+
+const devicePaths = elementPaths('$.spec.devices');
+
+/** Untainted devices are just a name, and every node publishes the same names (gpu-0 … gpu-7). */
+const untaintedDevices = new SharedValues<SliceDevice>();
+
+function sliceDevice(name: string, taints: readonly DeviceTaint[]): SliceDevice {
+  if (taints.length > 0) return { name, taints };
+  return untaintedDevices.get(name) ?? untaintedDevices.add(name, { name, taints: EMPTY });
+}
+
+/** The shared instance of an untainted `device`, else `device`. Exported like `shareTolerations`. */
+export const shareSliceDevice = (device: SliceDevice): SliceDevice =>
+  device.taints.length > 0 ? device : sliceDevice(device.name, EMPTY);
+
+/** Paths are built per taint, not per device: most devices have none. */
+function readTaints(items: readonly unknown[], devicePath: string): readonly DeviceTaint[] {
+  if (items.length === 0) return EMPTY;
+  const out = new Array<DeviceTaint>(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = readTaint(items[i], `${devicePath}.taints[${i}]`);
+  return out;
+}
 
 function readSliceDevice(v: unknown, path: string, layout: DeviceLayoutVersion): SliceDevice | null {
   const d = asObject(v, path);
   const name = reqString(d, 'name', path);
   if (layout !== 'v1beta1') {
-    return { name, taints: mapOrEmpty(optArray(d, 'taints', path), (t, i) => readTaint(t, `${path}.taints[${i}]`)) };
+    return sliceDevice(name, readTaints(optArray(d, 'taints', path), path));
   }
   // v1beta1: fields live under `basic`; a device without it is of a type this client does not know,
   // and upstream ignores such devices entirely (spec §1.2).
   const basic = optObject(d, 'basic', path);
   if (basic === null) return null;
   const bpath = `${path}.basic`;
-  return {
-    name,
-    taints: mapOrEmpty(optArray(basic, 'taints', bpath), (t, i) => readTaint(t, `${bpath}.taints[${i}]`)),
-  };
+  return sliceDevice(name, readTaints(optArray(basic, 'taints', bpath), bpath));
 }
 
 export function makeSliceProjector(layout: DeviceLayoutVersion): Projector<SliceRecord> {
-  return (raw) =>
-    guard(raw, false, () => {
-      const { meta, obj } = readMeta(raw, false);
-      const spec = asObject(field(obj, 'spec'), '$.spec');
-      const pool = asObject(field(spec, 'pool'), '$.spec.pool');
-      const devices: SliceDevice[] = [];
-      const rawDevices = optArray(spec, 'devices', '$.spec');
-      for (let i = 0; i < rawDevices.length; i++) {
-        const d = readSliceDevice(rawDevices[i], `$.spec.devices[${i}]`, layout);
-        if (d !== null) devices.push(d);
-      }
-      return {
-        name: meta.name,
-        uid: meta.uid,
-        resourceVersion: meta.resourceVersion,
-        driver: intern(reqString(spec, 'driver', '$.spec')),
-        pool: intern(reqString(pool, 'name', '$.spec.pool')),
-        generation: optInteger(pool, 'generation', '$.spec.pool') ?? 0,
-        nodeName: intern(strOrEmpty(spec, 'nodeName', '$.spec')),
-        devices,
-      };
-    });
+  return projector((raw) => {
+    const obj = asObject(raw, '$');
+    const m = metadataOf(obj);
+    const name = reqString(m, 'name', '$.metadata');
+    const uid = reqString(m, 'uid', '$.metadata');
+    const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
+    const spec = asObject(field(obj, 'spec'), '$.spec');
+    const pool = asObject(field(spec, 'pool'), '$.spec.pool');
+    const rawDevices = optArray(spec, 'devices', '$.spec');
+    const devices = new Array<SliceDevice>(rawDevices.length);
+    let kept = 0;
+    for (let i = 0; i < rawDevices.length; i++) {
+      const d = readSliceDevice(rawDevices[i], devicePaths(i), layout);
+      if (d !== null) devices[kept++] = d;
+    }
+    devices.length = kept;
+    const driver = reqString(spec, 'driver', '$.spec');
+    const poolName = internParsed(reqString(pool, 'name', '$.spec.pool'));
+    const nodeName = strOrEmpty(spec, 'nodeName', '$.spec');
+    return {
+      name,
+      uid,
+      resourceVersion,
+      driver: internSliceDriver(driver),
+      pool: poolName,
+      generation: optInteger(pool, 'generation', '$.spec.pool') ?? 0,
+      // Node-local pools are named after their node: one lookup for both.
+      nodeName: nodeName === poolName ? poolName : internParsed(nodeName),
+      devices,
+    };
+  }, false);
 }
 
 export const projectSlice: Projector<SliceRecord> = makeSliceProjector('v1');
@@ -281,6 +436,8 @@ function readSelector(spec: JsonObject): DeviceSelector | null {
   return selector;
 }
 
+const conditionPaths = elementPaths('$.status.conditions');
+
 function readCondition(v: unknown, path: string): RuleCondition {
   const c = asObject(v, path);
   return {
@@ -294,24 +451,21 @@ function readCondition(v: unknown, path: string): RuleCondition {
 }
 
 /** DeviceTaintRule in v1, v1beta2 or v1alpha3 (same shape for the fields we read). */
-export const projectRule: Projector<RuleRecord> = (raw) =>
-  guard(raw, false, () => {
-    const { meta, obj } = readMeta(raw, false);
-    const m = asObject(field(obj, 'metadata'), '$.metadata');
-    const spec = asObject(field(obj, 'spec'), '$.spec');
-    const status = optObject(obj, 'status', '$') ?? {};
-    return {
-      name: meta.name,
-      uid: meta.uid,
-      resourceVersion: meta.resourceVersion,
-      generation: optInteger(m, 'generation', '$.metadata') ?? 0,
-      selector: readSelector(spec),
-      taint: readTaint(field(spec, 'taint'), '$.spec.taint'),
-      conditions: mapOrEmpty(optArray(status, 'conditions', '$.status'), (c, i) =>
-        readCondition(c, `$.status.conditions[${i}]`),
-      ),
-    };
-  });
+export const projectRule: Projector<RuleRecord> = projector((raw) => {
+  const { meta, obj } = readMeta(raw, false);
+  const m = metadataOf(obj);
+  const spec = asObject(field(obj, 'spec'), '$.spec');
+  const status = optObject(obj, 'status', '$') ?? NO_FIELDS;
+  return {
+    name: meta.name,
+    uid: meta.uid,
+    resourceVersion: meta.resourceVersion,
+    generation: optInteger(m, 'generation', '$.metadata') ?? 0,
+    selector: readSelector(spec),
+    taint: readTaint(field(spec, 'taint'), '$.spec.taint'),
+    conditions: readList(optArray(status, 'conditions', '$.status'), conditionPaths, readCondition),
+  };
+}, false);
 
 // ------------------------------------------------------------------------------ PodGroups, classes
 
@@ -320,28 +474,26 @@ export const projectRule: Projector<RuleRecord> = (raw) =>
  * generated claim is recorded in `status.resourceClaimStatuses`; the record holds the resolved name
  * (`null` while not generated yet), so the decision code never needs the template indirection.
  */
-export const projectPodGroup: Projector<PodGroupRecord> = (raw) =>
-  guard(raw, true, () => {
-    const { meta, obj } = readMeta(raw, true);
-    const spec = optObject(obj, 'spec', '$') ?? {};
-    const status = optObject(obj, 'status', '$') ?? {};
-    const generated = new Map<string, string | null>();
-    optArray(status, 'resourceClaimStatuses', '$.status').forEach((s, i) => {
-      const st = readPodClaimStatus(s, `$.status.resourceClaimStatuses[${i}]`);
-      generated.set(st.name, st.resourceClaimName);
-    });
-    const resourceClaims = optArray(spec, 'resourceClaims', '$.spec').map((c, i) => {
-      const path = `$.spec.resourceClaims[${i}]`;
-      const co = asObject(c, path);
-      const name = reqString(co, 'name', path);
-      const direct = optString(co, 'resourceClaimName', path);
-      return { name, resourceClaimName: direct || (generated.get(name) ?? null) };
-    });
-    return { ...meta, resourceClaims };
+export const projectPodGroup: Projector<PodGroupRecord> = projector((raw) => {
+  const { meta, obj } = readMeta(raw, true);
+  const spec = optObject(obj, 'spec', '$') ?? NO_FIELDS;
+  const status = optObject(obj, 'status', '$') ?? NO_FIELDS;
+  const generated = new Map<string, string | null>();
+  optArray(status, 'resourceClaimStatuses', '$.status').forEach((s, i) => {
+    const st = readPodClaimStatus(s, `$.status.resourceClaimStatuses[${i}]`);
+    generated.set(st.name, st.resourceClaimName);
   });
+  const resourceClaims = optArray(spec, 'resourceClaims', '$.spec').map((c, i) => {
+    const path = `$.spec.resourceClaims[${i}]`;
+    const co = asObject(c, path);
+    const name = reqString(co, 'name', path);
+    const direct = optString(co, 'resourceClaimName', path);
+    return { name, resourceClaimName: direct || (generated.get(name) ?? null) };
+  });
+  return { ...meta, resourceClaims };
+}, true);
 
-export const projectDeviceClass: Projector<DeviceClassRecord> = (raw) =>
-  guard(raw, false, () => {
-    const { meta } = readMeta(raw, false);
-    return { name: meta.name, uid: meta.uid, resourceVersion: meta.resourceVersion };
-  });
+export const projectDeviceClass: Projector<DeviceClassRecord> = projector((raw) => {
+  const { meta } = readMeta(raw, false);
+  return { name: meta.name, uid: meta.uid, resourceVersion: meta.resourceVersion };
+}, false);
