@@ -5,9 +5,11 @@
 // place before they are stored. They are freshly cloned and owned by nobody else, hence the mutation.
 
 import { EMPTY, intern } from '../shared/intern.js';
+import { sharePodClaimSources, shareSliceDevice, shareTolerations } from '../shared/projection.js';
 import type {
   AllocatedDevice,
   ClaimRecord,
+  ConsumerRef,
   DeviceTaint,
   PodGroupRecord,
   PodRecord,
@@ -37,19 +39,28 @@ function internTaint(t: DeviceTaint): void {
 function internPod(p: Mutable<PodRecord>): void {
   p.namespace = intern(p.namespace);
   p.nodeName = intern(p.nodeName);
-  p.resourceClaims = shared(p.resourceClaims);
+  p.resourceClaims = sharePodClaimSources(p.resourceClaims);
   p.resourceClaimStatuses = shared(p.resourceClaimStatuses);
 }
 
 function internClaim(c: Mutable<ClaimRecord>): void {
   c.namespace = intern(c.namespace);
   c.reservedFor = shared(c.reservedFor);
+  for (const r of c.reservedFor) {
+    const m = r as Mutable<ConsumerRef>;
+    // The pod a claim is reserved for is usually its owner: one string, as projection here shares it.
+    if (r.uid === c.controllerOwnerUid) m.uid = c.controllerOwnerUid;
+    m.apiGroup = intern(r.apiGroup);
+    m.resource = intern(r.resource);
+  }
   if (c.allocation === null) return;
   for (const d of c.allocation) {
     const m = d as Mutable<AllocatedDevice>;
     m.driver = intern(d.driver);
     m.pool = intern(d.pool);
-    m.tolerations = shared(d.tolerations);
+    m.device = intern(d.device);
+    m.request = intern(d.request);
+    m.tolerations = shareTolerations(d.tolerations);
   }
 }
 
@@ -57,7 +68,12 @@ function internSlice(s: Mutable<SliceRecord>): void {
   s.driver = intern(s.driver);
   s.pool = intern(s.pool);
   s.nodeName = intern(s.nodeName);
-  for (const d of s.devices) (d as Mutable<SliceDevice>).taints = internTaints(d.taints);
+  const devices = s.devices as SliceDevice[];
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]!;
+    (d as Mutable<SliceDevice>).taints = internTaints(d.taints);
+    devices[i] = shareSliceDevice(d);
+  }
 }
 
 function internRule(r: Mutable<RuleRecord>): void {
