@@ -1,0 +1,108 @@
+// A GPU cluster as compact records, shaped like src/sim/seed.ts lays it out (one slice per node with
+// devices gpu-0…gpu-7, one claim per pod on a device of its node), for benchmarks that feed the engine
+// directly and must not pay for HTTP or projection.
+
+import type { ClaimRecord, DeviceToleration, PodRecord, RuleRecord, SliceRecord } from '../src/shared/types.js';
+
+export const DRIVER = 'gpu.nvidia.com';
+export const XID = 'gpu.nvidia.com/xid';
+
+export interface RecordCluster {
+  readonly slices: SliceRecord[];
+  readonly claims: ClaimRecord[];
+  readonly pods: PodRecord[];
+  /** Pods whose claim tolerates the XID taint. */
+  readonly tolerating: number;
+}
+
+export interface RecordClusterOptions {
+  readonly pods: number;
+  readonly nodes: number;
+  readonly devicesPerNode?: number;
+  /** Every `toleratingEvery`-th pod tolerates XID NoExecute for `tolerationSeconds`; 0 = none. */
+  readonly toleratingEvery?: number;
+  readonly tolerationSeconds?: number;
+}
+
+export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
+  const devicesPerNode = opts.devicesPerNode ?? 8;
+  const slices: SliceRecord[] = [];
+  for (let n = 0; n < opts.nodes; n++) {
+    const node = `gpu-node-${n}`;
+    slices.push({
+      name: `${node}-${DRIVER}`,
+      uid: `slice-${n}`,
+      resourceVersion: '1',
+      driver: DRIVER,
+      pool: node,
+      generation: 1,
+      nodeName: node,
+      devices: Array.from({ length: devicesPerNode }, (_, d) => ({ name: `gpu-${d}`, taints: [] })),
+    });
+  }
+  const toleration: DeviceToleration = {
+    key: XID,
+    operator: 'Exists',
+    value: '',
+    effect: 'NoExecute',
+    tolerationSeconds: opts.tolerationSeconds ?? 60,
+  };
+  const claims: ClaimRecord[] = [];
+  const pods: PodRecord[] = [];
+  let tolerating = 0;
+  for (let i = 0; i < opts.pods; i++) {
+    const nodeIndex = i % opts.nodes;
+    const node = `gpu-node-${nodeIndex}`;
+    const namespace = `team-${i % 10}`;
+    const name = `trainer-${i}`;
+    const uid = `pod-uid-${i}`;
+    const claimName = `${name}-gpu`;
+    const tolerates = opts.toleratingEvery !== undefined && opts.toleratingEvery > 0 && i % opts.toleratingEvery === 0;
+    if (tolerates) tolerating++;
+    claims.push({
+      namespace,
+      name: claimName,
+      uid: `claim-uid-${i}`,
+      resourceVersion: '1',
+      controllerOwnerUid: null,
+      allocation: [
+        {
+          driver: DRIVER,
+          pool: node,
+          device: `gpu-${Math.floor(i / opts.nodes) % devicesPerNode}`,
+          request: 'gpu',
+          tolerations: tolerates ? [toleration] : [],
+        },
+      ],
+      reservedFor: [{ apiGroup: '', resource: 'pods', name, uid }],
+    });
+    pods.push({
+      namespace,
+      name,
+      uid,
+      resourceVersion: '1',
+      nodeName: node,
+      deletionTimestamp: null,
+      resourceClaims: [
+        { name: 'gpu', resourceClaimName: claimName, resourceClaimTemplateName: null, podGroupResourceClaim: null },
+      ],
+      resourceClaimStatuses: [],
+      extendedResourceClaimName: null,
+      podGroupName: null,
+    });
+  }
+  return { slices, claims, pods, tolerating };
+}
+
+/** A rule over every device of the driver. */
+export function xidRule(effect: string, timeAdded: number, generation = 1): RuleRecord {
+  return {
+    name: 'gpu-xid-79',
+    uid: 'rule-uid-1',
+    resourceVersion: String(generation),
+    generation,
+    selector: { driver: DRIVER },
+    taint: { key: XID, value: '79', effect, timeAdded },
+    conditions: [],
+  };
+}
