@@ -10,13 +10,16 @@
 // The workers are not started: with no taints nothing is routed to them, and this measures the thread
 // that does the ingest. The sim runs in a child process so its memory and CPU are not ours.
 //
-//   node --expose-gc --import tsx bench/ingest.ts [--quick] [--out dir]
+//   node --expose-gc --import tsx bench/ingest.ts [--quick] [--out dir] [--decode-threads n|auto]
 
+import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { discoverApis, resourcesFor } from '../src/kube/discovery.js';
 import { InformerSet } from '../src/kube/informers.js';
 import { HttpReadTransport } from '../src/kube/readTransport.js';
+import { autoDecodeThreads } from '../src/main/controllerOptions.js';
+import { PooledPageDecoder } from '../src/main/decodePool.js';
 import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
 import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
@@ -37,6 +40,13 @@ import {
 import { SimProcess } from './simProcess.js';
 
 const flags = parseBenchFlags();
+// Like the controller's --decode-threads: `auto` (the default) is what `run` picks on this machine.
+const decodeThreadsAt = process.argv.indexOf('--decode-threads');
+const decodeThreadsArg = decodeThreadsAt >= 0 ? process.argv[decodeThreadsAt + 1] : undefined;
+const decodeThreads =
+  decodeThreadsArg === undefined || decodeThreadsArg === 'auto'
+    ? autoDecodeThreads(os.availableParallelism())
+    : Number(decodeThreadsArg);
 const profileDir = profileDirFlag();
 const headline = flags.quick ? { pods: 15_000, slices: 2_000 } : { pods: 150_000, slices: 20_000 };
 const curveSizes = flags.quick ? [5_000] : [25_000, 75_000];
@@ -106,7 +116,9 @@ async function syncOnce(pods: number, slices: number, profileName: string | null
     log: silentLogger,
     writer: { apply: async () => {} },
   });
-  const informers = new InformerSet(transport, resourcesFor(apis), { clock });
+  // As the controller does (src/main/controller.ts): list pages decoded in a piscina pool when it has threads.
+  const decoder = decodeThreads > 0 ? new PooledPageDecoder({ log: silentLogger, threads: decodeThreads }) : undefined;
+  const informers = new InformerSet(transport, resourcesFor(apis), { clock, ...(decoder ? { decoder } : {}) });
   informers.attach(engine);
   informers.start();
   const name = profileName ?? '';
@@ -117,6 +129,9 @@ async function syncOnce(pods: number, slices: number, profileName: string | null
     : heapProfiled(profileDir, `${name}-heap`, () => profiled(profileDir, `${name}-cpu`, sync)));
   const syncMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  // The pool's threads exit when idle (10 s) in the controller; close them now so the memory below is
+  // the steady state after the sync.
+  await decoder?.close();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   collectGarbage();
   const memory = process.memoryUsage();
@@ -209,7 +224,14 @@ const head = first.run;
 writeResult(flags, {
   name: 'ingest',
   title: 'Ingest: initial sync and steady churn',
-  parameters: { ...headline, devicesPerSlice: 8, curveSizes, churn, gcExposed: collectGarbage() },
+  parameters: {
+    ...headline,
+    devicesPerSlice: 8,
+    curveSizes,
+    churn,
+    gcExposed: collectGarbage(),
+    listPageDecoding: decodeThreads > 0 ? `piscina pool of ${decodeThreads}` : 'main thread',
+  },
   tables: [
     {
       title: `Initial sync (sim in a child process; headline run first in a fresh process)`,

@@ -56,6 +56,7 @@ const BENCHES: readonly BenchSpec[] = [
     profileArgs: ['--only', 'unthrottled,paced'],
   },
   { name: 'runtime', script: 'runtime.ts', args: (q) => (q ? ['--quick'] : []) },
+  { name: 'piscina', script: 'piscina.ts', args: (q) => (q ? ['--quick'] : []) },
   {
     name: 'http',
     script: 'http.ts',

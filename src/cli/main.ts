@@ -39,6 +39,7 @@ interface RunFlags {
   logFormat: LogFormat;
   dryRun: boolean;
   workloadClaims: boolean;
+  decodeThreads: number;
 }
 
 async function runCommand(flags: RunFlags): Promise<void> {
@@ -112,6 +113,12 @@ export function buildProgram(): Command {
     )
     .option('--dry-run', 'decide and log, never write to the API', false)
     .option('--workload-claims', 'honour PodGroup-owned claims (DRAWorkloadResourceClaims)', false)
+    .option(
+      '--decode-threads <n|auto>',
+      'piscina threads decoding list pages; 0 = main thread; auto = 2 with ≥ 4 cores, else 0',
+      (v: string) => (v === 'auto' ? defaults.decodeThreads : parseNonNegativeInt(v)),
+      defaults.decodeThreads,
+    )
     .action((flags: RunFlags) => runCommand(flags).catch(die));
 
   program

@@ -241,10 +241,15 @@ export async function startController(
     engine = built.engine;
     ruleStatus = built.ruleStatus;
 
-    // List pages (initial sync, relists) are decoded and projected in a small piscina pool: the main
-    // thread's CPU during a 150k-pod sync halves and its event-loop delay p99 drops ~4× (bench/piscina.ts).
-    pageDecoder = new PooledPageDecoder({ log });
-    informers = new InformerSet(transport, resourcesFor(apis), { log, clock, decoder: pageDecoder });
+    // With spare cores, list pages (initial sync, relists) are decoded and projected in a small piscina
+    // pool: the main thread's CPU during a 150k-pod sync halves and its event-loop delay p99 drops ~4×.
+    // On 2 cores shared with the API server it costs memory and gains no time (bench/ingest.ts).
+    if (options.decodeThreads > 0) pageDecoder = new PooledPageDecoder({ log, threads: options.decodeThreads });
+    informers = new InformerSet(transport, resourcesFor(apis), {
+      log,
+      clock,
+      ...(pageDecoder === null ? {} : { decoder: pageDecoder }),
+    });
     informers.attach(engine);
     for (const r of informers.all()) {
       r.addEventHandler({
