@@ -71,6 +71,8 @@ function internSlice(s: Mutable<SliceRecord>): void {
   const devices = s.devices as SliceDevice[];
   for (let i = 0; i < devices.length; i++) {
     const d = devices[i]!;
+    // Frozen = already this thread's shared instance (re-interning twice must be harmless).
+    if (Object.isFrozen(d)) continue;
     (d as Mutable<SliceDevice>).taints = internTaints(d.taints);
     devices[i] = shareSliceDevice(d);
   }

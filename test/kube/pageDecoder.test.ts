@@ -4,6 +4,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DecodedPage, decodeListPage, InlinePageDecoder, projectorNameOf } from '../../src/kube/pageDecoder.js';
+import { reinternRecords } from '../../src/kube/pageDecoderIntern.js';
 import {
   claimsResource,
   deviceClassesResource,
@@ -15,6 +16,7 @@ import {
 import { PooledPageDecoder, parseDecodedPage } from '../../src/main/decodePool.js';
 import { EMPTY } from '../../src/shared/intern.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
+import { projectSlice } from '../../src/shared/projection.js';
 import { parseDecodeTask } from '../../src/workers/decodeTask.js';
 
 const bytesOf = (v: unknown): ArrayBuffer => {
@@ -205,5 +207,38 @@ describe('decode task boundary', () => {
     ).toThrow(/item/);
     expect(() => parseDecodedPage({ ok: false, reason: 'weird' })).toThrow(/unknown failure/);
     expect(parseDecodedPage({ ok: false, reason: 'notList' })).toEqual({ ok: false, reason: 'notList' });
+  });
+});
+
+describe('re-interning records cloned back from a pool thread', () => {
+  it('restores shared untainted devices and toleration lists, and is harmless when applied twice', () => {
+    const slice = {
+      metadata: { name: 'node-1-gpu', uid: 'u-s', resourceVersion: '5', generation: 1 },
+      spec: {
+        driver: 'gpu.nvidia.com',
+        pool: { name: 'node-1', generation: 1 },
+        nodeName: 'node-1',
+        devices: [
+          { name: 'gpu-0' },
+          {
+            name: 'gpu-1',
+            taints: [
+              { key: 'gpu.nvidia.com/xid', value: '79', effect: 'NoExecute', timeAdded: '2000-01-01T00:00:00Z' },
+            ],
+          },
+        ],
+      },
+    };
+    const inline = projectSlice(slice);
+    expect(inline.ok).toBe(true);
+    if (!inline.ok) return;
+    const cloned = structuredClone([inline.value]);
+    expect(cloned[0]!.devices[0]).not.toBe(inline.value.devices[0]);
+    reinternRecords('slice:v1', cloned);
+    // The untainted device is this thread's shared instance again; the tainted one keeps its own taints.
+    expect(cloned[0]!.devices[0]).toBe(inline.value.devices[0]);
+    expect(cloned[0]).toEqual(inline.value);
+    reinternRecords('slice:v1', cloned);
+    expect(cloned[0]).toEqual(inline.value);
   });
 });
