@@ -175,20 +175,24 @@ export async function startController(
   }
 
   const gate = new GatedSink();
+  // A storm makes 100k decisions in one handler call: build their debug fields only when they are logged.
+  const traceDecisions = options.logLevel === 'debug';
   const sink: EvictionSink = {
     schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]) {
-      log.debug('Eviction scheduled', {
-        pod: `${pod.namespace}/${pod.name}`,
-        uid: pod.uid,
-        fireAt: new Date(fireAt).toISOString(),
-        reasons,
-      });
+      if (traceDecisions)
+        log.debug('Eviction scheduled', {
+          pod: `${pod.namespace}/${pod.name}`,
+          uid: pod.uid,
+          fireAt: new Date(fireAt).toISOString(),
+          reasons,
+        });
       gate.schedule(pod, fireAt, reasons);
     },
     cancel(pod: PodRef, emitEvent: boolean) {
       // Without an event the pod is gone already (deleted by us or by someone else): nothing to tell.
       if (emitEvent) log.info('Eviction cancelled', { pod: `${pod.namespace}/${pod.name}`, uid: pod.uid });
-      else log.debug('Pending eviction dropped: pod deleted', { pod: `${pod.namespace}/${pod.name}`, uid: pod.uid });
+      else if (traceDecisions)
+        log.debug('Pending eviction dropped: pod deleted', { pod: `${pod.namespace}/${pod.name}`, uid: pod.uid });
       gate.cancel(pod, emitEvent);
     },
   };
