@@ -1,6 +1,8 @@
 // The data plane between the main thread and the shard workers. Messages are compact (flat pod ref
 // strings, fire times, reason ids — never whole objects) and batched: the router sends at most one
 // `ops` message per shard per macrotask, the worker at most one `results` message per macrotask.
+// An `ops` batch is columnar (see OpBatch): structured clone pays per object and per property key, so
+// 100k small op objects cost the main thread several times what a few typed arrays and string arrays do.
 //
 // Both directions are validated at the receiving end with hand-written guards: structured clone
 // guarantees plain data but not its shape, and a malformed message must be logged and dropped, never
@@ -34,10 +36,33 @@ export interface CancelOp {
 
 export type ShardOp = ScheduleOp | CancelOp;
 
+/** Op kinds in `OpBatch.kinds`; a cancel's `emitEvent` is folded into its kind. */
+export const OP_SCHEDULE = 0;
+export const OP_CANCEL = 1;
+export const OP_CANCEL_WITH_EVENT = 2;
+
+/**
+ * A sequence of ShardOps in columns: op `i` is `kinds[i]` on pod
+ * `namespaceTable[namespaceIndexes[i]]/names[i]` (`uids[i]`); a schedule also has `fireAts[i]` and
+ * `reasonTable[reasonIndexes[i]]`. Namespaces and reason lists repeat across a storm, so each is sent
+ * once per batch and referenced by index; a cancel's fire time and reason index are 0 and meaningless.
+ */
+export interface OpBatch {
+  readonly length: number;
+  readonly kinds: Uint8Array;
+  readonly fireAts: Float64Array;
+  readonly namespaceTable: readonly string[];
+  readonly namespaceIndexes: Uint32Array;
+  readonly names: readonly string[];
+  readonly uids: readonly string[];
+  readonly reasonTable: readonly (readonly ReasonId[])[];
+  readonly reasonIndexes: Uint32Array;
+}
+
 /** main → worker: schedule/cancel decisions for pods of this shard, in decision order. */
 export interface OpsMessage {
   readonly t: 'ops';
-  readonly ops: readonly ShardOp[];
+  readonly ops: OpBatch;
 }
 
 /** main → worker: the full pending contents of this shard, sent once to a freshly (re)started worker. */
@@ -111,6 +136,136 @@ export const cancelOp = (pod: PodRef, emitEvent: boolean): CancelOp => ({
 
 export const opPodRef = (op: ShardOp): PodRef => ({ namespace: op.namespace, name: op.name, uid: op.uid });
 
+const INITIAL_BATCH_CAPACITY = 64;
+
+/**
+ * Appends ops to one shard's columns and hands out a finished OpBatch. The typed columns grow by
+ * doubling and are reused across batches (take() copies the used prefix): a storm then allocates per
+ * batch, not per op. Reason lists are deduplicated by identity because the engine shares one array per
+ * distinct reason set; an equal but distinct array just costs a table slot.
+ */
+export class OpBatchBuilder {
+  private kinds = new Uint8Array(INITIAL_BATCH_CAPACITY);
+  private fireAts = new Float64Array(INITIAL_BATCH_CAPACITY);
+  private namespaceIndexes = new Uint32Array(INITIAL_BATCH_CAPACITY);
+  private reasonIndexes = new Uint32Array(INITIAL_BATCH_CAPACITY);
+  private names: string[] = [];
+  private uids: string[] = [];
+  private namespaceTable: string[] = [];
+  private namespaceSlots = new Map<string, number>();
+  private reasonTable: (readonly ReasonId[])[] = [];
+  private reasonSlots = new Map<readonly ReasonId[], number>();
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
+    const i = this.append(OP_SCHEDULE, pod);
+    this.fireAts[i] = fireAt;
+    let reasonSlot = this.reasonSlots.get(reasons);
+    if (reasonSlot === undefined) {
+      reasonSlot = this.reasonTable.length;
+      this.reasonTable.push(reasons);
+      this.reasonSlots.set(reasons, reasonSlot);
+    }
+    this.reasonIndexes[i] = reasonSlot;
+  }
+
+  cancel(pod: PodRef, emitEvent: boolean): void {
+    const i = this.append(emitEvent ? OP_CANCEL_WITH_EVENT : OP_CANCEL, pod);
+    this.fireAts[i] = 0;
+    this.reasonIndexes[i] = 0;
+  }
+
+  /** The batch so far; the builder starts empty again. */
+  take(): OpBatch {
+    const n = this.count;
+    const batch: OpBatch = {
+      length: n,
+      kinds: this.kinds.slice(0, n),
+      fireAts: this.fireAts.slice(0, n),
+      namespaceTable: this.namespaceTable,
+      namespaceIndexes: this.namespaceIndexes.slice(0, n),
+      names: this.names,
+      uids: this.uids,
+      reasonTable: this.reasonTable,
+      reasonIndexes: this.reasonIndexes.slice(0, n),
+    };
+    this.count = 0;
+    this.names = [];
+    this.uids = [];
+    this.namespaceTable = [];
+    this.namespaceSlots = new Map();
+    this.reasonTable = [];
+    this.reasonSlots = new Map();
+    return batch;
+  }
+
+  private append(kind: number, pod: PodRef): number {
+    const i = this.count;
+    if (i === this.kinds.length) this.grow();
+    this.kinds[i] = kind;
+    let namespaceSlot = this.namespaceSlots.get(pod.namespace);
+    if (namespaceSlot === undefined) {
+      namespaceSlot = this.namespaceTable.length;
+      this.namespaceTable.push(pod.namespace);
+      this.namespaceSlots.set(pod.namespace, namespaceSlot);
+    }
+    this.namespaceIndexes[i] = namespaceSlot;
+    this.names.push(pod.name);
+    this.uids.push(pod.uid);
+    this.count = i + 1;
+    return i;
+  }
+
+  private grow(): void {
+    const capacity = this.kinds.length * 2;
+    const kinds = new Uint8Array(capacity);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const fireAts = new Float64Array(capacity);
+    fireAts.set(this.fireAts);
+    this.fireAts = fireAts;
+    const namespaceIndexes = new Uint32Array(capacity);
+    namespaceIndexes.set(this.namespaceIndexes);
+    this.namespaceIndexes = namespaceIndexes;
+    const reasonIndexes = new Uint32Array(capacity);
+    reasonIndexes.set(this.reasonIndexes);
+    this.reasonIndexes = reasonIndexes;
+  }
+}
+
+/** Encodes ops as one batch (tests, tools; the router appends directly). */
+export function encodeOps(ops: readonly ShardOp[]): OpBatch {
+  const builder = new OpBatchBuilder();
+  for (const op of ops)
+    if (op.k === 'schedule') builder.schedule(op, op.fireAt, op.reasons);
+    else builder.cancel(op, op.emitEvent);
+  return builder.take();
+}
+
+/** Op `i` of a validated batch, as a pod ref (the worker's partition keeps it). */
+export const batchPodRef = (batch: OpBatch, i: number): PodRef => ({
+  namespace: batch.namespaceTable[batch.namespaceIndexes[i] as number] as string,
+  name: batch.names[i] as string,
+  uid: batch.uids[i] as string,
+});
+
+/** Decodes a validated batch back into op objects (tests, debugging; the worker reads the columns). */
+export function decodeOps(batch: OpBatch): ShardOp[] {
+  const ops: ShardOp[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const pod = batchPodRef(batch, i);
+    const kind = batch.kinds[i];
+    if (kind === OP_SCHEDULE)
+      ops.push(scheduleOp(pod, batch.fireAts[i] as number, batch.reasonTable[batch.reasonIndexes[i] as number] ?? []));
+    else ops.push(cancelOp(pod, kind === OP_CANCEL_WITH_EVENT));
+  }
+  return ops;
+}
+
 /** Outcome of validating a message: the typed message, or why it was rejected (for the log line). */
 export type Validated<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: string };
 
@@ -146,19 +301,48 @@ function checkScheduleOp(value: Record<string, unknown>): string | null {
   return null;
 }
 
-function checkOp(value: unknown): string | null {
-  if (!isRecord(value)) return 'op must be an object';
-  if (value.k === 'schedule') return checkScheduleOp(value);
-  if (value.k === 'cancel') {
-    const podError = checkPodFields(value);
-    if (podError !== null) return podError;
-    return typeof value.emitEvent === 'boolean' ? null : 'emitEvent must be a boolean';
+const hasLength = (value: { readonly length: number }, length: number): boolean => value.length === length;
+
+function isReasonTable(value: unknown): value is readonly (readonly ReasonId[])[] {
+  if (!Array.isArray(value)) return false;
+  for (const reasons of value) if (!isStringArray(reasons)) return false;
+  return true;
+}
+
+/** Columns present, typed and of one length; then each op's kind, indices, strings and fire time. */
+function checkOpBatch(value: unknown): string | null {
+  if (!isRecord(value)) return 'ops must be an op batch';
+  const n = value.length;
+  if (!Number.isInteger(n) || (n as number) < 0) return 'ops.length must be an integer ≥ 0';
+  const length = n as number;
+  const { kinds, fireAts, namespaceTable, namespaceIndexes, names, uids, reasonTable, reasonIndexes } = value;
+  if (!(kinds instanceof Uint8Array) || !hasLength(kinds, length)) return 'kinds must be a Uint8Array of ops.length';
+  if (!(fireAts instanceof Float64Array) || !hasLength(fireAts, length))
+    return 'fireAts must be a Float64Array of ops.length';
+  if (!(namespaceIndexes instanceof Uint32Array) || !hasLength(namespaceIndexes, length))
+    return 'namespaceIndexes must be a Uint32Array of ops.length';
+  if (!(reasonIndexes instanceof Uint32Array) || !hasLength(reasonIndexes, length))
+    return 'reasonIndexes must be a Uint32Array of ops.length';
+  if (!isStringArray(names) || !hasLength(names, length)) return 'names must be strings, one per op';
+  if (!isStringArray(uids) || !hasLength(uids, length)) return 'uids must be strings, one per op';
+  if (!isStringArray(namespaceTable)) return 'namespaceTable must be an array of strings';
+  for (const namespace of namespaceTable) if (namespace.length === 0) return 'namespace must be a non-empty string';
+  if (!isReasonTable(reasonTable)) return 'reasons: reasonTable must be an array of string arrays';
+  for (let i = 0; i < length; i++) {
+    const kind = kinds[i] as number;
+    if (kind > OP_CANCEL_WITH_EVENT) return `op ${i}: unknown op kind ${kind}`;
+    if ((namespaceIndexes[i] as number) >= namespaceTable.length) return `op ${i}: namespace index out of range`;
+    if ((names[i] as string).length === 0) return `op ${i}: name must be a non-empty string`;
+    if ((uids[i] as string).length === 0) return `op ${i}: uid must be a non-empty string`;
+    if (kind !== OP_SCHEDULE) continue;
+    if (!Number.isFinite(fireAts[i])) return `op ${i}: fireAt must be a finite number`;
+    if ((reasonIndexes[i] as number) >= reasonTable.length) return `op ${i}: reasons index out of range`;
   }
-  return `unknown op kind ${JSON.stringify(value.k)}`;
+  return null;
 }
 
 function checkOps(ops: unknown, check: (op: unknown) => string | null): string | null {
-  if (!Array.isArray(ops)) return 'ops/entries must be an array';
+  if (!Array.isArray(ops)) return 'entries must be an array';
   for (let i = 0; i < ops.length; i++) {
     const error = check(ops[i]);
     if (error !== null) return `op ${i}: ${error}`;
@@ -174,7 +358,7 @@ export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessa
   if (!isRecord(data)) return reject('message must be an object');
   switch (data.t) {
     case 'ops': {
-      const error = checkOps(data.ops, checkOp);
+      const error = checkOpBatch(data.ops);
       return error === null ? { ok: true, message: data as unknown as OpsMessage } : reject(error);
     }
     case 'replay': {

@@ -42,9 +42,25 @@ export function fnv1a32(text: string, seed: number = FNV_OFFSET_BASIS): number {
   return hash >>> 0;
 }
 
+// FNV-1a is a streaming hash, so the state after `namespace/` can seed the name. A cluster has few
+// namespaces and a storm hashes the same ones 100k times; caching that prefix saves about a third of it.
+// Bounded by clearing, because namespaces come from the API server and are not ours to count.
+const MAX_CACHED_NAMESPACES = 4_096;
+const namespacePrefixHashes = new Map<string, number>();
+
+function namespacePrefixHash(namespace: string): number {
+  let hash = namespacePrefixHashes.get(namespace);
+  if (hash === undefined) {
+    hash = fnv1a32('/', fnv1a32(namespace));
+    if (namespacePrefixHashes.size >= MAX_CACHED_NAMESPACES) namespacePrefixHashes.clear();
+    namespacePrefixHashes.set(namespace, hash);
+  }
+  return hash;
+}
+
 /** Hash of the pod's `namespace/name` (the separator is hashed too, so `a/bc` ≠ `ab/c`). */
 export function podShardHash(namespace: string, name: string): number {
-  return fnv1a32(name, fnv1a32('/', fnv1a32(namespace)));
+  return fnv1a32(name, namespacePrefixHash(namespace));
 }
 
 /** Index of the shard (worker) that owns the pod, in `[0, shardCount)`. */

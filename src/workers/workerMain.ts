@@ -11,9 +11,13 @@ import type { WorkerControlApi } from '../shared/controlApi.js';
 import type { EvictionResult } from '../shared/decisions.js';
 import type { Logger } from '../shared/logger.js';
 import {
+  batchPodRef,
   type MainToWorkerMessage,
+  OP_CANCEL_WITH_EVENT,
+  OP_SCHEDULE,
+  type OpBatch,
   opPodRef,
-  type ShardOp,
+  type ScheduleOp,
   type ShardWorkerData,
   validateMainToWorker,
   validateShardWorkerData,
@@ -109,11 +113,11 @@ class ShardWorker {
     switch (message.t) {
       case 'ops':
         if (this.stopping) return;
-        for (const op of message.ops) this.apply(op);
+        this.applyBatch(message.ops);
         return;
       case 'replay':
         if (this.stopping) return;
-        for (const entry of message.entries) this.apply(entry);
+        for (const entry of message.entries) this.applySchedule(entry);
         this.log.info('Replayed shard contents', { entries: message.entries.length });
         return;
       case 'time':
@@ -129,10 +133,23 @@ class ShardWorker {
     }
   }
 
-  private apply(op: ShardOp): void {
+  private applyBatch(batch: OpBatch): void {
+    for (let i = 0; i < batch.length; i++) {
+      const kind = batch.kinds[i];
+      if (kind === OP_SCHEDULE)
+        this.partition.schedule(
+          batchPodRef(batch, i),
+          batch.fireAts[i] as number,
+          batch.reasonTable[batch.reasonIndexes[i] as number] ?? [],
+        );
+      else this.partition.cancel(batchPodRef(batch, i), kind === OP_CANCEL_WITH_EVENT);
+    }
+    this.opsApplied += batch.length;
+  }
+
+  private applySchedule(entry: ScheduleOp): void {
     this.opsApplied++;
-    if (op.k === 'schedule') this.partition.schedule(opPodRef(op), op.fireAt, op.reasons);
-    else this.partition.cancel(opPodRef(op), op.emitEvent);
+    this.partition.schedule(opPodRef(entry), entry.fireAt, entry.reasons);
   }
 
   private async shutdown(drainMs: number): Promise<void> {

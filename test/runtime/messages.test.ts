@@ -2,6 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cancelOp,
+  decodeOps,
+  encodeOps,
+  OpBatchBuilder,
+  type ShardOp,
   scheduleOp,
   validateMainToWorker,
   validateShardWorkerData,
@@ -13,7 +17,7 @@ const result = { pod, outcome: 'deleted', fireAt: 1, doneAt: 2, attempts: 1, rea
 
 describe('main → worker validation', () => {
   it('accepts well-formed messages, including after a structured clone', () => {
-    const ops = { t: 'ops', ops: [scheduleOp(pod, 10, ['rule:r:1']), cancelOp(pod, true)] };
+    const ops = { t: 'ops', ops: encodeOps([scheduleOp(pod, 10, ['rule:r:1']), cancelOp(pod, true)]) };
     for (const message of [
       ops,
       { t: 'replay', entries: [scheduleOp(pod, 10, [])] },
@@ -28,12 +32,35 @@ describe('main → worker validation', () => {
   it.each([
     ['not an object', 42, 'message must be an object'],
     ['unknown type', { t: 'nope' }, 'unknown message type'],
-    ['ops not an array', { t: 'ops', ops: {} }, 'must be an array'],
-    ['unknown op kind', { t: 'ops', ops: [{ ...cancelOp(pod, false), k: 'evict' }] }, 'op 0: unknown op kind'],
-    ['empty uid', { t: 'ops', ops: [scheduleOp({ ...pod, uid: '' }, 1, [])] }, 'uid'],
-    ['NaN fire time', { t: 'ops', ops: [scheduleOp(pod, Number.NaN, [])] }, 'fireAt'],
-    ['non-string reason', { t: 'ops', ops: [{ ...scheduleOp(pod, 1, []), reasons: [1] }] }, 'reasons'],
-    ['emitEvent missing', { t: 'ops', ops: [{ k: 'cancel', namespace: 'a', name: 'b', uid: 'c' }] }, 'emitEvent'],
+    ['ops not a batch', { t: 'ops', ops: {} }, 'ops.length'],
+    ['ops as op objects', { t: 'ops', ops: [scheduleOp(pod, 1, [])] }, 'op batch'],
+    [
+      'unknown op kind',
+      { t: 'ops', ops: { ...encodeOps([cancelOp(pod, false)]), kinds: Uint8Array.of(3) } },
+      'op 0: unknown op kind',
+    ],
+    ['empty uid', { t: 'ops', ops: encodeOps([scheduleOp({ ...pod, uid: '' }, 1, [])]) }, 'uid'],
+    ['empty namespace', { t: 'ops', ops: encodeOps([cancelOp({ ...pod, namespace: '' }, true)]) }, 'namespace'],
+    ['NaN fire time', { t: 'ops', ops: encodeOps([scheduleOp(pod, Number.NaN, [])]) }, 'fireAt'],
+    ['infinite fire time', { t: 'ops', ops: encodeOps([scheduleOp(pod, Number.POSITIVE_INFINITY, [])]) }, 'fireAt'],
+    ['non-string reason', { t: 'ops', ops: { ...encodeOps([scheduleOp(pod, 1, [])]), reasonTable: [[1]] } }, 'reasons'],
+    [
+      'reason index out of range',
+      { t: 'ops', ops: { ...encodeOps([scheduleOp(pod, 1, [])]), reasonIndexes: Uint32Array.of(1) } },
+      'reasons index',
+    ],
+    [
+      'namespace index out of range',
+      { t: 'ops', ops: { ...encodeOps([cancelOp(pod, true)]), namespaceIndexes: Uint32Array.of(7) } },
+      'namespace index',
+    ],
+    [
+      'column shorter than the batch',
+      { t: 'ops', ops: { ...encodeOps([cancelOp(pod, true)]), fireAts: new Float64Array(0) } },
+      'fireAts',
+    ],
+    ['column of the wrong type', { t: 'ops', ops: { ...encodeOps([cancelOp(pod, true)]), kinds: [1] } }, 'kinds'],
+    ['names missing', { t: 'ops', ops: { ...encodeOps([cancelOp(pod, true)]), names: undefined } }, 'names'],
     ['cancel inside replay', { t: 'replay', entries: [cancelOp(pod, true)] }, 'replay entries'],
     ['negative drain', { t: 'shutdown', drainMs: -1 }, 'drainMs'],
     ['time without now', { t: 'time' }, 'now'],
@@ -53,9 +80,69 @@ describe('main → worker validation', () => {
     );
     fc.assert(
       fc.property(fc.array(fc.anything(), { maxLength: 5 }), (ops) => {
-        expect(validateMainToWorker({ t: 'ops', ops }).ok).toBe(ops.length === 0);
+        expect(validateMainToWorker({ t: 'ops', ops }).ok).toBe(false);
       }),
     );
+    const good = encodeOps([scheduleOp(pod, 1, ['a']), cancelOp(pod, false)]);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(good)),
+        fc.anything({ withTypedArray: true }),
+        (column, replacement) => {
+          expect(typeof validateMainToWorker({ t: 'ops', ops: { ...good, [column]: replacement } }).ok).toBe('boolean');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('op batch encoding', () => {
+  const op = fc.oneof(
+    fc.record({
+      k: fc.constant('schedule' as const),
+      namespace: fc.constantFrom('a', 'b', 'kube-system'),
+      name: fc.string({ minLength: 1, maxLength: 8 }),
+      uid: fc.string({ minLength: 1, maxLength: 8 }),
+      fireAt: fc.double({ noNaN: true, noDefaultInfinity: true }),
+      reasons: fc.constantFrom<readonly string[]>([], ['rule:r:1'], ['rule:r:1', 'taint:d:k']),
+    }),
+    fc.record({
+      k: fc.constant('cancel' as const),
+      namespace: fc.constantFrom('a', 'b', 'kube-system'),
+      name: fc.string({ minLength: 1, maxLength: 8 }),
+      uid: fc.string({ minLength: 1, maxLength: 8 }),
+      emitEvent: fc.boolean(),
+    }),
+  );
+
+  it('round-trips any op sequence in order through a structured clone, and validates it', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops: ShardOp[]) => {
+        const validated = validateMainToWorker(structuredClone({ t: 'ops', ops: encodeOps(ops) }));
+        expect(validated.ok).toBe(true);
+        if (validated.ok && validated.message.t === 'ops') expect(decodeOps(validated.message.ops)).toEqual(ops);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('sends each namespace and each shared reason list once per batch', () => {
+    const shared = ['rule:r:1'];
+    const builder = new OpBatchBuilder();
+    for (let i = 0; i < 1_000; i++)
+      builder.schedule({ namespace: `ns-${i % 3}`, name: `p${i}`, uid: `u${i}` }, i, shared);
+    builder.cancel({ namespace: 'ns-0', name: 'p0', uid: 'u0' }, true);
+    const batch = builder.take();
+    expect(batch.length).toBe(1_001);
+    expect(batch.namespaceTable).toEqual(['ns-0', 'ns-1', 'ns-2']);
+    expect(batch.reasonTable).toEqual([shared]);
+    expect(batch.fireAts[999]).toBe(999);
+    expect(builder.length).toBe(0);
+    // The builder's reused columns must not leak into a batch already handed out.
+    builder.cancel({ namespace: 'x', name: 'y', uid: 'z' }, false);
+    expect(batch.kinds[0]).toBe(0);
+    expect(decodeOps(builder.take())).toEqual([cancelOp({ namespace: 'x', name: 'y', uid: 'z' }, false)]);
   });
 });
 

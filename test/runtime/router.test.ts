@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ShardRouter, type ShardTransport } from '../../src/main/router.js';
-import type { OpsMessage } from '../../src/shared/messages.js';
+import { decodeOps, type OpsMessage } from '../../src/shared/messages.js';
 import { shardOf } from '../../src/shared/shardHash.js';
 
 class RecordingTransport implements ShardTransport {
@@ -24,11 +24,23 @@ describe('ShardRouter', () => {
     await nextMacrotask();
     expect(transport.sent.length).toBeLessThanOrEqual(3);
     expect(new Set(transport.sent.map((s) => s.shard)).size).toBe(transport.sent.length);
-    for (const { shard, message } of transport.sent) for (const op of message.ops) expect(shardOf(op, 3)).toBe(shard);
+    for (const { shard, message } of transport.sent)
+      for (const op of decodeOps(message.ops)) expect(shardOf(op, 3)).toBe(shard);
     expect(transport.sent.reduce((n, s) => n + s.message.ops.length, 0)).toBe(50);
+    const routed = transport.sent.flatMap((s) => decodeOps(s.message.ops));
+    const byUid = (x: { uid: string }, y: { uid: string }) => x.uid.localeCompare(y.uid);
+    expect(routed.sort(byUid)).toEqual(
+      Array.from({ length: 50 }, (_, i) => ({
+        k: 'schedule',
+        ...pod(i),
+        fireAt: 1000 + i,
+        reasons: [`rule:r${i}:u`],
+      })).sort(byUid),
+    );
     router.cancel(pod(1), true);
     await nextMacrotask();
-    expect(transport.sent.at(-1)?.message.ops).toEqual([{ k: 'cancel', ...pod(1), emitEvent: true }]);
+    const last = transport.sent.at(-1)?.message.ops;
+    expect(last && decodeOps(last)).toEqual([{ k: 'cancel', ...pod(1), emitEvent: true }]);
     expect(router.stats()).toMatchObject({ opsRouted: 51, batchesSent: transport.sent.length });
   });
 
@@ -50,7 +62,7 @@ describe('ShardRouter', () => {
           await nextMacrotask();
           const seen = new Map<string, string[]>();
           for (const { message } of transport.sent)
-            for (const op of message.ops) seen.set(op.uid, [...(seen.get(op.uid) ?? []), op.k]);
+            for (const op of decodeOps(message.ops)) seen.set(op.uid, [...(seen.get(op.uid) ?? []), op.k]);
           expect(seen).toEqual(expected);
         },
       ),

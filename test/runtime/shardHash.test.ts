@@ -35,6 +35,22 @@ describe('fnv1a32', () => {
     expect(fnv1a32('x\udc00')).toBe(referenceFnv1a('x\udc00'));
   });
 
+  it('equals FNV-1a of namespace/name for any strings, also once the namespace cache has been cleared', () => {
+    for (let i = 0; i < 5_000; i++) expect(podShardHash(`ns-${i}`, 'p')).toBe(fnv1a32(`ns-${i}/p`));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        (ns, name) => {
+          expect(podShardHash(ns, name)).toBe(referenceFnv1a(`${ns}/${name}`));
+          expect(podShardHash(ns, name)).toBe(referenceFnv1a(`${ns}/${name}`));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(podShardHash('default', 'nginx-0')).toBe(2146394920);
+  });
+
   it('hashes namespace/name with its separator, so the split point matters', () => {
     expect(podShardHash('a', 'bc')).toBe(fnv1a32('a/bc'));
     expect(podShardHash('a', 'bc')).not.toBe(podShardHash('ab', 'c'));
