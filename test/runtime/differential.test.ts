@@ -16,21 +16,18 @@ import { unlimitedBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
+import { FakeClusterLedger, FakeExecutor } from '../../src/workers/fakeExecutor.js';
 import type { PartitionEntrySnapshot } from '../../src/workers/partition.js';
-import { nextMacrotask, podRef, waitUntil } from './helpers.js';
+import {
+  DIFFERENTIAL_BACKOFF,
+  DIFFERENTIAL_CONCURRENCY,
+  differentialExecutorSpec,
+  nextMacrotask,
+  podRef,
+  waitUntil,
+} from './helpers.js';
 
-const BACKOFF = { baseMs: 5, maxMs: 1_000 };
-// Concurrency is a per-partition bound, so with N workers N× as many evictions start at once; entries
-// that wait for a free slot pick up later updates (new reasons) and the runtimes would legitimately
-// differ. A bound nothing reaches keeps the comparison about routing, ordering and replay.
-const CONCURRENCY = 1_000;
-const executorSpec = (ledger: SharedArrayBuffer): FakeExecutorSpec => ({
-  kind: 'fake',
-  failureRate: 0.25,
-  seed: 42,
-  ledger,
-});
+const executorSpec = (ledger: SharedArrayBuffer) => differentialExecutorSpec(ledger, 0.25, 42);
 
 type Command =
   | { k: 'schedule'; pod: number; incarnation: number; delayMs: number; reasons: string[] }
@@ -86,8 +83,8 @@ describe('sharded runtime vs inline reference', () => {
       workers: 3,
       executor: executorSpec(ledger),
       budget: null,
-      concurrency: CONCURRENCY,
-      backoff: BACKOFF,
+      concurrency: DIFFERENTIAL_CONCURRENCY,
+      backoff: DIFFERENTIAL_BACKOFF,
       clock: { kind: 'virtual', startMs: START },
       pending: () => [],
       log: silentLogger,
@@ -130,8 +127,8 @@ describe('sharded runtime vs inline reference', () => {
         const inline = new InlineRuntime({
           clock,
           executor: new FakeExecutor(executorSpec(inlineLedger.buffer), { clock, budget: unlimitedBudget }),
-          concurrency: CONCURRENCY,
-          backoff: BACKOFF,
+          concurrency: DIFFERENTIAL_CONCURRENCY,
+          backoff: DIFFERENTIAL_BACKOFF,
         });
         const inlineResults: EvictionResult[] = [];
         inline.onResults((results) => inlineResults.push(...results));

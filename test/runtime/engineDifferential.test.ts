@@ -21,24 +21,20 @@ import type {
   RuleRecord,
   SliceRecord,
 } from '../../src/shared/types.js';
-import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
-import { nextMacrotask, waitUntil } from './helpers.js';
+import { FakeClusterLedger, FakeExecutor } from '../../src/workers/fakeExecutor.js';
+import {
+  DIFFERENTIAL_BACKOFF,
+  DIFFERENTIAL_CONCURRENCY,
+  differentialExecutorSpec,
+  nextMacrotask,
+  waitUntil,
+} from './helpers.js';
 
 const DRIVER = 'gpu.nvidia.com';
 const POOL = 'node-1';
 const DEVICES = ['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3'];
 const PODS = 6;
-const BACKOFF = { baseMs: 5, maxMs: 1_000 };
-// Concurrency is a per-partition bound, so with N workers N× as many evictions start at once; entries
-// that wait for a free slot pick up later updates (new reasons) and the runtimes would legitimately
-// differ. A bound nothing reaches keeps the comparison about routing, ordering and replay.
-const CONCURRENCY = 1_000;
-const executorSpec = (ledger: SharedArrayBuffer): FakeExecutorSpec => ({
-  kind: 'fake',
-  failureRate: 0.2,
-  seed: 3,
-  ledger,
-});
+const executorSpec = (ledger: SharedArrayBuffer) => differentialExecutorSpec(ledger, 0.2, 3);
 
 type Event =
   | { k: 'taint'; device: number; effect: 'NoExecute' | 'None'; ageMs: number }
@@ -201,8 +197,8 @@ describe('engine + sharded runtime vs engine + inline reference', () => {
       workers: 3,
       executor: executorSpec(ledger),
       budget: null,
-      concurrency: CONCURRENCY,
-      backoff: BACKOFF,
+      concurrency: DIFFERENTIAL_CONCURRENCY,
+      backoff: DIFFERENTIAL_BACKOFF,
       clock: { kind: 'virtual', startMs: START },
       pending: () => shardedEngine?.pendingEvictions() ?? [],
       log: silentLogger,
@@ -244,8 +240,8 @@ describe('engine + sharded runtime vs engine + inline reference', () => {
             clock: inlineClock,
             budget: unlimitedBudget,
           }),
-          concurrency: CONCURRENCY,
-          backoff: BACKOFF,
+          concurrency: DIFFERENTIAL_CONCURRENCY,
+          backoff: DIFFERENTIAL_BACKOFF,
         });
         const noStatus = { enqueue: () => {} };
         const inlineEngine = new EvictionEngine({

@@ -1,3 +1,4 @@
+import type { FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
 // Shared pieces of the runtime tests: a stand-in for the engine's `deletePodAt` (the source of truth a
 // restarted worker is replayed from) and condition waits with deadlines (never sleeps for correctness).
 
@@ -48,4 +49,23 @@ export const podRef = (namespace: string, i: number, incarnation = 0): PodRef =>
   namespace,
   name: `pod-${i}`,
   uid: `${namespace}-pod-${i}-uid-${incarnation}`,
+});
+
+/** Settings shared by the two differential tests (sharded runtime vs the inline reference). */
+export const DIFFERENTIAL_BACKOFF = { baseMs: 5, maxMs: 1_000 };
+// Concurrency is a per-partition bound, so with N workers N× as many evictions start at once; entries
+// that wait for a free slot pick up later updates (new reasons) and the runtimes would legitimately
+// differ. A bound nothing reaches keeps the comparison about routing, ordering and replay.
+export const DIFFERENTIAL_CONCURRENCY = 1_000;
+
+/** A failing-sometimes fake executor spec, identical for both runtimes under comparison. */
+export const differentialExecutorSpec = (
+  ledger: SharedArrayBuffer,
+  failureRate: number,
+  seed: number,
+): FakeExecutorSpec => ({
+  kind: 'fake',
+  failureRate,
+  seed,
+  ledger,
 });
