@@ -3,6 +3,7 @@
 // each holding one GPU through an allocated ResourceClaim. Who tolerates what is chosen per pod, not
 // drawn at random, so the story is the same on every run.
 
+import type { LoadToleration } from '../load/types.js';
 export const DEMO_DRIVER = 'gpu.nvidia.com';
 /** The taint key NVIDIA's driver uses for GPU health events (value = the XID code). */
 export const XID_TAINT_KEY = 'gpu.nvidia.com/xid';
@@ -10,11 +11,8 @@ export const DEMO_NODES = 4;
 export const DEMO_DEVICES_PER_NODE = 8;
 export const DEMO_NAMESPACES = ['team-00', 'team-01'] as const;
 
-/** How long a pod tolerates `gpu.nvidia.com/xid` NoExecute taints. */
-export type DemoToleration =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'seconds'; readonly seconds: number }
-  | { readonly kind: 'forever' };
+/** How long a pod tolerates `gpu.nvidia.com/xid` NoExecute taints: the load generator's notion, reused. */
+export type DemoToleration = LoadToleration;
 
 export interface DemoPodPlan {
   readonly namespace: string;
