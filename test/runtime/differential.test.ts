@@ -11,11 +11,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InlineRuntime } from '../../src/main/inlineRuntime.js';
-import { ShardedRuntime } from '../../src/main/shardedRuntime.js';
+import type { ShardedRuntime } from '../../src/main/shardedRuntime.js';
 import { unlimitedBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
-import { silentLogger } from '../../src/shared/logger.js';
 import { FakeClusterLedger, FakeExecutor } from '../../src/workers/fakeExecutor.js';
 import type { PartitionEntrySnapshot } from '../../src/workers/partition.js';
 import {
@@ -24,6 +23,7 @@ import {
   differentialExecutorSpec,
   nextMacrotask,
   podRef,
+  startDifferentialSharded,
   waitUntil,
 } from './helpers.js';
 
@@ -79,17 +79,7 @@ describe('sharded runtime vs inline reference', () => {
   let run = 0;
 
   beforeAll(async () => {
-    sharded = await ShardedRuntime.start({
-      workers: 3,
-      executor: executorSpec(ledger),
-      budget: null,
-      concurrency: DIFFERENTIAL_CONCURRENCY,
-      backoff: DIFFERENTIAL_BACKOFF,
-      clock: { kind: 'virtual', startMs: START },
-      pending: () => [],
-      log: silentLogger,
-      workerLog: { level: 'error', format: 'json' },
-    });
+    sharded = await startDifferentialSharded(executorSpec(ledger), START, () => []);
     sharded.onResults((results) => shardedResults.push(...results));
   });
 

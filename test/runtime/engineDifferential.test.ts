@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvictionEngine } from '../../src/main/engine/engine.js';
 import { InlineRuntime } from '../../src/main/inlineRuntime.js';
-import { ShardedRuntime } from '../../src/main/shardedRuntime.js';
+import type { ShardedRuntime } from '../../src/main/shardedRuntime.js';
 import { unlimitedBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
@@ -27,6 +27,7 @@ import {
   DIFFERENTIAL_CONCURRENCY,
   differentialExecutorSpec,
   nextMacrotask,
+  startDifferentialSharded,
   waitUntil,
 } from './helpers.js';
 
@@ -193,17 +194,11 @@ describe('engine + sharded runtime vs engine + inline reference', () => {
   let run = 0;
 
   beforeAll(async () => {
-    sharded = await ShardedRuntime.start({
-      workers: 3,
-      executor: executorSpec(ledger),
-      budget: null,
-      concurrency: DIFFERENTIAL_CONCURRENCY,
-      backoff: DIFFERENTIAL_BACKOFF,
-      clock: { kind: 'virtual', startMs: START },
-      pending: () => shardedEngine?.pendingEvictions() ?? [],
-      log: silentLogger,
-      workerLog: { level: 'error', format: 'json' },
-    });
+    sharded = await startDifferentialSharded(
+      executorSpec(ledger),
+      START,
+      () => shardedEngine?.pendingEvictions() ?? [],
+    );
     sharded.onResults((results) => {
       shardedResults.push(...results);
       for (const result of results) shardedEngine?.evictionFinished(result);

@@ -1,3 +1,5 @@
+import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/shardedRuntime.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import type { FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
 // Shared pieces of the runtime tests: a stand-in for the engine's `deletePodAt` (the source of truth a
 // restarted worker is replayed from) and condition waits with deadlines (never sleeps for correctness).
@@ -69,3 +71,25 @@ export const differentialExecutorSpec = (
   seed,
   ledger,
 });
+
+/**
+ * The sharded side of a differential test: 3 workers on virtual time (driven by `advanceVirtualTime`),
+ * the shared differential settings, and the caller's source of truth for replays.
+ */
+export function startDifferentialSharded(
+  executor: FakeExecutorSpec,
+  startMs: number,
+  pending: ShardedRuntimeOptions['pending'],
+): Promise<ShardedRuntime> {
+  return ShardedRuntime.start({
+    workers: 3,
+    executor,
+    budget: null,
+    concurrency: DIFFERENTIAL_CONCURRENCY,
+    backoff: DIFFERENTIAL_BACKOFF,
+    clock: { kind: 'virtual', startMs },
+    pending,
+    log: silentLogger,
+    workerLog: { level: 'error', format: 'json' },
+  });
+}
