@@ -83,6 +83,7 @@ export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
       resourceVersion: '1',
       nodeName: node,
       deletionTimestamp: null,
+      disruptionTargetSet: false,
       resourceClaims: [
         { name: 'gpu', resourceClaimName: claimName, resourceClaimTemplateName: null, podGroupResourceClaim: null },
       ],

@@ -75,6 +75,7 @@ function buildEngine(pods: number, sink: EvictionSink): EvictionEngine {
       resourceVersion: '1',
       nodeName: node,
       deletionTimestamp: null,
+      disruptionTargetSet: false,
       resourceClaims: [
         { name: 'gpu', resourceClaimName: `claim-${i}`, resourceClaimTemplateName: null, podGroupResourceClaim: null },
       ],

@@ -22,8 +22,18 @@ export interface ApiRequest {
   readonly body?: unknown;
   /** Defaults to `application/json` when there is a body. */
   readonly contentType?: string;
-  /** Per-request deadline; a request past it fails with `ApiError` code 0 (retryable). */
+  /**
+   * Deadline of the whole call, Retry-After waits included; a call past it fails with `ApiError` code 0
+   * (retryable).
+   */
   readonly timeoutMs?: number;
+  /** Aborts the call (and any Retry-After wait) at once, e.g. when leadership is lost. */
+  readonly signal?: AbortSignal;
+  /**
+   * Asked before a retry that a server's Retry-After invited: false gives up and surfaces the error
+   * (e.g. the eviction was cancelled meanwhile, or the write permission expired).
+   */
+  readonly mayRetry?: () => boolean;
 }
 
 export interface ApiResponse {
@@ -43,6 +53,8 @@ export class ApiError extends Error {
     readonly reason: string,
     message: string,
     readonly retryAfterSeconds: number | null = null,
+    /** `details.causes[].field` of the Status, e.g. `metadata.uid` for an immutable-field violation. */
+    readonly causeFields: readonly string[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -66,13 +78,25 @@ export interface ApiClient {
   close(): Promise<void>;
 }
 
-/** Reads `.reason`/`.message` of a Kubernetes `Status` body without trusting its shape. */
-export function statusFields(body: unknown): { reason: string; message: string } {
-  if (typeof body !== 'object' || body === null) return { reason: '', message: '' };
+/** Reads `.reason`/`.message`/`.details.causes[].field` of a Kubernetes `Status` body without trusting its shape. */
+export function statusFields(body: unknown): { reason: string; message: string; causeFields: string[] } {
+  if (typeof body !== 'object' || body === null) return { reason: '', message: '', causeFields: [] };
   const record = body as Record<string, unknown>;
+  const causeFields: string[] = [];
+  const details = record.details;
+  if (typeof details === 'object' && details !== null) {
+    const causes = (details as Record<string, unknown>).causes;
+    if (Array.isArray(causes))
+      for (const cause of causes)
+        if (typeof cause === 'object' && cause !== null) {
+          const field = (cause as Record<string, unknown>).field;
+          if (typeof field === 'string') causeFields.push(field);
+        }
+  }
   return {
     reason: typeof record.reason === 'string' ? record.reason : '',
     message: typeof record.message === 'string' ? record.message : '',
+    causeFields,
   };
 }
 
@@ -86,9 +110,27 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
 
 /** Builds the error for a non-2xx response. */
 export function errorFromResponse(status: number, body: unknown, retryAfter: number | null): ApiError {
-  const { reason, message } = statusFields(body);
-  return new ApiError(status, reason || `HTTP${status}`, message || `request failed with HTTP ${status}`, retryAfter);
+  const { reason, message, causeFields } = statusFields(body);
+  return new ApiError(
+    status,
+    reason || `HTTP${status}`,
+    message || `request failed with HTTP ${status}`,
+    retryAfter,
+    causeFields,
+  );
 }
+
+/**
+ * Whether client-go would wait and send the request again: a 429, or a 5xx that carries Retry-After
+ * (rest.Request's checkWait / IsNextRetry: the server asked us to come back, it did not act on the request).
+ */
+export const isRetryAfterResponse = (status: number, retryAfterSeconds: number | null): boolean =>
+  retryAfterSeconds !== null && (status === 429 || (status >= 500 && status <= 599));
+
+/** client-go's maxRetries for Retry-After responses. */
+export const MAX_RETRY_AFTER_ATTEMPTS = 10;
+/** Longest single Retry-After wait honoured inside one call; a longer request is surfaced to the caller. */
+export const MAX_RETRY_AFTER_WAIT_MS = 60_000;
 
 /** Wraps a transport failure (no HTTP response) as a retryable `ApiError` with code 0. */
 export function transportError(err: unknown): ApiError {

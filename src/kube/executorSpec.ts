@@ -8,6 +8,7 @@ import type { ApiBudget } from '../shared/apiBudget.js';
 import type { Clock } from '../shared/clock.js';
 import type { EvictionExecutor } from '../shared/executor.js';
 import type { Logger } from '../shared/logger.js';
+import type { WriteFence } from '../shared/writeFence.js';
 import type { ApiCallObserver, ApiClient } from './apiClient.js';
 import { KeepAliveApiClient } from './keepAlive.js';
 import { DryRunEvictionExecutor, KubeEvictionExecutor } from './kubeExecutor.js';
@@ -53,6 +54,7 @@ export function isKubeExecutorWorkerOptions(value: unknown): value is KubeExecut
 export interface KubeExecutorContext {
   readonly clock: Clock;
   readonly budget: ApiBudget;
+  readonly fence?: WriteFence;
   readonly log: Logger;
   /** Counts calls for metrics (e.g. `ApiCallCounter.observe`). */
   readonly onCall?: ApiCallObserver;
@@ -60,6 +62,8 @@ export interface KubeExecutorContext {
 
 export interface BuiltExecutor {
   readonly executor: EvictionExecutor;
+  /** Waits at most `timeoutMs` for events still in flight. */
+  settle(timeoutMs: number): Promise<void>;
   /** Closes the executor's connection pool (no-op in dry run). */
   close(): Promise<void>;
 }
@@ -68,7 +72,8 @@ export async function buildKubeExecutor(
   options: KubeExecutorWorkerOptions,
   context: KubeExecutorContext,
 ): Promise<BuiltExecutor> {
-  if (options.dryRun) return { executor: new DryRunEvictionExecutor(context.log), close: async () => {} };
+  if (options.dryRun)
+    return { executor: new DryRunEvictionExecutor(context.log), settle: async () => {}, close: async () => {} };
   const kc = new KubeConfig();
   kc.loadFromString(options.kubeconfig);
   const api: ApiClient = await KeepAliveApiClient.fromKubeConfig(kc, {
@@ -82,8 +87,9 @@ export async function buildKubeExecutor(
     budget: context.budget,
     clock: context.clock,
     log: context.log,
+    ...(context.fence === undefined ? {} : { fence: context.fence }),
     reportingInstance: options.reportingInstance,
     requestTimeoutMs: options.requestTimeoutMs,
   });
-  return { executor, close: () => api.close() };
+  return { executor, settle: (timeoutMs) => executor.settle(timeoutMs), close: () => api.close() };
 }

@@ -15,6 +15,9 @@ import {
   type ApiRequest,
   type ApiResponse,
   errorFromResponse,
+  isRetryAfterResponse,
+  MAX_RETRY_AFTER_ATTEMPTS,
+  MAX_RETRY_AFTER_WAIT_MS,
   parseRetryAfter,
   transportError,
 } from './apiClient.js';
@@ -101,13 +104,51 @@ export class KeepAliveApiClient implements ApiClient {
     return new KeepAliveApiClient(kc, pool, basePath, headers, options);
   }
 
+  /**
+   * One API call. Like client-go's rest.Request, a 429 or a 5xx with Retry-After is sent again after the
+   * server's wait (up to 10 attempts, each wait at most 60 s), all within the call's one deadline; the
+   * error surfaces (with its retryAfterSeconds) when the deadline, the signal or `mayRetry` says stop.
+   */
   async request(req: ApiRequest): Promise<ApiResponse> {
-    let response = await this.send(req, await this.currentAuth(false));
-    // An expired rotating token: resolve credentials again and retry once.
-    if (response.status === 401) response = await this.send(req, await this.currentAuth(true));
-    this.options.onCall?.(req.method, req.path, response.status);
-    if (response.status >= 200 && response.status < 300) return { status: response.status, body: response.body };
-    throw errorFromResponse(response.status, response.body, response.retryAfter);
+    const timeoutMs = req.timeoutMs ?? this.timeoutMs;
+    const deadlineAt = this.clock.now() + timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal === undefined ? deadline : AbortSignal.any([req.signal, deadline]);
+    for (let attempt = 1; ; attempt++) {
+      let response = await this.send(req, await this.currentAuth(false), signal);
+      // An expired rotating token: resolve credentials again and retry once.
+      if (response.status === 401) response = await this.send(req, await this.currentAuth(true), signal);
+      this.options.onCall?.(req.method, req.path, response.status);
+      if (response.status >= 200 && response.status < 300) return { status: response.status, body: response.body };
+      const error = errorFromResponse(response.status, response.body, response.retryAfter);
+      if (
+        !isRetryAfterResponse(response.status, response.retryAfter) ||
+        attempt >= MAX_RETRY_AFTER_ATTEMPTS ||
+        (req.mayRetry !== undefined && !req.mayRetry())
+      )
+        throw error;
+      const waitMs = Math.min((response.retryAfter ?? 0) * 1_000, MAX_RETRY_AFTER_WAIT_MS);
+      // Like client-go's rate-limited wait, give up at once when the wait cannot fit in the deadline.
+      if (this.clock.now() + waitMs >= deadlineAt || !(await this.wait(waitMs, signal))) throw error;
+      if (req.mayRetry !== undefined && !req.mayRetry()) throw error;
+    }
+  }
+
+  /** Sleeps `ms` on the client's clock; false when `signal` aborted first (the caller surfaces its error). */
+  private wait(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (ms <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        this.clock.clearTimer(timer);
+        resolve(false);
+      };
+      const timer = this.clock.setTimer(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   async close(): Promise<void> {
@@ -117,6 +158,7 @@ export class KeepAliveApiClient implements ApiClient {
   private async send(
     req: ApiRequest,
     auth: Record<string, string>,
+    signal: AbortSignal,
   ): Promise<{ status: number; body: unknown; retryAfter: number | null }> {
     const search = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
     const headers: Record<string, string> = { ...auth, accept: 'application/json' };
@@ -135,7 +177,7 @@ export class KeepAliveApiClient implements ApiClient {
         // undici closes the connection after a DELETE with a body ("may confuse some servers"); the
         // apiserver reads DeleteOptions bodies fine, and closing would cost a connection per eviction.
         reset: false,
-        signal: AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs),
+        signal,
       });
       const text = await res.body.text();
       let body: unknown = null;

@@ -1,23 +1,46 @@
 // Evicts one pod against the Kubernetes API in three writes instead of upstream's four (spec §2.7): the
-// informer cache already told us the pod exists, so the GET is replaced by UID preconditions.
+// informer cache already told us the pod exists, so the GET is replaced by what the cache knows and by
+// UID guards on every write.
 //
+//   0. The cache says the pod is terminating (deletionTimestamp): write nothing at all ('alreadyTerminating').
+//      Another component is deleting it and may have set its own DisruptionTarget reason, which Job
+//      podFailurePolicy reads; upstream's GET sees the same and also writes nothing.
 //   1. PATCH pods/<name>/status (strategic merge) adding the DisruptionTarget condition, with
-//      `metadata.uid` in the patch body: the apiserver rejects it with 409 when the name now belongs to a
-//      replacement pod, and 404s when the pod is gone. The response is the live pod, which tells us
-//      whether it is already terminating (upstream's step 3c) without a GET.
-//   2. POST the "Marking for deletion" Event: only now is the pod known to exist.
-//   3. DELETE with `preconditions.uid`.
+//      `metadata.uid` in the body. A patch has no storage precondition: kube-apiserver keeps the body's
+//      UID on the patched object and `ValidateObjectMetaAccessorUpdate` rejects the changed immutable
+//      field with 422 Invalid (cause `metadata.uid`) when the name now belongs to a replacement pod; a
+//      missing pod is 404. The response is the live pod: a deletionTimestamp there is the fallback for
+//      step 0. Skipped when the cache shows our condition already (upstream's UpdatePodCondition no-op).
+//   2. The "Marking for deletion" Event, sent asynchronously (upstream's broadcaster is asynchronous):
+//      only once the patch proved the pod exists, inside the shared API budget but queued behind the
+//      DELETE's token, and never awaited by the eviction. Without a patch it follows a successful DELETE.
+//   3. DELETE with `preconditions.uid` (409 Conflict when the name now belongs to another pod).
 //
-// 404/409 anywhere mean "someone else removed or replaced the pod": outcome 'gone', no event, not counted.
-// Every other failure rejects, and the queue partition retries with backoff.
+// Before each write the attempt re-checks that its intent is still current (not cancelled or moved
+// later while it waited for a token) and that this process may write at all (the write fence: a valid
+// leader lease); each write is aborted when leadership is lost or the fence's deadline passes.
+// 404, 409 and the UID 422 mean "someone else removed or replaced the pod": 'gone', no event, not counted.
+// Every other failure rejects, and the queue partition retries with backoff (never sooner than a
+// Retry-After the server sent).
 
 import type { ApiBudget } from '../shared/apiBudget.js';
 import type { Clock } from '../shared/clock.js';
-import type { EvictionOutcome, ReasonId } from '../shared/decisions.js';
-import type { EvictionExecutor } from '../shared/executor.js';
+import {
+  type EvictionOutcome,
+  POD_HAS_DISRUPTION_TARGET,
+  POD_TERMINATING,
+  type ReasonId,
+} from '../shared/decisions.js';
+import {
+  type AttemptOutcome,
+  type EvictionAttempt,
+  type EvictionExecutor,
+  standaloneAttempt,
+} from '../shared/executor.js';
 import type { Logger } from '../shared/logger.js';
 import type { PodRef } from '../shared/types.js';
-import { type ApiClient, ApiError, contentTypes, deletionTimestampOf, rfc3339 } from './apiClient.js';
+import { FenceClosedError, WriteFence } from '../shared/writeFence.js';
+import { type ApiClient, ApiError, type ApiRequest, contentTypes, deletionTimestampOf, rfc3339 } from './apiClient.js';
 import { eventMessages, eventsPath, type PodEventMessage, podEvent } from './events.js';
 
 export const disruptionTargetCondition = {
@@ -33,6 +56,8 @@ export interface KubeExecutorOptions {
   readonly budget: ApiBudget;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The process's permission to write (leader lease); always open without leader election. */
+  readonly fence?: WriteFence;
   /** `reportingInstance` of the Events (e.g. the leader identity). */
   readonly reportingInstance?: string;
   /** Deadline of each API call. */
@@ -43,85 +68,149 @@ const podPath = (pod: PodRef): string =>
   `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}`;
 
 /**
- * 404: the pod is gone. 409: our only precondition is the UID (strategic-merge patches without a
- * resourceVersion are retried on conflicts inside the apiserver), so a conflict means the name now
- * belongs to another pod.
+ * The pod we meant is not there any more: 404 (deleted), 409 (DELETE's UID precondition: the name
+ * belongs to another pod now), or 422 on `metadata.uid` (a patch that carried our UID met a replacement).
  */
-const isGone = (err: unknown): boolean => err instanceof ApiError && (err.code === 404 || err.code === 409);
+export const isPodGone = (err: unknown): boolean =>
+  err instanceof ApiError &&
+  (err.code === 404 || err.code === 409 || (err.code === 422 && err.causeFields.includes('metadata.uid')));
 
 export class KubeEvictionExecutor implements EvictionExecutor {
-  constructor(private readonly options: KubeExecutorOptions) {}
+  private readonly fence: WriteFence;
+  /** Events sent without being awaited; `settle` waits for them before the worker exits. */
+  private readonly eventsInFlight = new Set<Promise<void>>();
 
-  async evict(pod: PodRef, reasons: readonly ReasonId[]): Promise<EvictionOutcome> {
-    const { api, budget, clock, log } = this.options;
-    const timeoutMs = this.options.requestTimeoutMs;
+  constructor(private readonly options: KubeExecutorOptions) {
+    this.fence = options.fence ?? WriteFence.alwaysOpen();
+  }
 
-    await budget.acquire();
-    let patched: unknown;
-    try {
-      const res = await api.request({
-        method: 'PATCH',
-        path: `${podPath(pod)}/status`,
-        contentType: contentTypes.strategicMerge,
-        body: {
-          metadata: { uid: pod.uid },
-          status: { conditions: [{ ...disruptionTargetCondition, lastTransitionTime: rfc3339(clock.now()) }] },
-        },
-        timeoutMs,
-      });
-      patched = res.body;
-    } catch (err) {
-      if (isGone(err)) {
-        log.debug('pod vanished before eviction', { pod: podRefFields(pod), code: codeOf(err) });
-        return 'gone';
-      }
-      throw err;
-    }
-    if (deletionTimestampOf(patched) !== null) {
-      // Upstream's quirk (spec §6.5): already terminating counts as success, without event or delete.
-      log.debug('pod already terminating', { pod: podRefFields(pod) });
+  async evict(
+    pod: PodRef,
+    reasons: readonly ReasonId[],
+    attempt: EvictionAttempt = standaloneAttempt,
+  ): Promise<AttemptOutcome> {
+    const { budget, clock, log } = this.options;
+    if ((attempt.podState & POD_TERMINATING) !== 0) {
+      log.debug('pod already terminating (cache): no writes', { pod: podRefFields(pod) });
       return 'alreadyTerminating';
     }
-
-    await this.recordEvent(pod, eventMessages.marking);
+    const patchFirst = (attempt.podState & POD_HAS_DISRUPTION_TARGET) === 0;
 
     await budget.acquire();
+    if (!attempt.isCurrent()) return 'superseded';
+    if (patchFirst) {
+      let patched: unknown;
+      try {
+        patched = await this.write(attempt, 'pod status', {
+          method: 'PATCH',
+          path: `${podPath(pod)}/status`,
+          contentType: contentTypes.strategicMerge,
+          body: {
+            metadata: { uid: pod.uid },
+            status: { conditions: [{ ...disruptionTargetCondition, lastTransitionTime: rfc3339(clock.now()) }] },
+          },
+        });
+      } catch (err) {
+        if (isPodGone(err)) return this.gone(pod, 'status patch', err);
+        throw err;
+      }
+      if (deletionTimestampOf(patched) !== null) {
+        // Upstream's quirk (spec §6.5): already terminating counts as success, without event or delete.
+        log.debug('pod already terminating (patch response)', { pod: podRefFields(pod) });
+        return 'alreadyTerminating';
+      }
+    }
+
+    // The DELETE's token is reserved before the event's, so the event never delays the DELETE.
+    const deleteToken = budget.acquire();
+    if (patchFirst) this.recordEventInBackground(pod, eventMessages.marking);
+    await deleteToken;
+    if (!attempt.isCurrent()) return 'superseded';
     try {
-      await api.request({
+      await this.write(attempt, 'pod', {
         method: 'DELETE',
         path: podPath(pod),
         body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.uid } },
-        timeoutMs,
       });
     } catch (err) {
-      if (isGone(err)) {
-        log.debug('pod vanished before delete', { pod: podRefFields(pod), code: codeOf(err) });
-        return 'gone';
-      }
+      if (isPodGone(err)) return this.gone(pod, 'delete', err);
       throw err;
     }
+    if (!patchFirst) this.recordEventInBackground(pod, eventMessages.marking);
     // The main thread logs every finished eviction with its latency; this is the worker-side trace.
     log.debug('deleted pod', { pod: podRefFields(pod), reasons });
-    return 'deleted';
+    return 'deleted' satisfies EvictionOutcome;
   }
 
   async recordCancellation(pod: PodRef): Promise<void> {
     await this.recordEvent(pod, eventMessages.cancelling);
   }
 
+  async settle(timeoutMs: number): Promise<void> {
+    if (this.eventsInFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.eventsInFlight]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * One write under the fence: refused when the process may not write, aborted when leadership is lost
+   * (`attempt.signal`) or the fence's deadline passes mid-flight, and a Retry-After retry only while the
+   * attempt is still current and the fence open.
+   */
+  private async write(attempt: EvictionAttempt, what: string, req: ApiRequest): Promise<unknown> {
+    const remaining = this.fence.remainingMs();
+    if (remaining <= 0 || attempt.signal.aborted) throw new FenceClosedError(what);
+    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    const signal = Number.isFinite(remaining)
+      ? AbortSignal.any([attempt.signal, AbortSignal.timeout(Math.ceil(remaining))])
+      : attempt.signal;
+    const res = await this.options.api.request({
+      ...req,
+      timeoutMs,
+      signal,
+      mayRetry: () => attempt.isCurrent() && this.fence.isOpen(),
+    });
+    return res.body;
+  }
+
+  private gone(pod: PodRef, step: string, err: unknown): 'gone' {
+    this.options.log.debug('pod vanished or was replaced before eviction', {
+      pod: podRefFields(pod),
+      step,
+      code: err instanceof ApiError ? err.code : 0,
+    });
+    return 'gone';
+  }
+
+  private recordEventInBackground(pod: PodRef, message: PodEventMessage): void {
+    const sent = this.recordEvent(pod, message).finally(() => this.eventsInFlight.delete(sent));
+    this.eventsInFlight.add(sent);
+  }
+
   /**
    * Events are best effort, as with upstream's asynchronous event broadcaster: a failed Event must not
-   * block (or, through a retry, repeat) the eviction it describes.
+   * block (or, through a retry, repeat) the eviction it describes. They respect the fence like any write.
    */
   private async recordEvent(pod: PodRef, message: PodEventMessage): Promise<void> {
     const { api, budget, clock, log } = this.options;
     await budget.acquire();
+    if (!this.fence.isOpen()) {
+      log.warn('not recording event: no valid leader lease', { pod: podRefFields(pod), event: message });
+      return;
+    }
     try {
       await api.request({
         method: 'POST',
         path: eventsPath(pod.namespace),
         body: podEvent(pod, message, clock.now(), this.options.reportingInstance),
         timeoutMs: this.options.requestTimeoutMs,
+        mayRetry: () => this.fence.isOpen(),
       });
     } catch (err) {
       log.warn('failed to record event', { pod: podRefFields(pod), event: message, error: errorText(err) });
@@ -133,7 +222,12 @@ export class KubeEvictionExecutor implements EvictionExecutor {
 export class DryRunEvictionExecutor implements EvictionExecutor {
   constructor(private readonly log: Logger) {}
 
-  async evict(pod: PodRef, reasons: readonly ReasonId[]): Promise<EvictionOutcome> {
+  async evict(
+    pod: PodRef,
+    reasons: readonly ReasonId[],
+    attempt: EvictionAttempt = standaloneAttempt,
+  ): Promise<AttemptOutcome> {
+    if (!attempt.isCurrent()) return 'superseded';
     this.log.info('dry run: would add DisruptionTarget condition, record event and delete pod', {
       pod: podRefFields(pod),
       reasons,
@@ -147,5 +241,4 @@ export class DryRunEvictionExecutor implements EvictionExecutor {
 }
 
 const podRefFields = (pod: PodRef): string => `${pod.namespace}/${pod.name}(${pod.uid})`;
-const codeOf = (err: unknown): number => (err instanceof ApiError ? err.code : 0);
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

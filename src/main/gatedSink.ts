@@ -5,14 +5,10 @@
 // the gate replays the pending evictions that exist at that moment, and earlier cancellations of
 // entries that never left the main thread need no forwarding.
 
-import type { EvictionSink, ReasonId } from '../shared/decisions.js';
+import type { CachedPodState, EvictionSink, PendingEviction, ReasonId } from '../shared/decisions.js';
 import type { PodRef } from '../shared/types.js';
 
-export interface PendingForReplay {
-  readonly pod: PodRef;
-  readonly fireAt: number;
-  readonly reasons: readonly ReasonId[];
-}
+export type PendingForReplay = PendingEviction;
 
 export class GatedSink implements EvictionSink {
   private target: EvictionSink | null = null;
@@ -25,7 +21,7 @@ export class GatedSink implements EvictionSink {
   open(target: EvictionSink, pending: Iterable<PendingForReplay>): number {
     let replayed = 0;
     for (const p of pending) {
-      target.schedule(p.pod, p.fireAt, p.reasons);
+      target.schedule(p.pod, p.fireAt, p.reasons, p.podState ?? 0);
       replayed++;
     }
     this.target = target;
@@ -37,8 +33,8 @@ export class GatedSink implements EvictionSink {
     this.target = null;
   }
 
-  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
-    this.target?.schedule(pod, fireAt, reasons);
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[], podState: CachedPodState = 0): void {
+    this.target?.schedule(pod, fireAt, reasons, podState);
   }
 
   cancel(pod: PodRef, emitEvent: boolean): void {

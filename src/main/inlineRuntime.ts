@@ -5,7 +5,7 @@
 // the sharded runtime.
 
 import type { Clock } from '../shared/clock.js';
-import type { EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
+import type { CachedPodState, EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
 import type { EvictionExecutor } from '../shared/executor.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import type { PodRef } from '../shared/types.js';
@@ -19,6 +19,8 @@ export interface InlineRuntimeOptions {
   readonly concurrency: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly log?: Logger;
+  /** How the partition defers its starts (see TimedQueue); setImmediate by default. */
+  readonly defer?: (fn: () => void) => void;
   /** Builds the partition; defaults to the production `QueuedEvictionPartition`. */
   readonly createPartition?: (options: ConstructorParameters<typeof QueuedEvictionPartition>[0]) => EvictionPartition;
 }
@@ -30,10 +32,10 @@ class StoppableSink implements EvictionSink {
 
   constructor(private readonly target: EvictionSink) {}
 
-  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[], podState: CachedPodState = 0): void {
     if (this.stopped) return;
     this.opsRouted++;
-    this.target.schedule(pod, fireAt, reasons);
+    this.target.schedule(pod, fireAt, reasons, podState);
   }
 
   cancel(pod: PodRef, emitEvent: boolean): void {
@@ -67,6 +69,7 @@ export class InlineRuntime implements EvictionRuntime {
       onResult: (result: EvictionResult) => this.collect(result),
       log,
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.defer === undefined ? {} : { defer: options.defer }),
     };
     this.partition = options.createPartition?.(partitionOptions) ?? new QueuedEvictionPartition(partitionOptions);
     this.stoppable = new StoppableSink(this.partition);

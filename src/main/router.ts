@@ -8,7 +8,7 @@
 // 2-core machine the workers then compete with the main thread, and bench/storm.ts measured the 100k
 // storm slower that way (decide 290 → 500 ms, flip → queued no better).
 
-import type { EvictionSink, ReasonId } from '../shared/decisions.js';
+import type { CachedPodState, EvictionSink, ReasonId } from '../shared/decisions.js';
 import { OpBatchBuilder, type OpsMessage } from '../shared/messages.js';
 import { shardOf } from '../shared/shardHash.js';
 import type { PodRef } from '../shared/types.js';
@@ -41,8 +41,8 @@ export class ShardRouter implements EvictionSink {
     this.batches = Array.from({ length: transport.shardCount }, () => new OpBatchBuilder());
   }
 
-  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
-    this.batchOf(pod)?.schedule(pod, fireAt, reasons);
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[], podState: CachedPodState = 0): void {
+    this.batchOf(pod)?.schedule(pod, fireAt, reasons, podState);
   }
 
   cancel(pod: PodRef, emitEvent: boolean): void {

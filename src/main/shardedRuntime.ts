@@ -7,6 +7,7 @@ import type { WorkerControlApi } from '../shared/controlApi.js';
 import type { Logger } from '../shared/logger.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../shared/messages.js';
 import type { SharedTokenBucketSpec } from '../shared/tokenBucket.js';
+import type { WriteFenceSpec } from '../shared/writeFence.js';
 import type { ExecutorSpec } from '../workers/executorFactory.js';
 import type { PartitionEntrySnapshot } from '../workers/partition.js';
 import {
@@ -27,6 +28,8 @@ export interface ShardedRuntimeOptions {
   readonly executor: ExecutorSpec;
   /** The process-wide API budget shared by all threads; `null` = unlimited. */
   readonly budget: SharedTokenBucketSpec | null;
+  /** The process's write permission (leader lease) shared by all threads; absent/`null` = always open. */
+  readonly fence?: WriteFenceSpec | null;
   /** Bound on in-flight evictions per worker. */
   readonly concurrency: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -76,6 +79,7 @@ export class ShardedRuntime implements EvictionRuntime {
       workerData: {
         executor: options.executor,
         budget: options.budget,
+        fence: options.fence ?? null,
         concurrency: options.concurrency,
         backoff: options.backoff ?? null,
         clock: options.clock ?? { kind: 'real' },
@@ -107,6 +111,11 @@ export class ShardedRuntime implements EvictionRuntime {
     if (this.options.clock?.kind !== 'virtual') throw new Error('advanceVirtualTime needs clock kind "virtual"');
     this.sink.flush();
     this.supervisor.broadcast({ t: 'time', now: nowMs });
+  }
+
+  /** Leadership lost: every worker cuts its in-flight writes now (the closed fence stops new ones). */
+  abortWrites(reason: string): void {
+    this.supervisor.broadcast({ t: 'abortWrites', reason });
   }
 
   async stats(): Promise<RuntimeStats> {

@@ -15,7 +15,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Remote } from 'comlink';
 import type { WorkerControlApi, WorkerStats } from '../shared/controlApi.js';
-import type { EvictionResult, ReasonId } from '../shared/decisions.js';
+import type { EvictionResult, PendingEviction, ReasonId } from '../shared/decisions.js';
 import type { Logger } from '../shared/logger.js';
 import {
   type MainToWorkerMessage,
@@ -33,12 +33,7 @@ import { connectControl } from '../workers/control.js';
 import type { ShardTransport } from './router.js';
 import { type SpawnOptions, spawnShardWorker } from './workerSpawn.js';
 
-/** One entry of the main thread's pending evictions (the engine's `deletePodAt`). */
-export interface PendingEviction {
-  readonly pod: PodRef;
-  readonly fireAt: number;
-  readonly reasons: readonly ReasonId[];
-}
+export type { PendingEviction };
 
 /** All pending evictions right now; the supervisor keeps the ones of the shard it replays. */
 export type PendingEvictionSource = () => Iterable<PendingEviction>;
@@ -416,7 +411,7 @@ export class WorkerSupervisor implements ShardTransport {
     try {
       for (const pending of this.options.pending())
         if (shardOf(pending.pod, this.shardCount) === shard)
-          entries.push(scheduleOp(pending.pod, pending.fireAt, pending.reasons));
+          entries.push(scheduleOp(pending.pod, pending.fireAt, pending.reasons, pending.podState ?? 0));
     } catch (error) {
       // Runs inside a worker event handler: throwing here would take the main thread down with it.
       this.options.log.error('Reading pending evictions for a replay failed; the shard starts empty', {

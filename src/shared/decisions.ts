@@ -12,9 +12,33 @@ import type { PodRef } from './types.js';
  */
 export type ReasonId = string;
 
+/**
+ * What the informer cache knew about a pod when its eviction was (re)scheduled, as bit flags. The
+ * executor acts on it before touching the API: the cache is the first source, a write's response only
+ * the fallback.
+ */
+export type CachedPodState = number;
+export const POD_STATE_NONE: CachedPodState = 0;
+/** `metadata.deletionTimestamp` is set: somebody is deleting the pod already; we write nothing. */
+export const POD_TERMINATING: CachedPodState = 1;
+/** The pod already carries our `DisruptionTarget` condition (True, our reason): no status patch. */
+export const POD_HAS_DISRUPTION_TARGET: CachedPodState = 2;
+
+/** One pending eviction (an entry of the engine's `deletePodAt`, the source of truth). */
+export interface PendingEviction {
+  readonly pod: PodRef;
+  readonly fireAt: number;
+  readonly reasons: readonly ReasonId[];
+  /** What the cache knew about the pod; absent = POD_STATE_NONE. */
+  readonly podState?: CachedPodState;
+}
+
 export interface EvictionSink {
-  /** Evict `pod` at `fireAt` (ms since epoch; now or earlier = immediately). Replaces any earlier schedule for the pod. */
-  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void;
+  /**
+   * Evict `pod` at `fireAt` (ms since epoch; now or earlier = immediately). Replaces any earlier schedule
+   * for the pod. `podState` carries what the cache knows about the pod (default: nothing special).
+   */
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[], podState?: CachedPodState): void;
   /**
    * Forget a pending eviction. `emitEvent` is true when the pod still exists and a
    * "Cancelling deletion" event must be recorded (not on pod deletion).

@@ -10,10 +10,11 @@
 // allocate nothing on success, so validating a 1,000-op batch costs about as much as cloning it.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { EvictionOutcome, EvictionResult, ReasonId } from './decisions.js';
+import type { CachedPodState, EvictionOutcome, EvictionResult, ReasonId } from './decisions.js';
 import { isMetricsDelta, type MetricsDelta } from './metricsDelta.js';
 import type { SharedTokenBucketSpec } from './tokenBucket.js';
 import type { PodRef } from './types.js';
+import type { WriteFenceSpec } from './writeFence.js';
 
 /** Evict the pod at `fireAt` (replaces an earlier schedule for the same pod). */
 export interface ScheduleOp {
@@ -23,6 +24,8 @@ export interface ScheduleOp {
   readonly uid: string;
   readonly fireAt: number;
   readonly reasons: readonly ReasonId[];
+  /** What the cache knew about the pod (CachedPodState bits); 0 when absent. */
+  readonly podState?: CachedPodState;
 }
 
 /** Forget the pod's pending eviction; `emitEvent` records "Cancelling deletion". */
@@ -40,17 +43,21 @@ export type ShardOp = ScheduleOp | CancelOp;
 export const OP_SCHEDULE = 0;
 export const OP_CANCEL = 1;
 export const OP_CANCEL_WITH_EVENT = 2;
+/** Highest valid CachedPodState value in `OpBatch.podStates`. */
+const MAX_POD_STATE = 3;
 
 /**
  * A sequence of ShardOps in columns: op `i` is `kinds[i]` on pod
  * `namespaceTable[namespaceIndexes[i]]/names[i]` (`uids[i]`); a schedule also has `fireAts[i]` and
- * `reasonTable[reasonIndexes[i]]`. Namespaces and reason lists repeat across a storm, so each is sent
- * once per batch and referenced by index; a cancel's fire time and reason index are 0 and meaningless.
+ * `reasonTable[reasonIndexes[i]]` and `podStates[i]`. Namespaces and reason lists repeat across a storm,
+ * so each is sent once per batch and referenced by index; a cancel's fire time, reason index and pod
+ * state are 0 and meaningless.
  */
 export interface OpBatch {
   readonly length: number;
   readonly kinds: Uint8Array;
   readonly fireAts: Float64Array;
+  readonly podStates: Uint8Array;
   readonly namespaceTable: readonly string[];
   readonly namespaceIndexes: Uint32Array;
   readonly names: readonly string[];
@@ -83,7 +90,16 @@ export interface ShutdownMessage {
   readonly drainMs: number;
 }
 
-export type MainToWorkerMessage = OpsMessage | ReplayMessage | TimeMessage | ShutdownMessage;
+/**
+ * main → worker: leadership is lost; cut every write in flight now. (The shared write fence already
+ * stops new writes; this aborts the ones a request is waiting on.)
+ */
+export interface AbortWritesMessage {
+  readonly t: 'abortWrites';
+  readonly reason: string;
+}
+
+export type MainToWorkerMessage = OpsMessage | ReplayMessage | TimeMessage | ShutdownMessage | AbortWritesMessage;
 
 /** worker → main: the partition is built and listening. */
 export interface ReadyMessage {
@@ -117,13 +133,19 @@ export interface StoppedMessage {
 
 export type WorkerToMainMessage = ReadyMessage | ResultsMessage | MetricsMessage | FatalMessage | StoppedMessage;
 
-export const scheduleOp = (pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): ScheduleOp => ({
+export const scheduleOp = (
+  pod: PodRef,
+  fireAt: number,
+  reasons: readonly ReasonId[],
+  podState: CachedPodState = 0,
+): ScheduleOp => ({
   k: 'schedule',
   namespace: pod.namespace,
   name: pod.name,
   uid: pod.uid,
   fireAt,
   reasons,
+  ...(podState === 0 ? {} : { podState }),
 });
 
 export const cancelOp = (pod: PodRef, emitEvent: boolean): CancelOp => ({
@@ -147,6 +169,7 @@ const INITIAL_BATCH_CAPACITY = 64;
 export class OpBatchBuilder {
   private kinds = new Uint8Array(INITIAL_BATCH_CAPACITY);
   private fireAts = new Float64Array(INITIAL_BATCH_CAPACITY);
+  private podStates = new Uint8Array(INITIAL_BATCH_CAPACITY);
   private namespaceIndexes = new Uint32Array(INITIAL_BATCH_CAPACITY);
   private reasonIndexes = new Uint32Array(INITIAL_BATCH_CAPACITY);
   private names: string[] = [];
@@ -161,9 +184,10 @@ export class OpBatchBuilder {
     return this.count;
   }
 
-  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[], podState: CachedPodState = 0): void {
     const i = this.append(OP_SCHEDULE, pod);
     this.fireAts[i] = fireAt;
+    this.podStates[i] = podState;
     let reasonSlot = this.reasonSlots.get(reasons);
     if (reasonSlot === undefined) {
       reasonSlot = this.reasonTable.length;
@@ -176,6 +200,7 @@ export class OpBatchBuilder {
   cancel(pod: PodRef, emitEvent: boolean): void {
     const i = this.append(emitEvent ? OP_CANCEL_WITH_EVENT : OP_CANCEL, pod);
     this.fireAts[i] = 0;
+    this.podStates[i] = 0;
     this.reasonIndexes[i] = 0;
   }
 
@@ -186,6 +211,7 @@ export class OpBatchBuilder {
       length: n,
       kinds: this.kinds.slice(0, n),
       fireAts: this.fireAts.slice(0, n),
+      podStates: this.podStates.slice(0, n),
       namespaceTable: this.namespaceTable,
       namespaceIndexes: this.namespaceIndexes.slice(0, n),
       names: this.names,
@@ -228,6 +254,9 @@ export class OpBatchBuilder {
     const fireAts = new Float64Array(capacity);
     fireAts.set(this.fireAts);
     this.fireAts = fireAts;
+    const podStates = new Uint8Array(capacity);
+    podStates.set(this.podStates);
+    this.podStates = podStates;
     const namespaceIndexes = new Uint32Array(capacity);
     namespaceIndexes.set(this.namespaceIndexes);
     this.namespaceIndexes = namespaceIndexes;
@@ -241,7 +270,7 @@ export class OpBatchBuilder {
 export function encodeOps(ops: readonly ShardOp[]): OpBatch {
   const builder = new OpBatchBuilder();
   for (const op of ops)
-    if (op.k === 'schedule') builder.schedule(op, op.fireAt, op.reasons);
+    if (op.k === 'schedule') builder.schedule(op, op.fireAt, op.reasons, op.podState ?? 0);
     else builder.cancel(op, op.emitEvent);
   return builder.take();
 }
@@ -260,7 +289,14 @@ export function decodeOps(batch: OpBatch): ShardOp[] {
     const pod = batchPodRef(batch, i);
     const kind = batch.kinds[i];
     if (kind === OP_SCHEDULE)
-      ops.push(scheduleOp(pod, batch.fireAts[i] as number, batch.reasonTable[batch.reasonIndexes[i] as number] ?? []));
+      ops.push(
+        scheduleOp(
+          pod,
+          batch.fireAts[i] as number,
+          batch.reasonTable[batch.reasonIndexes[i] as number] ?? [],
+          batch.podStates[i] as number,
+        ),
+      );
     else ops.push(cancelOp(pod, kind === OP_CANCEL_WITH_EVENT));
   }
   return ops;
@@ -298,8 +334,12 @@ function checkScheduleOp(value: Record<string, unknown>): string | null {
   if (podError !== null) return podError;
   if (!isFiniteNumber(value.fireAt)) return 'fireAt must be a finite number';
   if (!isStringArray(value.reasons)) return 'reasons must be an array of strings';
+  if (value.podState !== undefined && !isPodState(value.podState)) return 'podState must be a CachedPodState';
   return null;
 }
+
+const isPodState = (value: unknown): boolean =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_POD_STATE;
 
 const hasLength = (value: { readonly length: number }, length: number): boolean => value.length === length;
 
@@ -315,10 +355,13 @@ function checkOpBatch(value: unknown): string | null {
   const n = value.length;
   if (!Number.isInteger(n) || (n as number) < 0) return 'ops.length must be an integer ≥ 0';
   const length = n as number;
-  const { kinds, fireAts, namespaceTable, namespaceIndexes, names, uids, reasonTable, reasonIndexes } = value;
+  const { kinds, fireAts, podStates, namespaceTable, namespaceIndexes, names, uids, reasonTable, reasonIndexes } =
+    value;
   if (!(kinds instanceof Uint8Array) || !hasLength(kinds, length)) return 'kinds must be a Uint8Array of ops.length';
   if (!(fireAts instanceof Float64Array) || !hasLength(fireAts, length))
     return 'fireAts must be a Float64Array of ops.length';
+  if (!(podStates instanceof Uint8Array) || !hasLength(podStates, length))
+    return 'podStates must be a Uint8Array of ops.length';
   if (!(namespaceIndexes instanceof Uint32Array) || !hasLength(namespaceIndexes, length))
     return 'namespaceIndexes must be a Uint32Array of ops.length';
   if (!(reasonIndexes instanceof Uint32Array) || !hasLength(reasonIndexes, length))
@@ -336,6 +379,7 @@ function checkOpBatch(value: unknown): string | null {
     if ((uids[i] as string).length === 0) return `op ${i}: uid must be a non-empty string`;
     if (kind !== OP_SCHEDULE) continue;
     if (!Number.isFinite(fireAts[i])) return `op ${i}: fireAt must be a finite number`;
+    if ((podStates[i] as number) > MAX_POD_STATE) return `op ${i}: unknown pod state ${podStates[i]}`;
     if ((reasonIndexes[i] as number) >= reasonTable.length) return `op ${i}: reasons index out of range`;
   }
   return null;
@@ -373,6 +417,10 @@ export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessa
       return isFiniteNumber(data.drainMs) && data.drainMs >= 0
         ? { ok: true, message: { t: 'shutdown', drainMs: data.drainMs } }
         : reject('drainMs must be a number ≥ 0');
+    case 'abortWrites':
+      return typeof data.reason === 'string'
+        ? { ok: true, message: { t: 'abortWrites', reason: data.reason } }
+        : reject('reason must be a string');
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
   }
@@ -437,6 +485,8 @@ export interface ShardWorkerData {
   readonly executor: unknown;
   /** The shared API budget; `null` = unlimited. */
   readonly budget: SharedTokenBucketSpec | null;
+  /** The process's write permission (leader lease); `null` = always open (no leader election). */
+  readonly fence: WriteFenceSpec | null;
   /** Bound on in-flight evictions in this worker. */
   readonly concurrency: number;
   readonly backoff: { readonly baseMs: number; readonly maxMs: number } | null;
@@ -467,6 +517,9 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
       return reject('budget.buffer must be a SharedArrayBuffer');
     if (!isFiniteNumber(budget.qps) || !isFiniteNumber(budget.burst)) return reject('budget qps/burst must be numbers');
   }
+  const fence = data.fence;
+  if (fence !== null && (!isRecord(fence) || !(fence.buffer instanceof SharedArrayBuffer)))
+    return reject('fence must be null or { buffer: SharedArrayBuffer }');
   const backoff = data.backoff;
   if (backoff !== null && (!isRecord(backoff) || !isFiniteNumber(backoff.baseMs) || !isFiniteNumber(backoff.maxMs)))
     return reject('backoff must be null or { baseMs, maxMs }');

@@ -226,6 +226,25 @@ function readPodClaimStatus(v: unknown, path: string): PodClaimStatus {
   return { name: reqString(s, 'name', path), resourceClaimName: optString(s, 'resourceClaimName', path) };
 }
 
+/** Our DisruptionTarget condition; read leniently (a malformed condition list is not ours to judge). */
+function hasOurDisruptionTarget(status: Readonly<Record<string, unknown>>): boolean {
+  const conditions = status.conditions;
+  if (!Array.isArray(conditions)) return false;
+  for (const c of conditions)
+    if (
+      typeof c === 'object' &&
+      c !== null &&
+      (c as Record<string, unknown>).type === 'DisruptionTarget' &&
+      (c as Record<string, unknown>).status === 'True' &&
+      (c as Record<string, unknown>).reason === DISRUPTION_TARGET_REASON
+    )
+      return true;
+  return false;
+}
+
+/** The reason of the DisruptionTarget condition this controller writes. */
+export const DISRUPTION_TARGET_REASON = 'DeletionByDeviceTaintManager';
+
 function readPod(raw: unknown): PodRecord {
   const obj = asObject(raw, '$');
   const m = metadataOf(obj);
@@ -244,6 +263,7 @@ function readPod(raw: unknown): PodRecord {
     resourceVersion,
     nodeName: internParsed(strOrEmpty(spec, 'nodeName', '$.spec')),
     deletionTimestamp: optTimestamp(m, 'deletionTimestamp', '$.metadata'),
+    disruptionTargetSet: hasOurDisruptionTarget(status),
     resourceClaims: readPodClaimSources(optArray(spec, 'resourceClaims', '$.spec')),
     resourceClaimStatuses: readList(
       optArray(status, 'resourceClaimStatuses', '$.status'),

@@ -87,6 +87,12 @@ export interface PodRecord extends PodRef {
   readonly nodeName: string;
   /** Milliseconds since epoch, or `null` when the pod is not being deleted. */
   readonly deletionTimestamp: number | null;
+  /**
+   * The pod carries our `DisruptionTarget` condition already (status True, reason
+   * DeletionByDeviceTaintManager): an eviction retry skips the status patch, as upstream's
+   * UpdatePodCondition finds nothing to change.
+   */
+  readonly disruptionTargetSet: boolean;
   readonly resourceClaims: readonly PodClaimSource[];
   readonly resourceClaimStatuses: readonly PodClaimStatus[];
   /** `status.extendedResourceClaimStatus.resourceClaimName`, or `null`. */

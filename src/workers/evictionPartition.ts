@@ -2,14 +2,20 @@
 // executor for each due pod, remembering evicted UIDs, and reporting every finished eviction.
 // It mirrors upstream's `maybeDeletePod` worker (spec §2.7) on top of our TimedQueue: the main thread's
 // `deletePodAt` stays the source of truth, this partition only caches the part routed to it.
+//
+// A run starts only from the newest intent after every op already received was applied (the queue
+// defers its starts to a macrotask of their own), and the executor re-checks `isCurrent()` right before
+// each write: a cancel or a later-dated schedule that arrives while an attempt waits for its API token
+// turns the attempt into a no-op ('superseded') instead of a wrongful deletion.
 
-import type { EvictionOutcome, EvictionResult, ReasonId } from '../shared/decisions.js';
+import { type CachedPodState, type EvictionResult, POD_STATE_NONE, type ReasonId } from '../shared/decisions.js';
+import type { AttemptOutcome, EvictionAttempt } from '../shared/executor.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { LruSet } from '../shared/lruSet.js';
 import { type PodRef, podKey, podUidKey } from '../shared/types.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EvictionPartition, PartitionEntrySnapshot, PartitionOptions, PartitionStats } from './partition.js';
-import { type RunFailure, type RunInfo, TimedQueue } from './timedQueue.js';
+import { type RunFailure, type RunInfo, type RunResult, TimedQueue } from './timedQueue.js';
 
 /** Upstream's `evictedPods` capacity (spec §2.1). */
 export const EVICTED_PODS_CAPACITY = 500;
@@ -17,12 +23,25 @@ export const EVICTED_PODS_CAPACITY = 500;
 export interface QueuedEvictionPartitionOptions extends PartitionOptions {
   /** Capacity of the evicted-UID cache; defaults to upstream's 500. */
   readonly evictedPodsCapacity?: number;
+  /** How the queue defers its starts (see TimedQueue); setImmediate by default. */
+  readonly defer?: (fn: () => void) => void;
 }
 
 /** What the queue stores per pod. */
 interface EvictionWork {
   readonly pod: PodRef;
   readonly reasons: readonly ReasonId[];
+  readonly podState: CachedPodState;
+}
+
+/** Longest server-requested wait (Retry-After) the queue honours before a retry. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/** `retryAfterSeconds` of an API error (structurally: src/workers does not import src/kube). */
+function retryAfterMsOf(error: unknown): number | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? Math.min(seconds * 1_000, MAX_RETRY_AFTER_MS) : null;
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -37,6 +56,13 @@ export class QueuedEvictionPartition implements EvictionPartition {
    * second run into a no-op instead of another round of API calls.
    */
   private readonly evictedPods: LruSet<string>;
+  /**
+   * Keys cancelled (with an event owed) while their run was in flight. If that run turns out to have
+   * written nothing ('superseded'), the pod was never touched and the "Cancelling deletion" event is due.
+   */
+  private readonly cancelEventOwed = new Set<string>();
+  /** Aborted to cut every in-flight write at once (leadership lost); replaced afterwards. */
+  private writes = new AbortController();
   private completed = 0;
 
   constructor(options: QueuedEvictionPartitionOptions) {
@@ -49,20 +75,40 @@ export class QueuedEvictionPartition implements EvictionPartition {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       run: this.evict,
       onRunFailed: this.logFailure,
+      minRetryDelayMs: retryAfterMsOf,
+      ...(options.defer === undefined ? {} : { defer: options.defer }),
+      ...(options.canStart === undefined ? {} : { canStart: options.canStart }),
     });
   }
 
-  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[]): void {
-    this.queue.upsert(podUidKey(pod), fireAt, { pod, reasons });
+  schedule(pod: PodRef, fireAt: number, reasons: readonly ReasonId[], podState: CachedPodState = POD_STATE_NONE): void {
+    this.queue.upsert(podUidKey(pod), fireAt, { pod, reasons, podState });
   }
 
   cancel(pod: PodRef, emitEvent: boolean): void {
     const key = podUidKey(pod);
+    const wasRunning = this.queue.get(key)?.state === 'running';
     const removedBeforeRunning = this.queue.cancel(key);
+    if (!emitEvent || this.evictedPods.has(pod.uid)) return;
+    // A run in flight may still find itself stale before its first write: the event waits for its verdict.
+    if (wasRunning) {
+      this.cancelEventOwed.add(key);
+      return;
+    }
     // A running or finished eviction means the pod is being deleted: telling its owner that the
     // deletion was cancelled would be false. That includes a replacement entry cancelled while the
     // run it replaced is still deleting the pod.
-    if (!emitEvent || !removedBeforeRunning || this.queue.isRunInFlight(key) || this.evictedPods.has(pod.uid)) return;
+    if (!removedBeforeRunning || this.queue.isRunInFlight(key)) return;
+    this.recordCancellation(pod);
+  }
+
+  /** Cuts every write in flight (leadership lost): their runs fail and nothing new starts while `canStart` says no. */
+  abortWrites(reason: string): void {
+    this.writes.abort(new Error(reason));
+    this.writes = new AbortController();
+  }
+
+  private recordCancellation(pod: PodRef): void {
     this.options.executor.recordCancellation(pod).catch((error: unknown) => {
       this.log.warn('Failed to record cancellation event', {
         pod: podKey(pod),
@@ -111,13 +157,27 @@ export class QueuedEvictionPartition implements EvictionPartition {
       });
   }
 
-  private readonly evict = async (work: EvictionWork, info: RunInfo): Promise<void> => {
+  private readonly evict = async (work: EvictionWork, info: RunInfo): Promise<RunResult> => {
     const { pod, reasons } = work;
     if (this.evictedPods.has(pod.uid)) {
       this.log.debug('Pod already evicted, skipping', { pod: podKey(pod), uid: pod.uid });
       return;
     }
-    const outcome: EvictionOutcome = await this.options.executor.evict(pod, reasons);
+    const attempt: EvictionAttempt = { isCurrent: info.isCurrent, signal: this.writes.signal, podState: work.podState };
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.options.executor.evict(pod, reasons, attempt);
+    } catch (error) {
+      // A failed write may have reached the server: no cancellation event for this pod any more.
+      this.cancelEventOwed.delete(info.key);
+      throw error;
+    }
+    const owed = this.cancelEventOwed.delete(info.key);
+    if (outcome === 'superseded') {
+      this.log.debug('Eviction superseded before a write', { pod: podKey(pod), uid: pod.uid });
+      if (owed && !info.isCurrent()) this.recordCancellation(pod);
+      return 'superseded';
+    }
     this.evictedPods.add(pod.uid);
     this.completed++;
     const result: EvictionResult = {

@@ -6,6 +6,7 @@ import type { ApiBudget } from '../shared/apiBudget.js';
 import type { Clock } from '../shared/clock.js';
 import type { EvictionExecutor } from '../shared/executor.js';
 import type { Logger } from '../shared/logger.js';
+import type { WriteFence } from '../shared/writeFence.js';
 import { FakeExecutor, type FakeExecutorSpec } from './fakeExecutor.js';
 
 /**
@@ -24,6 +25,8 @@ export interface ExecutorContext {
   readonly clock: Clock;
   /** The process-wide API budget (a SharedTokenBucket joined by this thread). */
   readonly budget: ApiBudget;
+  /** The process's write permission (leader lease), joined by this thread. */
+  readonly fence: WriteFence;
   readonly log: Logger;
   /** Which shard this executor serves (for log fields). */
   readonly shard: number;
@@ -34,6 +37,8 @@ export interface ExecutorContext {
 /** An executor plus whatever it holds open (connection pools), released when the worker stops. */
 export interface ExecutorHandle {
   readonly executor: EvictionExecutor;
+  /** Waits at most `timeoutMs` for best-effort writes still in flight (events after a DELETE). */
+  settle(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,7 @@ export async function createExecutor(spec: ExecutorSpec, context: ExecutorContex
     case 'fake':
       return {
         executor: new FakeExecutor(spec, { clock: context.clock, budget: context.budget }),
+        settle: async () => {},
         close: async () => {},
       };
     case 'kube': {
@@ -51,6 +57,7 @@ export async function createExecutor(spec: ExecutorSpec, context: ExecutorContex
       return buildKubeExecutor(spec.options, {
         clock: context.clock,
         budget: context.budget,
+        fence: context.fence,
         log: context.log,
         ...(context.onCall !== undefined ? { onCall: context.onCall } : {}),
       });

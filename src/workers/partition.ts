@@ -37,6 +37,8 @@ export interface PartitionOptions {
   /** Per-item exponential backoff; defaults 5 ms doubling to 1000 s (client-go's controller rate limiter). */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly log?: Logger;
+  /** Whether evictions may start now (the process holds the right to write); default always. */
+  readonly canStart?: () => boolean;
 }
 
 export interface EvictionPartition extends EvictionSink {
@@ -44,6 +46,8 @@ export interface EvictionPartition extends EvictionSink {
   snapshot(): PartitionEntrySnapshot[];
   /** Stops starting new runs and waits (at most `timeoutMs`) for in-flight runs to finish. */
   drain(timeoutMs: number): Promise<void>;
+  /** Cuts every write in flight at once (leadership lost). */
+  abortWrites(reason: string): void;
 }
 
 export type { ReasonId };

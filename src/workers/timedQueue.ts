@@ -14,6 +14,20 @@
 // - At most one run per key is in flight: a replacement that becomes due while a cancelled run of the
 //   same key is still in flight waits for that run to finish (two concurrent DELETEs of one pod would be
 //   exactly the double work the queue exists to prevent).
+//
+// The guarantee that makes a cancelled decision never execute (upstream re-reads `deletePodAt` under its
+// lock when a work item runs; we have no lock, so it is built into the queue's shape):
+// - `upsert` and `cancel` never start a run. They only record the newest intent and ask for a pump, which
+//   runs later, in its own macrotask (`defer`, setImmediate by default). Everything that arrives before
+//   then — the rest of an op batch, every other batch already received by the thread, every other event
+//   of the same watch chunk on the main thread — is applied first, so a run starts only from the *latest*
+//   intent. A schedule followed by a cancel in one burst never runs; a transient earlier time that a
+//   later, later-dated schedule corrects never runs either. Timer wake-ups pump through `defer` too.
+// - A run learns, through `RunInfo.isCurrent()`, whether the intent it carries is still the newest for
+//   its key (not cancelled, not replaced by a later fire time). The executor checks it right before its
+//   first write, after its last await: a cheap, lock-free, synchronous check in the thread that owns the
+//   key. A run that finds itself stale resolves `'superseded'`: nothing was written, nothing is counted,
+//   and the newest intent (if any) is scheduled as if the run had never started.
 
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from './backoff.js';
@@ -28,10 +42,22 @@ export interface RunInfo {
   readonly attempt: number;
   /** Identity of this run; unique within the queue. */
   readonly token: number;
+  /**
+   * True while this run's intent is still the newest for its key: the key was not cancelled and no
+   * update moved its fire time past now. Check it right before the first side effect.
+   */
+  isCurrent(): boolean;
 }
 
-/** Resolves when the work succeeded; rejects to have it retried with backoff. */
-export type RunFunction<P> = (payload: P, info: RunInfo) => Promise<void>;
+/**
+ * Resolves when the work succeeded, or with `'superseded'` when it found `info.isCurrent()` false
+ * before doing anything; rejects to have it retried with backoff.
+ */
+export type RunFunction<P> = (payload: P, info: RunInfo) => Promise<RunResult>;
+
+/** Nothing (done) or `'superseded'` (the run did nothing because its intent was stale). */
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets a run that returns nothing (an async function) mean "done".
+export type RunResult = void | 'superseded';
 
 export interface RunFailure<P> {
   readonly key: string;
@@ -52,6 +78,22 @@ export interface TimedQueueOptions<P> {
   readonly backoff?: BackoffOptions;
   /** Observes failed runs (for logging); must not throw, and must not assume the queue is idle. */
   readonly onRunFailed?: (failure: RunFailure<P>) => void;
+  /**
+   * Runs the pump later, in a macrotask of its own (default `setImmediate`): see the header. Tests in
+   * virtual time may pass a hand-driven deferral.
+   */
+  readonly defer?: (fn: () => void) => void;
+  /**
+   * The least delay a failed run asks for before its retry (e.g. the server's Retry-After), or `null`.
+   * The retry waits for the longer of this and the backoff.
+   */
+  readonly minRetryDelayMs?: (error: unknown) => number | null;
+  /**
+   * Whether runs may start now (e.g. this process holds a valid leader lease). While false, due
+   * entries stay queued and the queue looks again every `blockedRecheckMs`.
+   */
+  readonly canStart?: () => boolean;
+  readonly blockedRecheckMs?: number;
 }
 
 /** What `upsert` did. */
@@ -98,6 +140,8 @@ export interface TimedQueueStats {
   readonly retrying: number;
   readonly succeededRuns: number;
   readonly failedRuns: number;
+  /** Runs that found their intent stale before doing anything. */
+  readonly supersededRuns: number;
 }
 
 interface Intent<P> {
@@ -141,6 +185,12 @@ export class TimedQueue<P> {
   private concurrency: number;
   private readonly onRunFailed: ((failure: RunFailure<P>) => void) | undefined;
   private readonly backoff: ItemExponentialBackoff;
+  private readonly defer: (fn: () => void) => void;
+  private readonly minRetryDelayMs: ((error: unknown) => number | null) | undefined;
+  private readonly canStart: () => boolean;
+  private readonly blockedRecheckMs: number;
+  private pumpRequested = false;
+  private blocked = false;
 
   /** The current intent per key. A cancelled run is not here any more, only in `tokenInFlight`. */
   private readonly entries = new Map<string, Entry<P>>();
@@ -151,6 +201,7 @@ export class TimedQueue<P> {
   private retryingCount = 0;
   private succeededRuns = 0;
   private failedRuns = 0;
+  private supersededRuns = 0;
   private nextSeq = 0;
   private nextToken = 1;
 
@@ -169,6 +220,10 @@ export class TimedQueue<P> {
     this.concurrency = options.concurrency;
     this.onRunFailed = options.onRunFailed;
     this.backoff = new ItemExponentialBackoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.defer = options.defer ?? setImmediate;
+    this.minRetryDelayMs = options.minRetryDelayMs;
+    this.canStart = options.canStart ?? (() => true);
+    this.blockedRecheckMs = options.blockedRecheckMs ?? 100;
   }
 
   /**
@@ -203,7 +258,7 @@ export class TimedQueue<P> {
       }
       result = 'rescheduled';
     }
-    this.pump();
+    this.afterChange();
     return result;
   }
 
@@ -254,6 +309,7 @@ export class TimedQueue<P> {
       retrying: this.retryingCount,
       succeededRuns: this.succeededRuns,
       failedRuns: this.failedRuns,
+      supersededRuns: this.supersededRuns,
     };
   }
 
@@ -265,6 +321,11 @@ export class TimedQueue<P> {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new RangeError(`TimedQueue concurrency must be an integer ≥ 1, got ${concurrency}`);
     this.concurrency = concurrency;
+    this.requestPump();
+  }
+
+  /** Starts the due entries now instead of in the deferred pump (tests, and callers that batch themselves). */
+  pumpNow(): void {
     this.pump();
   }
 
@@ -321,6 +382,27 @@ export class TimedQueue<P> {
     if (entry.failures > 0) this.retryingCount--;
   }
 
+  /** Keeps the timer on the earliest entry; asks for a pump when something is due already. */
+  private afterChange(): void {
+    this.syncTimer();
+    const top = this.dueHeap.peek();
+    // Saturated: a finishing run pumps anyway.
+    if (top !== undefined && top.dueAt <= this.clock.now() && this.tokenInFlight.size < this.concurrency)
+      this.requestPump();
+  }
+
+  /** Asks for one pump in a later macrotask; many requests before it runs cost one pump. */
+  private requestPump(): void {
+    if (this.pumpRequested) return;
+    this.pumpRequested = true;
+    this.defer(this.deferredPump);
+  }
+
+  private readonly deferredPump = (): void => {
+    this.pumpRequested = false;
+    this.pump();
+  };
+
   /** Starts due entries while there is capacity, then re-arms the timer. Safe to re-enter. */
   private pump(): void {
     if (this.pumping) {
@@ -333,9 +415,14 @@ export class TimedQueue<P> {
       do {
         this.pumpAgain = false;
         const now = this.clock.now();
+        this.blocked = false;
         while (!this.draining && this.tokenInFlight.size < this.concurrency) {
           const top = this.dueHeap.peek();
           if (top === undefined || top.dueAt > now) break;
+          if (!this.canStart()) {
+            this.blocked = true;
+            break;
+          }
           this.dueHeap.pop();
           if (this.tokenInFlight.has(top.key)) {
             top.waitingForStaleRun = true;
@@ -364,7 +451,7 @@ export class TimedQueue<P> {
     };
     this.entries.set(entry.key, running);
     this.tokenInFlight.set(entry.key, running.token);
-    let done: Promise<void>;
+    let done: Promise<RunResult>;
     try {
       done = Promise.resolve(
         this.run(running.payload, {
@@ -372,34 +459,50 @@ export class TimedQueue<P> {
           fireAt: running.fireAt,
           attempt: running.attempt,
           token: running.token,
+          isCurrent: () => this.isCurrent(running),
         }),
       );
     } catch (error) {
       done = Promise.reject(error);
     }
     done.then(
-      () => this.finish(running, true, undefined),
-      (error: unknown) => this.finish(running, false, error),
+      (result) => this.finish(running, result === 'superseded' ? 'superseded' : 'succeeded', undefined),
+      (error: unknown) => this.finish(running, 'failed', error),
     );
   }
 
-  private finish(run: RunningEntry<P>, succeeded: boolean, error: unknown): void {
+  /** The run's intent is still the newest: its entry is in place and no update moved it past now. */
+  private isCurrent(run: RunningEntry<P>): boolean {
+    const current = this.entries.get(run.key);
+    if (current !== run) return false;
+    return run.pending === null || run.pending.fireAt <= this.clock.now();
+  }
+
+  private finish(run: RunningEntry<P>, outcome: 'succeeded' | 'superseded' | 'failed', error: unknown): void {
     this.tokenInFlight.delete(run.key);
+    const succeeded = outcome === 'succeeded';
     if (succeeded) this.succeededRuns++;
-    else this.failedRuns++;
+    else if (outcome === 'failed') this.failedRuns++;
+    else this.supersededRuns++;
 
     const current = this.entries.get(run.key);
     // Only the run's own entry is its business. (With one run per key in flight, a running entry here
     // can only be this run's; the token makes that explicit instead of relying on it.)
     if (current !== undefined && current.state === 'running' && current.token === run.token) {
       this.entries.delete(run.key);
-      if (succeeded) {
+      if (outcome === 'superseded') {
+        // Nothing happened: the newest intent (there is one, or the run would still be current unless it
+        // was cancelled, and then its entry is gone) takes over with the run's backoff state untouched.
+        if (run.pending !== null)
+          this.addScheduled(run.key, run.pending, this.backoff.failures(run.key), Number.NEGATIVE_INFINITY);
+      } else if (succeeded) {
         this.backoff.forget(run.key);
         // An update with the fire time of the run itself asked for the work that just succeeded.
         if (run.pending !== null && run.pending.fireAt !== run.fireAt)
           this.addScheduled(run.key, run.pending, 0, Number.NEGATIVE_INFINITY);
       } else {
-        const delayMs = this.backoff.when(run.key);
+        const serverDelayMs = this.minRetryDelayMs?.(error) ?? null;
+        const delayMs = Math.max(this.backoff.when(run.key), serverDelayMs ?? 0);
         const notBefore = this.clock.now() + delayMs;
         // An update that arrived during the failed run replaces the run's intent (newest wins: its payload,
         // e.g. new reasons, is what the retry must use). Its time is combined with the backoff by taking the
@@ -412,7 +515,7 @@ export class TimedQueue<P> {
     } else {
       // Cancelled while running. Whatever is stored now is newer than this run: leave it alone, except
       // that a replacement which became due meanwhile was only waiting for this run to end.
-      if (!succeeded) this.reportFailure(run, run, error, null, null);
+      if (outcome === 'failed') this.reportFailure(run, run, error, null, null);
       if (current !== undefined && current.state === 'scheduled' && current.waitingForStaleRun) {
         current.waitingForStaleRun = false;
         this.waitingForStaleRunCount--;
@@ -427,7 +530,7 @@ export class TimedQueue<P> {
       }
       this.drainWaiters.clear();
     }
-    this.pump();
+    this.requestPump();
   }
 
   private reportFailure(
@@ -459,7 +562,9 @@ export class TimedQueue<P> {
    */
   private syncTimer(): void {
     const top = this.dueHeap.peek();
-    const wantAt = !this.draining && top !== undefined && this.tokenInFlight.size < this.concurrency ? top.dueAt : null;
+    let wantAt = !this.draining && top !== undefined && this.tokenInFlight.size < this.concurrency ? top.dueAt : null;
+    // Due work held back by `canStart`: look again a little later.
+    if (wantAt !== null && this.blocked) wantAt = Math.max(wantAt, this.clock.now() + this.blockedRecheckMs);
     if (wantAt === this.timerAt) return;
     if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.timer = null;
@@ -470,8 +575,9 @@ export class TimedQueue<P> {
   private readonly onTimer = (): void => {
     this.timer = null;
     this.timerAt = null;
-    // A real timer may fire a little before Date.now() reaches dueAt; pump then simply re-arms it.
-    this.pump();
+    // Through `defer`: intents that arrived in this turn of the event loop are applied before anything
+    // starts. A real timer may fire a little before Date.now() reaches dueAt; pump then re-arms it.
+    this.requestPump();
   };
 }
 

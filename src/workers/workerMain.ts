@@ -25,6 +25,7 @@ import {
 } from '../shared/messages.js';
 import { ApiCallCounter } from '../shared/metricsDelta.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';
+import { WriteFence } from '../shared/writeFence.js';
 import { serveControl } from './control.js';
 import { QueuedEvictionPartition } from './evictionPartition.js';
 import { createExecutor, type ExecutorHandle, isExecutorSpec } from './executorFactory.js';
@@ -85,6 +86,7 @@ class ShardWorker {
     private readonly clock: Clock,
     private readonly executor: ExecutorHandle,
     private readonly log: Logger,
+    fence: WriteFence,
     private readonly onStopping: () => void = () => {},
   ) {
     this.concurrency = data.concurrency;
@@ -95,6 +97,11 @@ class ShardWorker {
       onResult: (result) => this.results.add(result),
       ...(data.backoff === null ? {} : { backoff: data.backoff }),
       log,
+      // Without a valid lease (e.g. right after a SIGSTOP/SIGCONT), due evictions wait in the queue.
+      canStart: () => fence.isOpen(),
+      // In virtual time the queue's deferred starts are virtual too: they happen when time next moves,
+      // before any timer of the new time, so a run of the same ops and time steps is deterministic.
+      ...(clock instanceof FakeClock ? { defer: (fn: () => void) => void clock.setTimer(fn, 0) } : {}),
     });
   }
 
@@ -130,6 +137,10 @@ class ShardWorker {
       case 'shutdown':
         void this.shutdown(message.drainMs);
         return;
+      case 'abortWrites':
+        this.partition.abortWrites(message.reason);
+        this.log.warn('Aborted writes in flight', { reason: message.reason });
+        return;
     }
   }
 
@@ -141,6 +152,7 @@ class ShardWorker {
           batchPodRef(batch, i),
           batch.fireAts[i] as number,
           batch.reasonTable[batch.reasonIndexes[i] as number] ?? [],
+          batch.podStates[i] as number,
         );
       else this.partition.cancel(batchPodRef(batch, i), kind === OP_CANCEL_WITH_EVENT);
     }
@@ -149,7 +161,7 @@ class ShardWorker {
 
   private applySchedule(entry: ScheduleOp): void {
     this.opsApplied++;
-    this.partition.schedule(opPodRef(entry), entry.fireAt, entry.reasons);
+    this.partition.schedule(opPodRef(entry), entry.fireAt, entry.reasons, entry.podState ?? 0);
   }
 
   private async shutdown(drainMs: number): Promise<void> {
@@ -158,6 +170,8 @@ class ShardWorker {
     const started = Date.now();
     await this.partition.drain(drainMs);
     const drained = this.partition.stats().running === 0;
+    // Best-effort events sent after a DELETE: give them what is left of the drain time.
+    await this.executor.settle(Math.max(0, drainMs - (Date.now() - started)));
     this.results.flush();
     if (drained)
       await this.executor.close().catch((error: unknown) => {
@@ -221,14 +235,22 @@ async function start(): Promise<void> {
   process.once('beforeExit', flushApiCalls);
   const clock: Clock = data.clock.kind === 'virtual' ? new FakeClock(data.clock.startMs) : new RealClock();
   const budget = data.budget === null ? unlimitedBudget : new SharedTokenBucket(data.budget);
+  const fence = data.fence === null ? WriteFence.alwaysOpen() : new WriteFence(data.fence);
   let executor: ExecutorHandle;
   try {
-    executor = await createExecutor(data.executor, { clock, budget, log, shard: data.shard, onCall: apiCalls.observe });
+    executor = await createExecutor(data.executor, {
+      clock,
+      budget,
+      fence,
+      log,
+      shard: data.shard,
+      onCall: apiCalls.observe,
+    });
   } catch (error) {
     post({ t: 'fatal', message: `executor: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  const worker = new ShardWorker(data, clock, executor, log, flushApiCalls);
+  const worker = new ShardWorker(data, clock, executor, log, fence, flushApiCalls);
   port?.on('message', worker.onMessage);
   serveControl(data.controlPort, worker.control);
   post({ t: 'ready', shard: data.shard });

@@ -253,6 +253,7 @@ const makePod = (p: Partial<PodRecord>): PodRecord => ({
   resourceVersion: '1',
   nodeName,
   deletionTimestamp: null,
+  disruptionTargetSet: false,
   resourceClaims: [],
   resourceClaimStatuses: [],
   extendedResourceClaimName: null,

@@ -285,6 +285,8 @@ export class Harness implements EvictionSink, RuleStatusScheduler {
         continue;
       }
       const outcome = await this.executor.evict(entry.pod, entry.reasons);
+      // This harness runs items one at a time with nothing in between: an attempt is always current.
+      if (outcome === 'superseded') throw new Error('the harness executor never supersedes an attempt');
       if (this.scheduled.get(key)?.fireAt === entry.fireAt) this.scheduled.delete(key);
       this.evicted.add(item.pod.uid);
       this.engine.evictionFinished({

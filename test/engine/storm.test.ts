@@ -64,6 +64,7 @@ function cluster() {
       resourceVersion: '1',
       nodeName: `node-${i % NODES}`,
       deletionTimestamp: null,
+      disruptionTargetSet: false,
       resourceClaims: [
         { name: 'gpu', resourceClaimName: `${name}-gpu`, resourceClaimTemplateName: null, podGroupResourceClaim: null },
       ],

@@ -5,6 +5,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/kube/apiClient.js';
 import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
+import { FakeClock } from '../../src/shared/clock.js';
+import { waitFor } from '../support/waitFor.js';
 
 interface Seen {
   method: string;
@@ -130,14 +132,80 @@ describe('KeepAliveApiClient', () => {
       message: 'pods "missing" not found',
       retryAfterSeconds: null,
     });
+    // The server's 3 s wait does not fit in a 1 s deadline: surfaced at once, as client-go does.
     const throttled = await api
-      .request({ method: 'POST', path: '/api/v1/namespaces/ns/events', body: {} })
+      .request({ method: 'POST', path: '/api/v1/namespaces/ns/events', body: {}, timeoutMs: 1_000 })
       .catch((e: unknown) => e);
     expect(throttled).toMatchObject({ code: 429, reason: 'TooManyRequests', retryAfterSeconds: 3 });
     expect(observed).toEqual([
       ['DELETE', '/api/v1/namespaces/ns/pods/missing', 404],
       ['POST', '/api/v1/namespaces/ns/events', 429],
     ]);
+  });
+
+  it('waits for Retry-After on 429 and on a 5xx that carries it, then sends again (client-go rest.Request)', async () => {
+    const answers = [
+      { code: 429, retryAfter: '2' },
+      { code: 503, retryAfter: '5' },
+      { code: 200, retryAfter: null },
+    ];
+    const srv = await startServer((_req, res) => {
+      const next = answers.shift() ?? { code: 200, retryAfter: null };
+      json(
+        res,
+        next.code,
+        next.code === 200 ? { kind: 'Pod' } : { kind: 'Status', code: next.code },
+        next.retryAfter === null ? {} : { 'retry-after': next.retryAfter },
+      );
+    });
+    cleanups.push(() => new Promise((r) => srv.server.close(() => r())));
+    const clock = new FakeClock();
+    const observed: number[] = [];
+    const api = await KeepAliveApiClient.fromKubeConfig(kubeconfig(srv.url, 't'), {
+      clock,
+      onCall: (_m, _p, c) => observed.push(c),
+    });
+    cleanups.push(() => api.close());
+    let asked = 0;
+    const call = api.request({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/ns/pods/p/status',
+      body: {},
+      timeoutMs: 30_000,
+      mayRetry: () => {
+        asked++;
+        return true;
+      },
+    });
+    await waitFor(
+      () => observed.length === 1,
+      5_000,
+      () => 'the 429',
+    );
+    clock.advance(1_999);
+    await new Promise((r) => setImmediate(r));
+    expect(observed).toEqual([429]);
+    clock.advance(1);
+    await waitFor(
+      () => observed.length === 2,
+      5_000,
+      () => 'the 503',
+    );
+    clock.advance(5_000);
+    await expect(call).resolves.toMatchObject({ status: 200 });
+    expect(observed).toEqual([429, 503, 200]);
+    expect(asked).toBeGreaterThanOrEqual(2);
+
+    // A caller that says stop (cancelled eviction, expired lease) gets the server's answer instead.
+    answers.push({ code: 429, retryAfter: '1' });
+    const refused = await api
+      .request({ method: 'DELETE', path: '/api/v1/namespaces/ns/pods/p', mayRetry: () => false })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 429, retryAfterSeconds: 1 });
+    // A 500 without Retry-After is not retried here: the queue's backoff owns that.
+    answers.push({ code: 500, retryAfter: null });
+    await expect(api.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 500 });
+    expect(observed).toEqual([429, 503, 200, 429, 500]);
   });
 
   it('reports a refused connection as a retryable ApiError with code 0', async () => {

@@ -17,6 +17,7 @@ import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
 import { FakeClusterLedger, FakeExecutor } from '../../src/workers/fakeExecutor.js';
 import type { PartitionEntrySnapshot } from '../../src/workers/partition.js';
+import { virtualDefer } from '../workers/helpers.js';
 import {
   DIFFERENTIAL_BACKOFF,
   DIFFERENTIAL_CONCURRENCY,
@@ -119,6 +120,8 @@ describe('sharded runtime vs inline reference', () => {
           executor: new FakeExecutor(executorSpec(inlineLedger.buffer), { clock, budget: unlimitedBudget }),
           concurrency: DIFFERENTIAL_CONCURRENCY,
           backoff: DIFFERENTIAL_BACKOFF,
+          // Starts deferred in virtual time, as in the virtual-time workers (see workerMain).
+          defer: virtualDefer(clock),
         });
         const inlineResults: EvictionResult[] = [];
         inline.onResults((results) => inlineResults.push(...results));

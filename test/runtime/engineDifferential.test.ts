@@ -22,6 +22,7 @@ import type {
   SliceRecord,
 } from '../../src/shared/types.js';
 import { FakeClusterLedger, FakeExecutor } from '../../src/workers/fakeExecutor.js';
+import { virtualDefer } from '../workers/helpers.js';
 import {
   DIFFERENTIAL_BACKOFF,
   DIFFERENTIAL_CONCURRENCY,
@@ -143,6 +144,7 @@ class Cluster {
       resourceVersion: String(this.version++),
       nodeName: POOL,
       deletionTimestamp: null,
+      disruptionTargetSet: false,
       resourceClaims: [
         { name: 'gpu', resourceClaimName: `claim-${i}`, resourceClaimTemplateName: null, podGroupResourceClaim: null },
       ],
@@ -237,6 +239,8 @@ describe('engine + sharded runtime vs engine + inline reference', () => {
           }),
           concurrency: DIFFERENTIAL_CONCURRENCY,
           backoff: DIFFERENTIAL_BACKOFF,
+          // Starts deferred in virtual time, as in the virtual-time workers (see workerMain).
+          defer: virtualDefer(inlineClock),
         });
         const noStatus = { enqueue: () => {} };
         const inlineEngine = new EvictionEngine({

@@ -3,6 +3,7 @@ import { unlimitedBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
+import { WriteFence } from '../../src/shared/writeFence.js';
 import { createExecutor, isExecutorSpec } from '../../src/workers/executorFactory.js';
 import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
 import { podRef } from './helpers.js';
@@ -98,7 +99,13 @@ describe('FakeExecutor', () => {
 
 describe('executorFactory', () => {
   it('builds fake executors and refuses invalid specs', async () => {
-    const context = { clock: new FakeClock(), budget: unlimitedBudget, log: silentLogger, shard: 0 };
+    const context = {
+      clock: new FakeClock(),
+      budget: unlimitedBudget,
+      fence: WriteFence.alwaysOpen(),
+      log: silentLogger,
+      shard: 0,
+    };
     expect((await createExecutor({ kind: 'fake' }, context)).executor).toBeInstanceOf(FakeExecutor);
     await expect(createExecutor({ kind: 'kube', options: {} }, context)).rejects.toThrow(
       /invalid kube executor options/,

@@ -9,6 +9,7 @@ const pod: PodRecord = {
   resourceVersion: '1',
   nodeName: 'n',
   deletionTimestamp: null,
+  disruptionTargetSet: false,
   resourceClaims: [
     { name: 'direct', resourceClaimName: 'c-direct', resourceClaimTemplateName: null, podGroupResourceClaim: null },
     { name: 'tmpl', resourceClaimName: null, resourceClaimTemplateName: 't', podGroupResourceClaim: null },

@@ -178,6 +178,7 @@ describe('projectPod', () => {
       resourceVersion: '42',
       nodeName: 'worker',
       deletionTimestamp: null,
+      disruptionTargetSet: false,
       resourceClaims: [
         {
           name: 'by-name',
@@ -200,6 +201,23 @@ describe('projectPod', () => {
       extendedResourceClaimName: 'ext-claim',
       podGroupName: 'my-podgroup',
     });
+  });
+
+  it('notices our DisruptionTarget condition, and only ours and only when True', () => {
+    const withConditions = (conditions: unknown) => {
+      const raw = pod();
+      (raw.status as Record<string, unknown>).conditions = conditions;
+      return ok(projectPod(raw)).disruptionTargetSet;
+    };
+    const ours = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByDeviceTaintManager', message: 'm' };
+    expect(withConditions([{ type: 'Ready', status: 'True' }, ours])).toBe(true);
+    expect(withConditions([{ ...ours, status: 'False' }])).toBe(false);
+    // The node taint manager's reason (or a Job's, or the eviction API's) is somebody else's condition.
+    expect(withConditions([{ ...ours, reason: 'DeletionByTaintManager' }])).toBe(false);
+    expect(withConditions([{ ...ours, reason: 'EvictionByEvictionAPI' }])).toBe(false);
+    // Malformed condition lists are not ours to judge: the pod is projected, the flag stays off.
+    expect(withConditions('garbage')).toBe(false);
+    expect(withConditions([null, 7, ours])).toBe(true);
   });
 
   it('defaults an unscheduled pod without claims', () => {

@@ -5,7 +5,7 @@ import type { EvictionExecutor } from '../../src/shared/executor.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import type { PodRef } from '../../src/shared/types.js';
 import { QueuedEvictionPartition } from '../../src/workers/evictionPartition.js';
-import { flushMicrotasks, SteppedExecutor } from './helpers.js';
+import { SteppedExecutor, settle, virtualDefer } from './helpers.js';
 
 const pod = (name: string, uid = `uid-${name}`): PodRef => ({ namespace: 'default', name, uid });
 const REASONS: readonly ReasonId[] = ['rule:gpu-broken:r-1', 'slice:gpu.nvidia.com/node-1/slice-1/gpu-0#0'];
@@ -21,13 +21,14 @@ function setup(concurrency = 4) {
     concurrency,
     onResult: (result) => results.push(result),
     log,
+    defer: virtualDefer(clock),
   });
   /** Runs every step of every unfinished eviction, successfully unless `ok` says otherwise. */
   const finishAll = async (ok = true) => {
     for (const call of executor.unfinished()) {
       for (let step = 0; step < 3 && !call.finished; step++) {
         call.release(ok);
-        await flushMicrotasks();
+        await settle(clock);
       }
     }
   };
@@ -52,6 +53,7 @@ describe('QueuedEvictionPartition', () => {
     const { clock, executor, results, partition, finishAll } = setup();
     const fireAt = clock.now() - 2_000;
     partition.schedule(pod('a'), fireAt, REASONS);
+    clock.advance(0);
     expect(executor.calls).toHaveLength(1);
     expect(executor.calls[0]!.reasons).toEqual(REASONS);
     expect(partition.stats()).toMatchObject({ running: 1, scheduled: 0 });
@@ -69,6 +71,7 @@ describe('QueuedEvictionPartition', () => {
     const { clock, executor, partition } = setup();
     const fireAt = clock.now() + 300_000;
     partition.schedule(pod('a'), fireAt, REASONS);
+    clock.advance(0);
     expect(partition.snapshot()).toEqual([{ pod: pod('a'), fireAt, state: 'scheduled', attempts: 0 }]);
     clock.advance(299_999);
     expect(executor.calls).toHaveLength(0);
@@ -80,8 +83,10 @@ describe('QueuedEvictionPartition', () => {
   it('keys entries by UID: a same-name replacement pod is a different entry', async () => {
     const { clock, executor, partition, finishAll } = setup();
     partition.schedule(pod('a', 'uid-1'), clock.now(), REASONS);
+    clock.advance(0);
     await finishAll();
     partition.schedule(pod('a', 'uid-2'), clock.now(), REASONS);
+    clock.advance(0);
     await finishAll();
     expect(executor.deletes.map((d) => d.uid)).toEqual(['uid-1', 'uid-2']);
   });
@@ -89,10 +94,12 @@ describe('QueuedEvictionPartition', () => {
   it('does not evict a UID twice when it is scheduled again after its eviction succeeded', async () => {
     const { clock, executor, results, partition, finishAll } = setup();
     partition.schedule(pod('a'), clock.now(), REASONS);
+    clock.advance(0);
     await finishAll();
     partition.schedule(pod('a'), clock.now() + 10, REASONS);
+    clock.advance(0);
     clock.advance(10);
-    await flushMicrotasks();
+    await settle(clock);
     expect(executor.calls).toHaveLength(1);
     expect(results).toHaveLength(1);
     expect(partition.snapshot()).toEqual([]);
@@ -106,16 +113,19 @@ describe('QueuedEvictionPartition', () => {
     const partition = new QueuedEvictionPartition({
       clock,
       executor,
+      defer: virtualDefer(clock),
       concurrency: 2,
       onResult: (r) => results.push(r),
     });
     partition.schedule(pod('g', 'uid-g'), clock.now(), REASONS);
     partition.schedule(pod('t', 'uid-t'), clock.now(), REASONS);
-    await flushMicrotasks();
+    clock.advance(0);
+    await settle(clock);
     expect(results.map((r) => r.outcome).sort()).toEqual(['alreadyTerminating', 'gone']);
     partition.schedule(pod('g', 'uid-g'), clock.now(), REASONS);
     partition.schedule(pod('t', 'uid-t'), clock.now(), REASONS);
-    await flushMicrotasks();
+    clock.advance(0);
+    await settle(clock);
     expect(executor.evicted).toHaveLength(2);
   });
 
@@ -125,13 +135,15 @@ describe('QueuedEvictionPartition', () => {
     const partition = new QueuedEvictionPartition({
       clock,
       executor,
+      defer: virtualDefer(clock),
       concurrency: 2,
       onResult: () => {},
       evictedPodsCapacity: 2,
     });
     for (const name of ['a', 'b', 'c']) {
       partition.schedule(pod(name), clock.now(), REASONS);
-      await flushMicrotasks();
+      clock.advance(0);
+      await settle(clock);
     }
     expect([partition.hasEvicted('uid-a'), partition.hasEvicted('uid-b'), partition.hasEvicted('uid-c')]).toEqual([
       false,
@@ -150,14 +162,16 @@ describe('QueuedEvictionPartition', () => {
     const partition = new QueuedEvictionPartition({
       clock,
       executor,
+      defer: virtualDefer(clock),
       concurrency: 1,
       onResult: (r) => results.push(r),
       log,
     });
     const t0 = clock.now();
     partition.schedule(pod('a'), t0, REASONS);
+    clock.advance(0);
     for (let i = 0; i < 10; i++) {
-      await flushMicrotasks();
+      await settle(clock);
       const next = clock.nextDue();
       if (next !== null) clock.advanceTo(next);
     }
@@ -183,9 +197,10 @@ describe('QueuedEvictionPartition', () => {
   it('counts an entry backing off as scheduled and retrying', async () => {
     const { clock, executor, partition } = setup();
     partition.schedule(pod('a'), clock.now(), REASONS);
+    clock.advance(0);
     for (let i = 0; i < 3; i++) {
       executor.calls[0]!.release(false);
-      await flushMicrotasks();
+      await settle(clock);
     }
     expect(partition.stats()).toMatchObject({ scheduled: 1, running: 0, retrying: 1, failedAttempts: 1 });
     expect(partition.snapshot()).toEqual([{ pod: pod('a'), fireAt: clock.now(), state: 'scheduled', attempts: 1 }]);
@@ -203,25 +218,55 @@ describe('QueuedEvictionPartition', () => {
       expect(executor.cancellations.map((c) => c.pod.uid)).toEqual(['uid-a']);
     });
 
-    it('records no event for an eviction that is running or finished', async () => {
+    it('never runs a due eviction cancelled in the same batch; the cancellation is told as for any pending one', async () => {
+      const { clock, executor, partition } = setup();
+      partition.schedule(pod('a'), clock.now() - 5_000, REASONS);
+      partition.cancel(pod('a'), true);
+      partition.schedule(pod('b'), clock.now() - 5_000, REASONS);
+      partition.schedule(pod('b'), clock.now() + 60_000, REASONS);
+      await settle(clock);
+      expect(executor.calls).toHaveLength(0);
+      expect(executor.cancellations.map((c) => c.pod.uid)).toEqual(['uid-a']);
+      expect(partition.snapshot()).toEqual([
+        { pod: pod('b'), fireAt: clock.now() + 60_000, state: 'scheduled', attempts: 0 },
+      ]);
+    });
+
+    it('stops a run cancelled between its status patch and its DELETE, and then tells the pod', async () => {
       const { clock, executor, partition, finishAll } = setup();
       partition.schedule(pod('a'), clock.now(), REASONS);
+      clock.advance(0);
+      executor.calls[0]!.release(); // the status PATCH is written
+      await settle(clock);
       partition.cancel(pod('a'), true);
+      // Nothing is told while the run may still delete the pod.
       expect(executor.cancellations).toHaveLength(0);
+      await finishAll();
+      expect(executor.calls[0]).toMatchObject({ patched: true, outcome: 'superseded' });
+      expect(executor.deletesOf('uid-a')).toBe(0);
+      expect(executor.cancellations).toEqual([expect.objectContaining({ whileEvicting: false, afterDelete: false })]);
+    });
+
+    it('records no event for an eviction that has finished', async () => {
+      const { clock, executor, partition, finishAll } = setup();
+      partition.schedule(pod('a'), clock.now(), REASONS);
+      clock.advance(0);
       await finishAll();
       expect(executor.deletesOf('uid-a')).toBe(1);
       partition.schedule(pod('a'), clock.now() + 1_000, REASONS);
       partition.cancel(pod('a'), true);
       partition.cancel(pod('unknown'), true);
+      await settle(clock);
       expect(executor.cancellations).toHaveLength(0);
     });
 
     it('records an event for an eviction that is backing off after a failure', async () => {
       const { clock, executor, partition } = setup();
       partition.schedule(pod('a'), clock.now(), REASONS);
+      clock.advance(0);
       for (let i = 0; i < 3; i++) {
         executor.calls[0]!.release(false);
-        await flushMicrotasks();
+        await settle(clock);
       }
       partition.cancel(pod('a'), true);
       clock.advance(60_000);
@@ -234,7 +279,7 @@ describe('QueuedEvictionPartition', () => {
       executor.failCancellations = true;
       partition.schedule(pod('a'), clock.now() + 1_000, REASONS);
       partition.cancel(pod('a'), true);
-      await flushMicrotasks();
+      await settle(clock);
       expect(log.lines).toEqual([
         expect.objectContaining({
           level: 'warn',
@@ -252,6 +297,7 @@ describe('QueuedEvictionPartition', () => {
     const partition = new QueuedEvictionPartition({
       clock,
       executor,
+      defer: virtualDefer(clock),
       concurrency: 1,
       onResult: () => {
         throw new Error('handler bug');
@@ -259,9 +305,10 @@ describe('QueuedEvictionPartition', () => {
       log,
     });
     partition.schedule(pod('a'), clock.now(), REASONS);
-    await flushMicrotasks();
+    clock.advance(0);
+    await settle(clock);
     clock.advance(60_000);
-    await flushMicrotasks();
+    await settle(clock);
     expect(executor.evicted).toHaveLength(1);
     expect(log.lines.filter((line) => line.level === 'error')).toHaveLength(1);
     expect(partition.stats()).toMatchObject({ completed: 1, failedAttempts: 0 });
@@ -270,6 +317,7 @@ describe('QueuedEvictionPartition', () => {
   it('bounds evictions in flight and drains them', async () => {
     const { clock, executor, partition, finishAll } = setup(3);
     for (let i = 0; i < 10; i++) partition.schedule(pod(`p${i}`), clock.now(), REASONS);
+    clock.advance(0);
     expect(executor.unfinished()).toHaveLength(3);
     expect(partition.stats()).toMatchObject({ running: 3, scheduled: 7 });
     let drained = false;
@@ -286,6 +334,7 @@ describe('QueuedEvictionPartition', () => {
   it('warns when draining times out', async () => {
     const { clock, log, partition } = setup();
     partition.schedule(pod('a'), clock.now(), REASONS);
+    clock.advance(0);
     const draining = partition.drain(1_000);
     clock.advance(1_000);
     await draining;

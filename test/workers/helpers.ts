@@ -2,9 +2,14 @@
 // the test completes or fails one by one, and a microtask flush that needs no timers.
 
 import type { EvictionOutcome, ReasonId } from '../../src/shared/decisions.js';
-import type { EvictionExecutor } from '../../src/shared/executor.js';
+import {
+  type AttemptOutcome,
+  type EvictionAttempt,
+  type EvictionExecutor,
+  standaloneAttempt,
+} from '../../src/shared/executor.js';
 import type { PodRef } from '../../src/shared/types.js';
-import type { RunInfo } from '../../src/workers/timedQueue.js';
+import type { RunInfo, RunResult } from '../../src/workers/timedQueue.js';
 
 export class Deferred<T> {
   readonly promise: Promise<T>;
@@ -36,7 +41,7 @@ export interface ControlledRun<P> {
   readonly payload: P;
   readonly info: RunInfo;
   readonly startedAt: number;
-  readonly deferred: Deferred<void>;
+  readonly deferred: Deferred<RunResult>;
 }
 
 /** A `RunFunction` whose runs stay in flight until the test completes or fails them. */
@@ -45,8 +50,8 @@ export class ControlledRunner<P> {
 
   constructor(private readonly now: () => number) {}
 
-  readonly run = (payload: P, info: RunInfo): Promise<void> => {
-    const deferred = new Deferred<void>();
+  readonly run = (payload: P, info: RunInfo): Promise<RunResult> => {
+    const deferred = new Deferred<RunResult>();
     this.runs.push({ payload, info, startedAt: this.now(), deferred });
     return deferred.promise;
   };
@@ -74,11 +79,18 @@ export class ControlledRunner<P> {
 /** Steps of one eviction attempt at which the seed race was observed (spec §3.2). */
 export type EvictStep = 'patch' | 'event' | 'delete';
 
-/** One `evict()` call that advances only when the test releases it, step by step. */
+/**
+ * One `evict()` call that advances only when the test releases it, step by step. Like the real executor
+ * it checks `attempt.isCurrent()` right before its two guarded writes (the status PATCH and the DELETE)
+ * and ends as 'superseded' when its intent went stale while it waited.
+ */
 export class SteppedEviction {
-  readonly result: Promise<EvictionOutcome>;
+  readonly result: Promise<AttemptOutcome>;
   step: EvictStep = 'patch';
   finished = false;
+  /** Whether the status PATCH was written. */
+  patched = false;
+  outcome: AttemptOutcome | null = null;
   private readonly gates: Record<EvictStep, Deferred<void>> = {
     patch: new Deferred(),
     event: new Deferred(),
@@ -90,6 +102,7 @@ export class SteppedEviction {
     readonly reasons: readonly ReasonId[],
     readonly startedAt: number,
     private readonly onDeleted: (pod: PodRef) => void,
+    private readonly attempt: EvictionAttempt = standaloneAttempt,
   ) {
     this.result = this.run();
   }
@@ -102,23 +115,34 @@ export class SteppedEviction {
     const gate = this.gates[this.step];
     if (gate.settled) throw new Error(`step ${this.step} of ${this.pod.uid} already released`);
     if (this.step !== 'delete') gate.resolve();
+    else if (!this.attempt.isCurrent()) gate.resolve();
     else if (ok) {
       this.onDeleted(this.pod);
+      this.deleted = true;
       gate.resolve();
     } else gate.reject(new Error('DELETE: 500 Internal Server Error'));
   }
 
-  private async run(): Promise<EvictionOutcome> {
+  private deleted = false;
+
+  private async run(): Promise<AttemptOutcome> {
     try {
       await this.gates.patch.promise;
+      if (!this.attempt.isCurrent()) return this.end('superseded');
+      this.patched = true;
       this.step = 'event';
       await this.gates.event.promise;
       this.step = 'delete';
       await this.gates.delete.promise;
-      return 'deleted';
+      return this.end(this.deleted ? 'deleted' : 'superseded');
     } finally {
       this.finished = true;
     }
+  }
+
+  private end(outcome: AttemptOutcome): AttemptOutcome {
+    this.outcome = outcome;
+    return outcome;
   }
 }
 
@@ -142,10 +166,20 @@ export class SteppedExecutor implements EvictionExecutor {
 
   constructor(private readonly now: () => number) {}
 
-  evict(pod: PodRef, reasons: readonly ReasonId[]): Promise<EvictionOutcome> {
+  /** Called at each DELETE, before it is recorded: lets a test check the intent at that moment. */
+  onDelete: (pod: PodRef) => void = () => {};
+
+  evict(pod: PodRef, reasons: readonly ReasonId[], attempt?: EvictionAttempt): Promise<AttemptOutcome> {
     if (this.inFlightFor(pod.uid).length > 0) this.violations.push(`concurrent evict of ${pod.uid}`);
-    const call = new SteppedEviction(pod, reasons, this.now(), (deleted) =>
-      this.deletes.push({ uid: deleted.uid, at: this.now() }),
+    const call = new SteppedEviction(
+      pod,
+      reasons,
+      this.now(),
+      (deleted) => {
+        this.onDelete(deleted);
+        this.deletes.push({ uid: deleted.uid, at: this.now() });
+      },
+      attempt,
     );
     this.calls.push(call);
     return call.result;
@@ -175,5 +209,26 @@ export class SteppedExecutor implements EvictionExecutor {
 
   deletesOf(uid: string): number {
     return this.deletes.filter((d) => d.uid === uid).length;
+  }
+}
+
+/**
+ * The queue's deferred pump in virtual time: a zero-delay timer of the fake clock. `clock.advance(0)`
+ * is then "the event loop turns": every intent applied before it is in, and due entries start.
+ */
+export const virtualDefer =
+  (clock: { setTimer(fn: () => void, delayMs: number): unknown }) =>
+  (fn: () => void): void => {
+    clock.setTimer(fn, 0);
+  };
+
+/**
+ * Lets a queue on `virtualDefer` reach quiescence at the current virtual time: deferred pumps run
+ * (`advance(0)`), runs started by them and their completions settle, and so on a few turns deep.
+ */
+export async function settle(clock: { advance(ms: number): void }, turns = 4): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    clock.advance(0);
+    await flushMicrotasks();
   }
 }

@@ -12,7 +12,7 @@ import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult, ReasonId } from '../../src/shared/decisions.js';
 import type { PodRef } from '../../src/shared/types.js';
 import { QueuedEvictionPartition } from '../../src/workers/evictionPartition.js';
-import { flushMicrotasks, type SteppedEviction, SteppedExecutor } from './helpers.js';
+import { flushMicrotasks, SteppedExecutor, virtualDefer } from './helpers.js';
 
 const T0 = Date.UTC(2025, 2, 18, 12, 0, 0);
 const POD: PodRef = { namespace: 'ns', name: 'pod', uid: 'uid-1' };
@@ -103,62 +103,55 @@ async function runScenario(injections: readonly Injection[], outcome: DeleteOutc
     executor,
     concurrency: 4,
     onResult: (result) => results.push(result),
+    defer: virtualDefer(clock),
   });
 
   // What the injected ops did so far (an object, so that reads after the awaits below are not narrowed
   // to the initial values).
-  const seen: {
-    intent: Intent;
-    replacedWithNewUid: boolean;
-    /** The eviction of POD in flight when the newest intent arrived. */
-    coveringCall: SteppedEviction | null;
-    podCallsAtLastCancel: number;
-  } = {
+  const seen: { intent: Intent; replacedWithNewUid: boolean; removedWithEvent: boolean } = {
     intent: { fireAt: T0, reasons: REASONS_A },
     replacedWithNewUid: false,
-    coveringCall: null,
-    podCallsAtLastCancel: 0,
+    /** The op that last removed a live intent asked for a "Cancelling deletion" event. */
+    removedWithEvent: false,
+  };
+  // The guarantee under test: a DELETE of POD happens only while the newest intent says POD must go now.
+  const wrongful: string[] = [];
+  executor.onDelete = (deleted) => {
+    if (deleted.uid !== POD.uid) return;
+    const intent = seen.intent;
+    if (intent === null) wrongful.push(`DELETE at +${clock.now() - T0} ms after the eviction was cancelled`);
+    else if (intent.fireAt > clock.now())
+      wrongful.push(`DELETE at +${clock.now() - T0} ms, but the newest intent says +${intent.fireAt - T0} ms`);
   };
   const injectAt = (point: Point) => {
     for (const injection of injections) {
       if (injection.point !== point) continue;
+      if (seen.intent !== null && (injection.op.startsWith('cancel') || injection.op === 'replaceWithNewUid'))
+        seen.removedWithEvent = injection.op === 'cancel' || injection.op.startsWith('cancelAndReadd');
       seen.intent = intentAfter(injection.op, seen.intent);
       if (injection.op === 'replaceWithNewUid') seen.replacedWithNewUid = true;
-      if (seen.intent === null) seen.podCallsAtLastCancel = executor.callsFor(POD.uid).length;
-      // Nothing stops an eviction in flight: if it succeeds, the pod is gone and the newest intent has
-      // nothing left to do (later runs of the UID are no-ops).
-      seen.coveringCall = executor.inFlightFor(POD.uid)[0] ?? null;
       apply(partition, injection.op, seen.intent);
     }
   };
+  const releaseFirst = (ok = true) => {
+    if (!first.finished) first.release(ok);
+  };
 
   partition.schedule(POD, T0, REASONS_A);
-  const first = executor.calls[0];
-  expect(first?.pod).toEqual(POD);
+  clock.advance(0);
+  const first = executor.calls[0]!;
+  expect(first.pod).toEqual(POD);
   injectAt(0);
-  first!.release();
+  releaseFirst();
   await flushMicrotasks();
   injectAt(1);
-  first!.release();
+  releaseFirst();
   await flushMicrotasks();
   injectAt(2);
-  first!.release(outcome === 'succeeds');
+  releaseFirst(outcome === 'succeeds');
   injectAt(3);
   await flushMicrotasks();
-  expect(first!.finished).toBe(true);
-
-  // Right after the first run's completion: nothing cancelled came back, and a replacement survived.
-  const entryNow = partition.snapshot().find((entry) => entry.pod.uid === POD.uid);
-  if (seen.intent === null) {
-    expect(entryNow).toBeUndefined();
-  } else if (outcome === 'failsOnce') {
-    expect(entryNow).toMatchObject({ fireAt: seen.intent.fireAt });
-  } else if (seen.intent.fireAt > clock.now()) {
-    expect(entryNow).toMatchObject({ state: 'scheduled', fireAt: seen.intent.fireAt });
-  } else {
-    // Satisfied by the run that just deleted the pod, or already run again as a no-op.
-    expect(entryNow).toBeUndefined();
-  }
+  expect(first.finished).toBe(true);
   injectAt(4);
 
   // Let everything else happen: every later DELETE succeeds, time runs until nothing is left.
@@ -174,6 +167,7 @@ async function runScenario(injections: readonly Injection[], outcome: DeleteOutc
     clock.advanceTo(next);
   }
 
+  expect(wrongful).toEqual([]);
   expect(executor.violations).toEqual([]);
   expect(partition.snapshot()).toEqual([]);
   expect(partition.stats()).toMatchObject({ scheduled: 0, running: 0, retrying: 0 });
@@ -188,36 +182,27 @@ async function runScenario(injections: readonly Injection[], outcome: DeleteOutc
   }
 
   const podResults = results.filter((result) => result.pod.uid === POD.uid);
-  if (outcome === 'succeeds') {
+  // Every DELETE is reported once, and nothing else is (a superseded attempt reports nothing).
+  expect(podResults.map((r) => r.outcome)).toEqual(executor.deletesOf(POD.uid) === 1 ? ['deleted'] : []);
+  if (first.outcome === 'deleted') {
     // The first run deleted the pod; whatever came later is a no-op thanks to the evicted-UID cache.
-    expect(executor.deletesOf(POD.uid)).toBe(1);
     expect(executor.callsFor(POD.uid)).toHaveLength(1);
-    expect(podResults).toEqual([expect.objectContaining({ outcome: 'deleted', fireAt: T0, reasons: REASONS_A })]);
+    expect(podResults).toEqual([expect.objectContaining({ fireAt: T0, reasons: REASONS_A })]);
     expect(executor.cancellations.filter((c) => c.pod.uid === POD.uid)).toEqual([]);
-  } else if (seen.intent === null) {
-    // Cancelled for good: nothing for this UID starts after the last cancel, so the failed run is not
-    // retried. A run already in flight at that moment may still have deleted the pod.
-    expect(executor.callsFor(POD.uid)).toHaveLength(seen.podCallsAtLastCancel);
-    expect(podResults).toHaveLength(executor.deletesOf(POD.uid));
-  } else {
+  } else if (seen.intent !== null) {
+    // No lost update: the newest intent is what deleted the pod, with its reasons, not before its time.
     expect(executor.deletesOf(POD.uid)).toBe(1);
     const deleting = executor.callsFor(POD.uid).at(-1)!;
-    if (deleting === seen.coveringCall) {
-      // The run in flight when the newest intent arrived deleted the pod.
-      expect(podResults).toEqual([expect.objectContaining({ outcome: 'deleted', reasons: deleting.reasons })]);
-    } else {
-      // No lost update: the newest intent is what deleted the pod, not before its time. A retry also
-      // waits out the 5 ms backoff; an entry re-added after a cancel starts fresh.
-      expect(deleting.reasons).toEqual(seen.intent.reasons);
-      const cancelledOnce = injections.some((injection) => !injection.op.startsWith('update'));
-      expect(deleting.startedAt).toBeGreaterThanOrEqual(
-        cancelledOnce ? seen.intent.fireAt : Math.max(seen.intent.fireAt, T0 + 5),
-      );
-      expect(podResults).toEqual([
-        expect.objectContaining({ outcome: 'deleted', fireAt: seen.intent.fireAt, reasons: seen.intent.reasons }),
-      ]);
-    }
+    expect(deleting.startedAt).toBeGreaterThanOrEqual(seen.intent.fireAt);
+    expect(podResults[0]?.fireAt).toBe(seen.intent.fireAt);
+    if (deleting !== first) expect(deleting.reasons).toEqual(seen.intent.reasons);
+  } else {
+    // Cancelled for good and the first run did not delete: nothing did.
+    expect(executor.deletesOf(POD.uid)).toBe(0);
   }
+  // A first run that wrote nothing because it was cancelled owes the pod its "Cancelling deletion" event.
+  if (first.outcome === 'superseded' && !first.patched && seen.intent === null && seen.removedWithEvent)
+    expect(executor.cancellations.filter((c) => c.pod.uid === POD.uid).length).toBeGreaterThanOrEqual(1);
 }
 
 function scenarios(): { readonly name: string; readonly injections: Injection[]; readonly outcome: DeleteOutcome }[] {
@@ -263,18 +248,29 @@ describe('seed race (issue #130940) at every await point of an immediate evictio
   it('keeps a replacement added while the old run is in flight, and lets it be cancelled afterwards', async () => {
     const clock = new FakeClock(T0);
     const executor = new SteppedExecutor(() => clock.now());
-    const partition = new QueuedEvictionPartition({ clock, executor, concurrency: 1, onResult: () => {} });
+    const partition = new QueuedEvictionPartition({
+      clock,
+      executor,
+      concurrency: 1,
+      onResult: () => {},
+      defer: virtualDefer(clock),
+    });
     partition.schedule(POD, T0, REASONS_A);
+    clock.advance(0);
     partition.cancel(POD, true);
     partition.schedule(POD, T0 + 10_000, REASONS_B);
-    for (let step = 0; step < 3; step++) {
-      executor.calls[0]!.release(false);
-      await flushMicrotasks();
-    }
+    // The cancelled run finds itself stale before its first write and does nothing.
+    executor.calls[0]!.release();
+    await flushMicrotasks();
+    expect(executor.calls[0]).toMatchObject({ finished: true, outcome: 'superseded', patched: false });
     expect(partition.snapshot()).toEqual([{ pod: POD, fireAt: T0 + 10_000, state: 'scheduled', attempts: 0 }]);
     partition.cancel(POD, true);
     expect(partition.snapshot()).toEqual([]);
-    expect(executor.cancellations).toEqual([expect.objectContaining({ whileEvicting: false, afterDelete: false })]);
+    // One "Cancelling deletion" per cancel: the first once its run proved it had written nothing.
+    expect(executor.cancellations).toEqual([
+      expect.objectContaining({ whileEvicting: false, afterDelete: false }),
+      expect.objectContaining({ whileEvicting: false, afterDelete: false }),
+    ]);
     clock.advance(60_000);
     expect(executor.calls).toHaveLength(1);
   });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/shared/clock.js';
 import { backoffDelay } from '../../src/workers/backoff.js';
 import { TimedQueue } from '../../src/workers/timedQueue.js';
-import { type ControlledRun, ControlledRunner, flushMicrotasks } from './helpers.js';
+import { type ControlledRun, ControlledRunner, settle as settleQueue, virtualDefer } from './helpers.js';
 
 const KEYS = ['a', 'b'];
 const BACKOFF = { baseMs: 2, maxMs: 16 };
@@ -22,7 +22,9 @@ type Op =
   | { readonly k: 'cancel'; readonly key: number }
   | { readonly k: 'advance'; readonly ms: number }
   | { readonly k: 'complete'; readonly pick: number }
-  | { readonly k: 'fail'; readonly pick: number };
+  | { readonly k: 'fail'; readonly pick: number }
+  /** A run whose intent went stale gives up before its first side effect (what the executor does). */
+  | { readonly k: 'supersede'; readonly pick: number };
 
 // "Due right now" is where the races live (an immediate run in flight), so it is drawn often.
 const delayArb = fc.oneof(
@@ -36,6 +38,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 30 }) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('complete' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('fail' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('supersede' as const), pick: fc.nat() }) },
 );
 
 interface Intent {
@@ -61,7 +64,13 @@ async function runScenario(concurrency: number, ops: readonly Op[]): Promise<voi
   const model = new Model();
   let checkedRuns = 0;
 
-  const queue = new TimedQueue<number>({ clock, concurrency, backoff: BACKOFF, run: runner.run });
+  const queue = new TimedQueue<number>({
+    clock,
+    concurrency,
+    backoff: BACKOFF,
+    run: runner.run,
+    defer: virtualDefer(clock),
+  });
 
   /** Checks runs started since the last call against the model, and updates it. */
   const checkNewRuns = () => {
@@ -89,6 +98,17 @@ async function runScenario(concurrency: number, ops: readonly Op[]): Promise<voi
   const checkInvariants = () => {
     checkNewRuns();
     const inFlight = runner.inFlight();
+    // A run is current exactly while it is its key's current run and the key's newest intent is its own
+    // or one already due: the check the executor makes before each write.
+    for (const run of inFlight) {
+      const latest = model.latest.get(run.info.key);
+      const expected =
+        model.currentRun.get(run.info.key) === run &&
+        latest !== null &&
+        latest !== undefined &&
+        (latest.id === run.payload || latest.fireAt <= clock.now());
+      expect(run.info.isCurrent(), `isCurrent of run ${run.info.token}`).toBe(expected);
+    }
     expect(inFlight.length).toBeLessThanOrEqual(concurrency);
     const inFlightKeys = new Set(inFlight.map((run) => run.info.key));
     expect(inFlightKeys.size).toBe(inFlight.length);
@@ -145,7 +165,7 @@ async function runScenario(concurrency: number, ops: readonly Op[]): Promise<voi
         model.failures.set(key, { count: (model.failures.get(key)?.count ?? 0) + 1, lastFailedAt: clock.now() });
     }
     if (current) model.currentRun.delete(key);
-    await flushMicrotasks();
+    await settleQueue(clock);
   };
 
   for (const op of ops) {
@@ -177,6 +197,17 @@ async function runScenario(concurrency: number, ops: readonly Op[]): Promise<voi
       case 'advance':
         clock.advance(op.ms);
         break;
+      case 'supersede': {
+        const stale = runner.inFlight().filter((run) => !run.info.isCurrent());
+        const run = stale[op.pick % Math.max(1, stale.length)];
+        if (run !== undefined) {
+          run.deferred.resolve('superseded');
+          // Nothing happened: no success, no failure; the newest intent takes over.
+          if (model.currentRun.get(run.info.key) === run) model.currentRun.delete(run.info.key);
+          await settleQueue(clock);
+        }
+        break;
+      }
       case 'complete':
       case 'fail': {
         const inFlight = runner.inFlight();
@@ -184,7 +215,7 @@ async function runScenario(concurrency: number, ops: readonly Op[]): Promise<voi
         break;
       }
     }
-    await flushMicrotasks();
+    await settleQueue(clock);
     checkInvariants();
   }
 
@@ -197,7 +228,7 @@ async function runScenario(concurrency: number, ops: readonly Op[]): Promise<voi
       const next = clock.nextDue();
       if (next === null) break;
       clock.advanceTo(next);
-      await flushMicrotasks();
+      await settleQueue(clock);
     }
     checkInvariants();
   }

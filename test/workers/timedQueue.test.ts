@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock, RealClock } from '../../src/shared/clock.js';
 import { type RunFailure, type RunInfo, TimedQueue } from '../../src/workers/timedQueue.js';
 import { waitFor } from '../support/waitFor.js';
-import { ControlledRunner, flushMicrotasks } from './helpers.js';
+import { ControlledRunner, settle, virtualDefer } from './helpers.js';
 
 const SECOND = 1_000;
 
@@ -15,6 +15,7 @@ function countingQueue(clock: FakeClock, concurrency = 10) {
   const queue = new TimedQueue<string>({
     clock,
     concurrency,
+    defer: virtualDefer(clock),
     run: async (payload) => {
       executions.push(payload);
     },
@@ -27,6 +28,7 @@ function controlledQueue(clock: FakeClock, concurrency = 10, onRunFailed?: (fail
   const queue = new TimedQueue<string>({
     clock,
     concurrency,
+    defer: virtualDefer(clock),
     run: runner.run,
     ...(onRunFailed === undefined ? {} : { onRunFailed }),
   });
@@ -40,10 +42,12 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     const now = clock.now();
     for (const key of ['1', '2', '3', '4', '5']) expect(queue.upsert(key, now, key)).toBe('added');
     // The older upstream test re-added them; that was only a no-op while the first runs were in flight
-    // (a latent flake there). Here they are in flight by construction, and the same fire time is satisfied
-    // by the run that is already happening.
+    // (a latent flake there). Here nothing starts inside `upsert`: a re-add before the queue's turn is the
+    // same intent again, and one in flight is satisfied by the run that is already happening.
+    for (const key of ['1', '2', '3', '4', '5']) expect(queue.upsert(key, now, key)).toBe('unchanged');
+    clock.advance(0);
     for (const key of ['1', '2', '3', '4', '5']) expect(queue.upsert(key, now, key)).toBe('deferred');
-    await flushMicrotasks();
+    await settle(clock);
     expect(executions.sort()).toEqual(['1', '2', '3', '4', '5']);
     expect(queue.size).toBe(0);
     expect(clock.pending()).toBe(0);
@@ -56,10 +60,10 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     for (const key of ['1', '2', '3', '4', '5', '1', '2', '3', '4', '5']) queue.upsert(key, then, key);
     expect(clock.pending()).toBe(1);
     clock.advance(10 * SECOND - 1);
-    await flushMicrotasks();
+    await settle(clock);
     expect(executions).toEqual([]);
     clock.advance(SECOND + 1);
-    await flushMicrotasks();
+    await settle(clock);
     expect(executions).toEqual(['1', '2', '3', '4', '5']);
     expect(queue.size).toBe(0);
   });
@@ -73,7 +77,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     expect(queue.cancel('4')).toBe(true);
     expect(queue.cancel('4')).toBe(false);
     clock.advance(11 * SECOND);
-    await flushMicrotasks();
+    await settle(clock);
     expect(executions).toEqual(['1', '3', '5']);
   });
 
@@ -86,7 +90,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     queue.cancel('4');
     expect(queue.upsert('2', then, '2')).toBe('added');
     clock.advance(11 * SECOND);
-    await flushMicrotasks();
+    await settle(clock);
     expect(executions.sort()).toEqual(['1', '2', '3', '5']);
   });
 
@@ -101,6 +105,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
       const now = clock.now();
       if (subCase === 'immediate worker') {
         queue.upsert('namespace/pod', now, 'first');
+        clock.advance(0);
       } else {
         queue.upsert('namespace/pod', now + SECOND, 'first');
         clock.advance(SECOND);
@@ -116,7 +121,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
       expect(queue.get('namespace/pod')).toMatchObject({ state: 'scheduled', fireAt: replacementFireAt });
 
       first.deferred.resolve();
-      await flushMicrotasks();
+      await settle(clock);
 
       expect(queue.get('namespace/pod')).toMatchObject({
         state: 'scheduled',
@@ -126,7 +131,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
       expect(queue.cancel('namespace/pod')).toBe(true);
       expect(queue.has('namespace/pod')).toBe(false);
       clock.advance(20 * SECOND);
-      await flushMicrotasks();
+      await settle(clock);
       expect(runner.runs.map((run) => run.payload)).toEqual(['first']);
     });
   }
@@ -154,9 +159,10 @@ describe('TimedQueue states', () => {
     const { queue, runner } = controlledQueue(clock);
     const t0 = clock.now();
     queue.upsert('k', t0, 'first');
+    clock.advance(0);
     queue.upsert('k', t0 + 60 * SECOND, 'later');
     runner.runningFor('k').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.get('k')).toMatchObject({ state: 'scheduled', fireAt: t0 + 60 * SECOND, payload: 'later' });
     clock.advance(60 * SECOND - 1);
     expect(runner.inFlight()).toHaveLength(0);
@@ -169,10 +175,11 @@ describe('TimedQueue states', () => {
     const { queue, runner } = controlledQueue(clock);
     const t0 = clock.now();
     queue.upsert('k', t0, 'first');
+    clock.advance(0);
     queue.upsert('k', t0 + 5, 'moved');
     queue.upsert('k', t0, 'same-again');
     runner.runningFor('k').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.has('k')).toBe(false);
     clock.advance(60 * SECOND);
     expect(runner.runs).toHaveLength(1);
@@ -183,10 +190,11 @@ describe('TimedQueue states', () => {
     const failures: RunFailure<string>[] = [];
     const { queue, runner } = controlledQueue(clock, 10, (failure) => failures.push(failure));
     queue.upsert('k', clock.now(), 'first');
+    clock.advance(0);
     queue.upsert('k', clock.now() + SECOND, 'update');
     expect(queue.cancel('k')).toBe(false);
     runner.runningFor('k').deferred.reject(new Error('conflict'));
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.has('k')).toBe(false);
     clock.advance(3_600 * SECOND);
     expect(runner.runs).toHaveLength(1);
@@ -198,14 +206,16 @@ describe('TimedQueue states', () => {
     const clock = new FakeClock();
     const { queue, runner } = controlledQueue(clock);
     queue.upsert('k', clock.now(), 'first');
+    clock.advance(0);
     queue.cancel('k');
     queue.upsert('k', clock.now(), 'replacement');
+    clock.advance(0);
     expect(runner.inFlight()).toHaveLength(1);
     expect(queue.get('k')).toMatchObject({ state: 'scheduled', waitingForStaleRun: true });
     expect(queue.stats()).toMatchObject({ scheduled: 1, running: 1 });
     expect(queue.isRunInFlight('k')).toBe(true);
     runner.runningFor('k').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(runner.runningFor('k').payload).toBe('replacement');
     expect(queue.get('k')?.state).toBe('running');
   });
@@ -223,10 +233,10 @@ describe('TimedQueue states', () => {
       },
     });
     queue.upsert('k', clock.now(), 'p');
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.get('k')).toMatchObject({ state: 'scheduled', failures: 1, dueAt: clock.now() + 5 });
     clock.advance(5);
-    await flushMicrotasks();
+    await settle(clock);
     expect(calls).toBe(2);
     expect(queue.has('k')).toBe(false);
   });
@@ -246,7 +256,7 @@ describe('TimedQueue states', () => {
       },
     });
     queue.upsert('a', clock.now(), 'a');
-    await flushMicrotasks();
+    await settle(clock);
     expect(started).toEqual(['a', 'b']);
     expect(queue.size).toBe(0);
   });
@@ -259,6 +269,7 @@ describe('TimedQueue retries', () => {
     const { queue, runner } = controlledQueue(clock, 1, (failure) => failures.push(failure));
     const t0 = clock.now();
     queue.upsert('k', t0, 'p');
+    clock.advance(0);
     const failedAt: number[] = [];
     for (let attempt = 1; attempt <= 8; attempt++) {
       const run = runner.runningFor('k');
@@ -266,7 +277,7 @@ describe('TimedQueue retries', () => {
       expect(run.info.fireAt).toBe(t0);
       failedAt.push(clock.now());
       run.deferred.reject(new Error(`attempt ${attempt}`));
-      await flushMicrotasks();
+      await settle(clock);
       const delay = 5 * 2 ** (attempt - 1);
       expect(queue.get('k')).toMatchObject({ state: 'scheduled', failures: attempt, dueAt: clock.now() + delay });
       expect(queue.stats().retrying).toBe(1);
@@ -277,13 +288,14 @@ describe('TimedQueue retries', () => {
     expect(failures.map((f) => f.retryDelayMs)).toEqual([5, 10, 20, 40, 80, 160, 320, 640]);
     expect(failures.map((f) => f.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     runner.runningFor('k').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.stats()).toMatchObject({ scheduled: 0, running: 0, retrying: 0, succeededRuns: 1, failedRuns: 8 });
 
     // Forgotten on success: the next failure of the same key starts at 5 ms again.
     queue.upsert('k', clock.now(), 'again');
+    clock.advance(0);
     runner.runningFor('k').deferred.reject(new Error('again'));
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.get('k')).toMatchObject({ failures: 1, dueAt: clock.now() + 5 });
   });
 
@@ -291,29 +303,38 @@ describe('TimedQueue retries', () => {
     const clock = new FakeClock();
     const { queue, runner } = controlledQueue(clock);
     queue.upsert('k', clock.now(), 'p');
+    clock.advance(0);
     runner.runningFor('k').deferred.reject(new Error('x'));
-    await flushMicrotasks();
+    await settle(clock);
     clock.advance(5);
     runner.runningFor('k').deferred.reject(new Error('x'));
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.get('k')).toMatchObject({ failures: 2 });
     expect(queue.cancel('k')).toBe(true);
     queue.upsert('k', clock.now(), 'fresh');
+    clock.advance(0);
     expect(runner.runningFor('k').info.attempt).toBe(1);
     runner.runningFor('k').deferred.reject(new Error('x'));
-    await flushMicrotasks();
+    await settle(clock);
     expect(queue.get('k')).toMatchObject({ failures: 1, dueAt: clock.now() + 5 });
   });
 
   it('caps the retry delay at the configured maximum', async () => {
     const clock = new FakeClock();
     const runner = new ControlledRunner<string>(() => clock.now());
-    const queue = new TimedQueue<string>({ clock, concurrency: 1, run: runner.run, backoff: { baseMs: 5, maxMs: 30 } });
+    const queue = new TimedQueue<string>({
+      clock,
+      concurrency: 1,
+      run: runner.run,
+      backoff: { baseMs: 5, maxMs: 30 },
+      defer: virtualDefer(clock),
+    });
     queue.upsert('k', clock.now(), 'p');
+    clock.advance(0);
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 6; attempt++) {
       runner.runningFor('k').deferred.reject(new Error('x'));
-      await flushMicrotasks();
+      await settle(clock);
       const entry = queue.get('k');
       if (entry?.state !== 'scheduled') throw new Error('expected a scheduled retry');
       delays.push(entry.dueAt - clock.now());
@@ -329,13 +350,15 @@ describe('TimedQueue retries', () => {
 
     // Update earlier than the backoff: the retry waits for the backoff, with the new payload.
     queue.upsert('early', t0, 'old');
+    clock.advance(0);
     queue.upsert('early', t0 - SECOND, 'new');
     runner.runningFor('early').deferred.reject(new Error('x'));
     // Update later than the backoff: the retry waits for the update's time.
     queue.upsert('late', t0, 'old');
+    clock.advance(0);
     queue.upsert('late', t0 + 60 * SECOND, 'new');
     runner.runningFor('late').deferred.reject(new Error('x'));
-    await flushMicrotasks();
+    await settle(clock);
 
     expect(queue.get('early')).toMatchObject({ fireAt: t0 - SECOND, dueAt: t0 + 5, payload: 'new', failures: 1 });
     expect(queue.get('late')).toMatchObject({ fireAt: t0 + 60 * SECOND, dueAt: t0 + 60 * SECOND, payload: 'new' });
@@ -350,8 +373,9 @@ describe('TimedQueue retries', () => {
     const { queue, runner } = controlledQueue(clock);
     const t0 = clock.now();
     queue.upsert('k', t0, 'p');
+    clock.advance(0);
     runner.runningFor('k').deferred.reject(new Error('x'));
-    await flushMicrotasks();
+    await settle(clock);
     runner.runs.length = 0;
     expect(queue.upsert('k', t0 - 10 * SECOND, 'q')).toBe('rescheduled');
     expect(queue.get('k')).toMatchObject({ dueAt: t0 + 5, failures: 1 });
@@ -388,17 +412,19 @@ describe('TimedQueue timer and concurrency', () => {
     const { queue, runner } = controlledQueue(clock, 2);
     const t0 = clock.now();
     for (let i = 0; i < 10; i++) queue.upsert(`k${i}`, t0, `p${i}`);
+    clock.advance(0);
     expect(runner.inFlightKeys()).toEqual(['k0', 'k1']);
     queue.setConcurrency(5);
+    clock.advance(0);
     expect(runner.inFlightKeys()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     queue.setConcurrency(1);
     // The five in flight keep running; nothing new starts until fewer than one is left.
     expect(runner.inFlight()).toHaveLength(5);
     for (const run of runner.inFlight().slice(0, 4)) run.deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(runner.inFlightKeys()).toEqual(['k4']);
     runner.runningFor('k4').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(runner.inFlightKeys()).toEqual(['k5']);
     expect(() => queue.setConcurrency(0)).toThrow(RangeError);
   });
@@ -415,6 +441,7 @@ describe('TimedQueue timer and concurrency', () => {
       queue.upsert(`blocker${i}`, t0, 'blocker');
       expectedOrder.push(`blocker${i}`);
     }
+    clock.advance(0);
     // Fire times in the past, inserted in a scrambled order (i * 389 mod 1000 is a permutation).
     for (let i = 0; i < 1_000; i++) expectedOrder.push(`k${i}`);
     for (let i = 0; i < 1_000; i++) {
@@ -431,7 +458,7 @@ describe('TimedQueue timer and concurrency', () => {
       if (inFlight.length === concurrency) expect(clock.pending()).toBe(0);
       // Finish a varying number per round so the queue refills from partial capacity.
       for (const run of inFlight.slice(0, 1 + (runner.runs.length % concurrency))) run.deferred.resolve();
-      await flushMicrotasks();
+      await settle(clock);
     }
     expect(maxInFlight).toBe(concurrency);
     expect(runner.startedKeys()).toEqual(expectedOrder);
@@ -445,16 +472,18 @@ describe('TimedQueue timer and concurrency', () => {
     const t0 = clock.now();
     queue.upsert('a', t0, 'a');
     queue.upsert('b', t0 + 100, 'b');
+    clock.advance(0);
+    expect(runner.inFlight().map((run) => run.payload)).toEqual(['a']);
     expect(clock.pending()).toBe(0);
     clock.advance(200);
     expect(runner.inFlight().map((run) => run.payload)).toEqual(['a']);
     runner.runningFor('a').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(runner.runningFor('b').startedAt).toBe(t0 + 200);
     queue.upsert('c', t0 + 1_000, 'c');
     expect(clock.pending()).toBe(0);
     runner.runningFor('b').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(clock.nextDue()).toBe(t0 + 1_000);
   });
 });
@@ -466,6 +495,7 @@ describe('TimedQueue drain', () => {
     const t0 = clock.now();
     queue.upsert('a', t0, 'a');
     queue.upsert('b', t0 + 10, 'b');
+    clock.advance(0);
     let drained: boolean | null = null;
     void queue.drain(60 * SECOND).then((finished) => {
       drained = finished;
@@ -474,10 +504,10 @@ describe('TimedQueue drain', () => {
     clock.advance(20);
     queue.upsert('c', t0, 'c');
     expect(runner.inFlight().map((run) => run.payload)).toEqual(['a']);
-    await flushMicrotasks();
+    await settle(clock);
     expect(drained).toBeNull();
     runner.runningFor('a').deferred.resolve();
-    await flushMicrotasks();
+    await settle(clock);
     expect(drained).toBe(true);
     expect(runner.runs).toHaveLength(1);
     expect(queue.stats().scheduled).toBe(2);
@@ -488,15 +518,16 @@ describe('TimedQueue drain', () => {
     const clock = new FakeClock();
     const { queue, runner } = controlledQueue(clock);
     queue.upsert('a', clock.now(), 'a');
+    clock.advance(0);
     let drained: boolean | null = null;
     void queue.drain(1_000).then((finished) => {
       drained = finished;
     });
     clock.advance(999);
-    await flushMicrotasks();
+    await settle(clock);
     expect(drained).toBeNull();
     clock.advance(1);
-    await flushMicrotasks();
+    await settle(clock);
     expect(drained).toBe(false);
     expect(runner.inFlight()).toHaveLength(1);
     expect(await queue.drain(0)).toBe(false);

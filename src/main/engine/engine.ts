@@ -19,7 +19,16 @@ import {
   sourceMustCheckOwner,
 } from '../../shared/claimResolution.js';
 import type { Clock } from '../../shared/clock.js';
-import type { EvictionResult, EvictionSink, ReasonId } from '../../shared/decisions.js';
+import {
+  type CachedPodState,
+  type EvictionResult,
+  type EvictionSink,
+  type PendingEviction,
+  POD_HAS_DISRUPTION_TARGET,
+  POD_STATE_NONE,
+  POD_TERMINATING,
+  type ReasonId,
+} from '../../shared/decisions.js';
 import { type Eviction, evictionsEqual, mergeEvictions, taintEvictionTime } from '../../shared/evictionTime.js';
 import { EMPTY } from '../../shared/intern.js';
 import type { Logger } from '../../shared/logger.js';
@@ -63,14 +72,14 @@ export interface EvictionEngineOptions {
   readonly workloadClaims?: boolean;
 }
 
-/** One `deletePodAt` entry. */
-export interface PendingEviction {
-  readonly pod: PodRef;
-  readonly fireAt: number;
-  readonly reasons: readonly ReasonId[];
-}
+export type { PendingEviction };
 
 const podRefOf = (p: PodRef): PodRef => ({ namespace: p.namespace, name: p.name, uid: p.uid });
+
+/** What the executor should know from the cache about the pod (see CachedPodState). */
+const podStateOf = (pod: PodRecord): CachedPodState =>
+  (pod.deletionTimestamp !== null ? POD_TERMINATING : POD_STATE_NONE) |
+  (pod.disruptionTargetSet ? POD_HAS_DISRUPTION_TARGET : POD_STATE_NONE);
 
 function claimStatusesEqual(a: readonly PodClaimStatus[], b: readonly PodClaimStatus[]): boolean {
   if (a.length !== b.length) return false;
@@ -170,7 +179,8 @@ export class EvictionEngine implements RuleStatusSource {
       old.extendedResourceClaimName === cur.extendedResourceClaimName &&
       old.podGroupName === cur.podGroupName
     ) {
-      if (old.deletionTimestamp !== cur.deletionTimestamp) this.refreshPending(cur);
+      if (old.deletionTimestamp !== cur.deletionTimestamp || old.disruptionTargetSet !== cur.disruptionTargetSet)
+        this.refreshPending(cur);
       return;
     }
     this.handlePod(cur);
@@ -520,20 +530,21 @@ export class EvictionEngine implements RuleStatusSource {
     if (this.evictedPods.has(pod.uid)) return;
     const existing = this.deletePodAt.get(pod);
     const rules = this.reasonRules.of(eviction.reasons);
+    const podState = podStateOf(pod);
     if (
       existing === undefined ||
       existing.fireAt !== eviction.when ||
-      !sameReasons(existing.reasons, eviction.reasons)
+      !sameReasons(existing.reasons, eviction.reasons) ||
+      (existing.podState ?? POD_STATE_NONE) !== podState
     ) {
       // Same incarnation (namespace, name and UID): a reschedule keeps the PodRef it already has.
-      const entry: PendingEviction = {
-        pod: existing?.pod ?? podRefOf(pod),
-        fireAt: eviction.when,
-        reasons: eviction.reasons,
-      };
+      const entry: PendingEviction =
+        podState === POD_STATE_NONE
+          ? { pod: existing?.pod ?? podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons }
+          : { pod: existing?.pod ?? podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons, podState };
       this.deletePodAt.set(entry);
       this.recount(existing, entry, rules.uids, pod.deletionTimestamp !== null);
-      this.sink.schedule(entry.pod, entry.fireAt, entry.reasons);
+      this.sink.schedule(entry.pod, entry.fireAt, entry.reasons, podState);
     }
     // More pod changes may follow: refresh the status of the rules involved a bit later.
     const requested = this.statusRequested;
@@ -580,11 +591,20 @@ export class EvictionEngine implements RuleStatusSource {
     this.pendingByRule.remove(entry.pod.namespace, this.reasonRules.of(entry.reasons).uids);
   }
 
+  /** The pod's cached state changed, not its decision: tell the executor, and recount. */
   private refreshPending(pod: PodRecord): void {
     const entry = this.deletePodAt.get(pod);
     if (entry === undefined) return;
+    const podState = podStateOf(pod);
+    const next: PendingEviction =
+      podState === POD_STATE_NONE
+        ? { pod: entry.pod, fireAt: entry.fireAt, reasons: entry.reasons }
+        : { pod: entry.pod, fireAt: entry.fireAt, reasons: entry.reasons, podState };
+    this.deletePodAt.set(next);
     // A pod already being deleted is no longer "pending" for the rule status.
-    this.recount(entry, entry, this.reasonRules.of(entry.reasons).uids, pod.deletionTimestamp !== null);
+    this.recount(entry, next, this.reasonRules.of(entry.reasons).uids, pod.deletionTimestamp !== null);
+    if ((entry.podState ?? POD_STATE_NONE) !== podState)
+      this.sink.schedule(next.pod, next.fireAt, next.reasons, podState);
   }
 
   /**
