@@ -452,6 +452,61 @@ describe('LeaseLeaderElector on virtual time', () => {
     expect(a.ev.stopped[0]!.reason).toEqual({ kind: 'stopped' });
   });
 
+  it('a leader whose event loop stalled past its permission stops without sending anything', async () => {
+    const { fake, t0, candidate } = setup();
+    let stalledMs = 0;
+    // The monotonic clock runs on while no timer fires (a blocked event loop, a SIGSTOP).
+    const a = candidate('a', { options: { monotonicNow: () => fake.now() + stalledMs } });
+    a.e.start();
+    await advanceTo(fake, t0 + 3_000); // renewed at t0+2s: permission until t0+12s
+    expect(a.e.isLeader()).toBe(true);
+    const calls = a.client.calls().length;
+    stalledMs = 20_000;
+    expect(a.e.isLeader()).toBe(false); // before any timer ran
+    await advanceTo(fake, t0 + 4_000); // the overdue renewal timer runs first
+    expect(a.ev.stopped.map((s) => s.at)).toEqual([t0 + 4_000]);
+    expect(a.ev.stopped[0]!.reason).toEqual({ kind: 'renewDeadline', lastRenewAgoMs: 22_000 });
+    expect(a.client.calls().length).toBe(calls);
+  });
+
+  it('stop() during an acquire attempt aborts its request and calls no callback', async () => {
+    const { fake, t0, candidate } = setup();
+    const a = candidate('a', { rule: () => ({ hang: 'beforeCommit' }) });
+    a.e.start();
+    await advanceTo(fake, t0 + 1_000);
+    const [get] = a.client.calls();
+    expect(get).toMatchObject({ method: 'GET', outcome: 'pending' });
+    await a.e.stop();
+    expect(get!.outcome).toBe('aborted');
+    await advanceTo(fake, t0 + 60_000);
+    expect(a.client.calls()).toHaveLength(1);
+    expect(a.ev.started).toEqual([]);
+    expect(a.ev.stopped).toEqual([]);
+  });
+
+  it('a throwing callback is logged and does not break the elector', async () => {
+    const { fake, t0, candidate } = setup();
+    const a = candidate('a', {
+      options: {
+        callbacks: {
+          onStartedLeading: () => {
+            throw new Error('boom');
+          },
+          onStoppedLeading: () => {},
+          onRenewed: () => {
+            throw new Error('bang');
+          },
+        },
+      },
+    });
+    a.e.start();
+    await advanceTo(fake, t0 + 30_000);
+    expect(a.e.isLeader()).toBe(true);
+    const errors = a.log.lines.filter((l) => l.level === 'error').map((l) => l.msg);
+    expect(errors).toContain('leader election callback onStartedLeading threw');
+    expect(errors.filter((m) => m === 'leader election callback onRenewed threw').length).toBeGreaterThan(10);
+  });
+
   it('a candidate retries every retryPeriod with JitterFactor 1.2 jitter and honours Retry-After', async () => {
     const { fake, t0, candidate } = setup();
     const a = candidate('a');
