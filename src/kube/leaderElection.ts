@@ -31,6 +31,18 @@
 // ends leadership at once (client-go keeps polling until the round deadline), a deleted Lease ends it
 // (client-go would re-create it), and `release()` only clears a record that still names us.
 
+// Wiring (the controller): the fence follows onRenewed, and a lost term is final, like kcm's exit:
+//
+//   const elector = new LeaseLeaderElector({ api, namespace, name, clock, log, metrics, callbacks: {
+//     onRenewed: (until) => fence.openUntil(until),          // same clock: monotonicNowMs
+//     onStartedLeading: () => startEvicting(),
+//     onStoppedLeading: (reason) => { fence.close(); exitOrShutDown(describeEndReason(reason)); },
+//   }});
+//   metrics = { on: (n) => gauge.set({ name: n }, 1), off: (n) => gauge.set({ name: n }, 0),
+//               slowpathExercised: (n) => counter.inc({ name: n }) }   // names: leaderElectionMetrics
+//
+// On shutdown: drain writes, then `release()` (its onStoppedLeading closes the fence before the write).
+
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock, TimerHandle } from '../shared/clock.js';
