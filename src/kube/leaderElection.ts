@@ -1,317 +1,676 @@
-// Leader election on a coordination.k8s.io/v1 Lease, following client-go's leaderelection package:
-// candidates poll every retry period; a free or expired Lease is taken with an optimistic-concurrency
-// update (resourceVersion), the leader renews every retry period, and a leader that cannot renew for
-// the renew deadline stops leading *before* the lease can expire for the others (renew deadline <
-// lease duration), so two instances never evict at once. `release()` hands the Lease over on shutdown.
+// Leader election on a coordination.k8s.io/v1 Lease, on the model of client-go's
+// tools/leaderelection (leaderelection.go) as kube-controller-manager runs it. The controller deletes
+// production pods, so the one property that matters is: two instances never write at the same time.
 //
-// Expiry is judged two ways: client-go's skew-free "the record has not changed for a lease duration of
-// *our* clock", and the record's own renewTime + leaseDurationSeconds, which lets a freshly started
-// instance take over a long-dead leader's Lease without first watching it for a lease duration.
+// How time is judged (leaderelection.go package doc, isLeaseValid, setObservedRecord):
+//  - A candidate never compares the Lease's renewTime with its own wall clock. It remembers the *local
+//    monotonic* time at which it last saw the record change (`observedAt`) and treats the Lease as
+//    expired once observedAt + the record's own leaseDurationSeconds has passed. A skewed or stepped
+//    wall clock changes nothing; renewTime/acquireTime are only written (from `wallClock`).
+//  - The leader holds a write permission that ends at `validUntil` = the monotonic time at which its
+//    last successful acquire/renew attempt *started* + renewDeadline (reported through `onRenewed`).
+//    Every other candidate first observed that write at or after the attempt started and waits a whole
+//    lease duration (> renewDeadline) from its observation, so the permission ends before anyone else
+//    can take over (given clocks that advance at the same rate, client-go's stated assumption).
+//  - Renewal (renew: wait.UntilWithContext + wait.PollUntilContextTimeout(ctx, RetryPeriod,
+//    RenewDeadline, true, tryAcquireOrRenew); before client-go 4379fade3 (2024): context.WithTimeout(ctx,
+//    RenewDeadline) + wait.PollImmediateUntil(RetryPeriod, ..., timeoutCtx.Done())): retryPeriod after
+//    a successful renewal a new round starts; failed attempts are retried every retryPeriod; every
+//    GET/PUT of the round is aborted when the deadline passes, and leadership ends at that instant
+//    ("failed to renew lease ... timed out waiting for the condition"). The leader first tries an
+//    optimistic PUT of the object it last wrote (tryAcquireOrRenew step 1, client-go #122069) and only
+//    on failure (409 included) GETs and PUTs again: the slow path, counted by slowpathExercised.
+//    One deliberate tightening: client-go's round deadline is the round's start + renewDeadline, up to
+//    a retryPeriod plus a slow round later than the last successful renewal + renewDeadline. Here the
+//    deadline of every round is `validUntil`, so isLeader() and the write permission end together.
+//  - Leadership ends for good: client-go's Run returns after renew() and kube-controller-manager's
+//    OnStoppedLeading exits the process (cmd/kube-controller-manager/app/controllermanager.go). An
+//    elector runs at most one term; start() after the end does nothing.
+//
+// Also stricter than client-go, never looser: seeing another (or no) holder on the Lease while leading
+// ends leadership at once (client-go keeps polling until the round deadline), a deleted Lease ends it
+// (client-go would re-create it), and `release()` only clears a record that still names us.
+
+// Wiring (the controller): the fence follows onRenewed, and a lost term is final, like kcm's exit:
+//
+//   const elector = new LeaseLeaderElector({ api, namespace, name, clock, log, metrics, callbacks: {
+//     onRenewed: (until) => fence.openUntil(until),          // same clock: monotonicNowMs
+//     onStartedLeading: () => startEvicting(),
+//     onStoppedLeading: (reason) => { fence.close(); exitOrShutDown(describeEndReason(reason)); },
+//   }});
+//   metrics = { on: (n) => gauge.set({ name: n }, 1), off: (n) => gauge.set({ name: n }, 0),
+//               slowpathExercised: (n) => counter.inc({ name: n }) }   // names: leaderElectionMetrics
+//
+// On shutdown: drain writes, then `release()` (its onStoppedLeading closes the fence before the write).
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { RealClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { type ApiClient, ApiError, rfc3339Micro } from './apiClient.js';
+import { monotonicNowMs } from '../shared/writeFence.js';
+import { type ApiClient, ApiError, type ApiRequest, type ApiResponse, rfc3339Micro } from './apiClient.js';
+import {
+  type CancellableApiRequest,
+  isNotFound,
+  type LeaderElectionRecord,
+  LeaseLock,
+  type LeaseSend,
+  recordKey,
+} from './leaderLeaseLock.js';
+
+export type { LeaderElectionRecord } from './leaderLeaseLock.js';
+
+export type LeadershipEndReason =
+  /** No successful renewal by the renew deadline (measured from the last successful attempt's start). */
+  | { kind: 'renewDeadline'; lastRenewAgoMs: number }
+  /** Another holder (or an emptied holder, `''`) seen on the Lease while leading. */
+  | { kind: 'takenOver'; holder: string }
+  /** The API said something renewing cannot fix, e.g. the Lease was deleted. */
+  | { kind: 'apiError'; error: string }
+  /** `stop()`/`release()` was called. */
+  | { kind: 'stopped' };
 
 export interface LeaderCallbacks {
-  /** This instance became leader: start evicting. */
+  /** This instance became leader: start evicting. Called after the first `onRenewed` of the term. */
   onStartedLeading(): void;
-  /** Leadership lost (renew deadline passed or another holder seen) or released: stop evicting now. */
-  onStoppedLeading(): void;
-  /** The observed holder changed (may be this instance). */
+  /** Leadership ended: stop evicting now. Called exactly once per term, never without a term. */
+  onStoppedLeading(reason: LeadershipEndReason): void;
+  /** The observed holder changed to a non-empty identity (this instance included), like client-go's OnNewLeader. */
   onNewLeader?(identity: string): void;
+  /**
+   * After every successful acquire/renew: writes are safe until `validUntilMono` (ms on the elector's
+   * monotonic clock, `monotonicNow`) = the start of that successful attempt + renewDeadline. Never moves
+   * backwards. For the acquiring attempt it is called before `onStartedLeading`.
+   */
+  onRenewed?(validUntilMono: number): void;
 }
+
+/** client-go's leaderelection.LeaderMetric, as exported by component-base (see leaderElectionMetrics). */
+export interface LeaderElectionMetrics {
+  /** `leader_election_master_status{name} = 1`. */
+  on(name: string): void;
+  /** `leader_election_master_status{name} = 0` (also set once at construction, like NewLeaderElector). */
+  off(name: string): void;
+  /** `leader_election_slowpath_total{name} += 1`: a renewal of our own record had to GET first. */
+  slowpathExercised(name: string): void;
+}
+
+/** Names and help texts of the metrics component-base registers for client-go's leader election. */
+export const leaderElectionMetrics = {
+  masterStatus: {
+    name: 'leader_election_master_status',
+    help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+  },
+  slowpathTotal: {
+    name: 'leader_election_slowpath_total',
+    help: "Total number of slow path exercised in renewing leader leases. 'name' is the string used to identify the lease. Please make sure to group by name.",
+  },
+} as const;
 
 export interface LeaderElectionOptions {
   readonly api: ApiClient;
   readonly namespace: string;
   readonly name: string;
-  /** Defaults to `<hostname>_<uuid>`, like client-go's typical setup. */
+  /** Defaults to `<hostname>_<uuid>`, like kube-controller-manager. */
   readonly identity?: string;
-  readonly clock?: Clock;
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /**
+   * Per-request timeout inside a round (still cut at the round deadline). Default: renewDeadline/2,
+   * at least 1 s, as resourcelock.NewFromKubeconfig configures the leader election client.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Timers. Default: RealClock. */
+  readonly clock?: Clock;
+  /**
+   * The monotonic "now" every expiry and deadline is judged by, and the clock of `onRenewed`.
+   * Default: `monotonicNowMs` (the WriteFence's clock) with a RealClock, else `clock.now`.
+   */
+  readonly monotonicNow?: () => number;
+  /** Only for writing acquireTime/renewTime; never used to judge expiry. Default: Date.now with a RealClock, else `clock.now`. */
+  readonly wallClock?: () => number;
+  /** Jitter source in [0, 1) for the acquire retry (wait.Jitter). Default Math.random. */
+  readonly random?: () => number;
+  readonly metrics?: LeaderElectionMetrics;
   readonly log: Logger;
   readonly callbacks: LeaderCallbacks;
 }
 
-/** `spec` of a Lease, as far as leader election uses it. */
-export interface LeaderElectionRecord {
-  readonly holderIdentity: string;
-  readonly leaseDurationSeconds: number;
-  readonly acquireTime: string;
-  readonly renewTime: string;
-  readonly leaseTransitions: number;
-}
-
-interface ObservedLease {
-  readonly record: LeaderElectionRecord;
-  readonly resourceVersion: string;
-}
-
 export const defaultLeaderTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 } as const;
 
-/** client-go's JitterFactor for the retry period. */
-const jitterFactor = 1.2;
+/** client-go's leaderelection.JitterFactor. */
+export const jitterFactor = 1.2;
 
 export const defaultIdentity = (): string => `${hostname()}_${randomUUID()}`;
 
-function parseRecord(body: unknown): ObservedLease | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const lease = body as Record<string, unknown>;
-  const metadata = lease.metadata as Record<string, unknown> | undefined;
-  const spec = (lease.spec ?? {}) as Record<string, unknown>;
-  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return {
-    resourceVersion: str(metadata?.resourceVersion),
-    record: {
-      holderIdentity: str(spec.holderIdentity),
-      leaseDurationSeconds: num(spec.leaseDurationSeconds),
-      acquireTime: str(spec.acquireTime),
-      renewTime: str(spec.renewTime),
-      leaseTransitions: num(spec.leaseTransitions),
-    },
-  };
+/** Validates timings like leaderelection.NewLeaderElector; throws RangeError. */
+export function validateLeaderTimings(t: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }) {
+  for (const [k, v] of Object.entries(t))
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be greater than zero (got ${v})`);
+  if (t.leaseDurationMs <= t.renewDeadlineMs) throw new RangeError('leaseDuration must be greater than renewDeadline');
+  if (t.renewDeadlineMs <= jitterFactor * t.retryPeriodMs)
+    throw new RangeError('renewDeadline must be greater than retryPeriod*JitterFactor');
 }
 
-const sameRecord = (a: LeaderElectionRecord, b: LeaderElectionRecord): boolean =>
-  a.holderIdentity === b.holderIdentity &&
-  a.leaseDurationSeconds === b.leaseDurationSeconds &&
-  a.acquireTime === b.acquireTime &&
-  a.renewTime === b.renewTime &&
-  a.leaseTransitions === b.leaseTransitions;
+type Phase = 'idle' | 'acquiring' | 'leading' | 'ended';
+
+/** One tryAcquireOrRenew call: every request it makes is cut at `deadline`. */
+interface Attempt {
+  readonly start: number;
+  readonly deadline: number;
+  readonly controller: AbortController;
+}
+
+type Outcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error?: unknown;
+      /** A live foreign holder (candidate) — not an error. */
+      readonly heldBy?: string;
+      /** Leading, and the Lease names somebody else (or nobody). */
+      readonly takenOverBy?: string;
+      /** Leading, and retrying cannot help. */
+      readonly fatal?: string;
+    };
+
+const OK: Outcome = { ok: true };
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+const retryAfterMsOf = (err: unknown): number =>
+  err instanceof ApiError && err.retryAfterSeconds !== null ? err.retryAfterSeconds * 1000 : 0;
+
+export function describeEndReason(reason: LeadershipEndReason): string {
+  switch (reason.kind) {
+    case 'renewDeadline':
+      return `failed to renew the lease within the renew deadline (last successful renewal started ${Math.round(reason.lastRenewAgoMs)} ms ago)`;
+    case 'takenOver':
+      return reason.holder === '' ? 'the lease was released by someone else' : `the lease is held by ${reason.holder}`;
+    case 'apiError':
+      return `lease error: ${reason.error}`;
+    case 'stopped':
+      return 'stopped';
+  }
+}
 
 export class LeaseLeaderElector {
   readonly identity: string;
+  private readonly api: ApiClient;
   private readonly clock: Clock;
+  private readonly mono: () => number;
+  private readonly wall: () => number;
+  private readonly random: () => number;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
-  private observed: ObservedLease | null = null;
-  private observedAt = 0;
-  private leading = false;
-  private lastRenewAt = 0;
-  private running = false;
-  private timer: TimerHandle | null = null;
+  private readonly requestTimeoutMs: number;
+  /** leaseDurationSeconds we write: rounded *up*, so nobody waits less than our lease duration. */
+  private readonly recordSeconds: number;
+  private readonly lock: LeaseLock;
+  private readonly log: Logger;
+  private readonly callbacks: LeaderCallbacks;
+  private readonly metrics: LeaderElectionMetrics | undefined;
+
+  private phase: Phase = 'idle';
+  private observed: LeaderElectionRecord | null = null;
+  private observedKey = '';
+  /** Monotonic time at which `observed` was last seen to change (client-go's observedTime). */
+  private observedAt = Number.NEGATIVE_INFINITY;
+  private reportedLeader = '';
+  /** End of the write permission; leadership ends when it passes without a renewal. */
+  private validUntil = Number.NEGATIVE_INFINITY;
+  private lastRenewStart = Number.NEGATIVE_INFINITY;
+  private attemptTimer: TimerHandle | null = null;
+  private deadlineTimer: TimerHandle | null = null;
+  private current: Attempt | null = null;
   private inFlight: Promise<void> | null = null;
 
-  constructor(private readonly options: LeaderElectionOptions) {
+  constructor(options: LeaderElectionOptions) {
     this.identity = options.identity ?? defaultIdentity();
+    if (this.identity === '') throw new RangeError('leader election identity must not be empty');
+    this.api = options.api;
+    const customClock = options.clock !== undefined && !(options.clock instanceof RealClock);
     this.clock = options.clock ?? new RealClock();
+    const clock = this.clock;
+    this.mono = options.monotonicNow ?? (customClock ? () => clock.now() : monotonicNowMs);
+    this.wall = options.wallClock ?? (customClock ? () => clock.now() : Date.now);
+    this.random = options.random ?? Math.random;
     this.leaseDurationMs = options.leaseDurationMs ?? defaultLeaderTimings.leaseDurationMs;
     this.renewDeadlineMs = options.renewDeadlineMs ?? defaultLeaderTimings.renewDeadlineMs;
     this.retryPeriodMs = options.retryPeriodMs ?? defaultLeaderTimings.retryPeriodMs;
-    if (this.leaseDurationMs <= this.renewDeadlineMs)
-      throw new RangeError('leaseDuration must be greater than renewDeadline');
-    if (this.renewDeadlineMs <= this.retryPeriodMs)
-      throw new RangeError('renewDeadline must be greater than retryPeriod');
-    if (this.identity === '') throw new RangeError('leader election identity must not be empty');
+    validateLeaderTimings({
+      leaseDurationMs: this.leaseDurationMs,
+      renewDeadlineMs: this.renewDeadlineMs,
+      retryPeriodMs: this.retryPeriodMs,
+    });
+    this.requestTimeoutMs = options.requestTimeoutMs ?? Math.max(this.renewDeadlineMs / 2, 1_000);
+    if (!(this.requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be greater than zero');
+    this.recordSeconds = Math.max(1, Math.ceil(this.leaseDurationMs / 1000));
+    this.lock = new LeaseLock(options.namespace, options.name);
+    this.log = options.log;
+    this.callbacks = options.callbacks;
+    this.metrics = options.metrics;
+    this.metrics?.off(this.lock.name);
   }
 
+  /** Leading, and the write permission has not run out (the deadline timer may not have fired yet). */
   isLeader(): boolean {
-    return this.leading;
+    return this.phase === 'leading' && this.mono() < this.validUntil;
   }
 
-  /** Holder identity last observed on the Lease (empty when free or unknown). */
+  /** Holder identity last observed on the Lease (empty when free or unknown); client-go's GetLeader. */
   observedLeader(): string {
-    return this.observed?.record.holderIdentity ?? '';
+    return this.observed?.holderIdentity ?? '';
   }
 
-  /** Begins campaigning; the first attempt runs immediately. */
+  /** The record last observed and the monotonic time it was last seen to change, for diagnostics. */
+  observation(): { readonly record: LeaderElectionRecord; readonly observedAtMono: number } | null {
+    return this.observed === null ? null : { record: this.observed, observedAtMono: this.observedAt };
+  }
+
+  /** End of the current write permission on the monotonic clock (-Infinity when not leading). */
+  validUntilMono(): number {
+    return this.phase === 'leading' ? this.validUntil : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Begins campaigning; the first attempt runs immediately. Once only: a stopped elector stays stopped. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(0);
+    if (this.phase !== 'idle') {
+      if (this.phase === 'ended') this.log.warn('leader elector already ended; not campaigning again', this.fields());
+      return;
+    }
+    this.phase = 'acquiring';
+    this.log.info('attempting to acquire leader lease', this.fields());
+    this.schedule(0);
   }
 
-  /** Stops campaigning/renewing without touching the Lease (it expires for the others). */
+  /**
+   * Stops campaigning/renewing without touching the Lease (it expires for the others). A leader's
+   * term ends now (`onStoppedLeading({kind: 'stopped'})`); the in-flight request is aborted and
+   * awaited.
+   */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer !== null) this.clock.clearTimer(this.timer);
-    this.timer = null;
-    await this.inFlight;
-    if (this.leading) this.loseLeadership('stopped');
+    const inFlight = this.inFlight;
+    if (this.phase === 'leading') {
+      const now = this.mono();
+      this.endTerm(now >= this.validUntil ? this.deadlineReason(now) : { kind: 'stopped' });
+    } else {
+      this.phase = 'ended';
+      this.halt();
+    }
+    await inFlight;
   }
 
-  /** Stops and, if leading, frees the Lease so another instance takes over at its next retry. */
+  /**
+   * Stops and, if this instance was leading, frees the Lease (client-go ReleaseOnCancel: empty holder,
+   * leaseDurationSeconds 1) so another instance takes over at its next retry. As client-go warns, the
+   * caller must have stopped every write guarded by the lease first: `onStoppedLeading` runs before the
+   * release is written, and the write fence must be closed there.
+   */
   async release(): Promise<void> {
-    const wasLeading = this.leading;
+    const wasLeading = this.isLeader();
     await this.stop();
-    // Read after stop(): a renewal in flight during stop() has bumped the resourceVersion.
-    const observed = this.observed;
-    if (!wasLeading || observed === null || observed.record.holderIdentity !== this.identity) return;
-    const now = this.clock.now();
+    if (!wasLeading) return;
+    const start = this.mono();
+    const attempt: Attempt = { start, deadline: start + this.renewDeadlineMs, controller: new AbortController() };
+    await this.tryRelease(attempt);
+  }
+
+  // ---- the loops ----
+
+  private fields(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { lease: this.lock.describe(), identity: this.identity, ...extra };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.phase !== 'acquiring' && this.phase !== 'leading') return;
+    if (this.attemptTimer !== null) this.clock.clearTimer(this.attemptTimer);
+    this.attemptTimer = this.clock.setTimer(() => this.runAttempt(), Math.max(0, delayMs));
+  }
+
+  /** Clears timers and aborts the in-flight attempt (its outcome is then ignored). */
+  private halt(): void {
+    if (this.attemptTimer !== null) this.clock.clearTimer(this.attemptTimer);
+    if (this.deadlineTimer !== null) this.clock.clearTimer(this.deadlineTimer);
+    this.attemptTimer = null;
+    this.deadlineTimer = null;
+    const attempt = this.current;
+    this.current = null;
+    attempt?.controller.abort(new ApiError(0, 'Cancelled', 'leader election attempt cancelled'));
+  }
+
+  private runAttempt(): void {
+    this.attemptTimer = null;
+    if (this.phase !== 'acquiring' && this.phase !== 'leading') return;
+    const start = this.mono();
+    if (this.phase === 'leading' && start >= this.validUntil) {
+      this.endTerm(this.deadlineReason(start));
+      return;
+    }
+    // acquire: each attempt is bounded like a renew round (client-go bounds it by the client's
+    // renewDeadline/2 request timeout); leading: the round deadline is the write permission's end.
+    const deadline = this.phase === 'leading' ? this.validUntil : start + this.renewDeadlineMs;
+    const attempt: Attempt = { start, deadline, controller: new AbortController() };
+    this.current = attempt;
+    const settled = this.tryAcquireOrRenew(attempt)
+      .catch((error: unknown): Outcome => ({ ok: false, error }))
+      .then((outcome) => this.settle(attempt, outcome))
+      .catch((err: unknown) =>
+        this.log.error('leader election bookkeeping failed', this.fields({ error: errorText(err) })),
+      );
+    this.inFlight = settled;
+    void settled.finally(() => {
+      if (this.inFlight === settled) this.inFlight = null;
+    });
+  }
+
+  private settle(attempt: Attempt, outcome: Outcome): void {
+    if (this.current !== attempt) return; // stopped or ended meanwhile: ignore
+    this.current = null;
+    this.reportTransition();
+    const now = this.mono();
+
+    if (this.phase === 'acquiring') {
+      // acquire: wait.JitterUntilWithContext(..., RetryPeriod, JitterFactor, sliding=true)
+      if (outcome.ok) {
+        const validUntil = attempt.start + this.renewDeadlineMs;
+        if (now < validUntil) {
+          this.beginTerm(attempt.start, validUntil);
+          return;
+        }
+        this.log.warn('acquired the lease too late to lead on it; retrying', this.fields());
+      } else if (outcome.heldBy !== undefined) {
+        this.log.debug('lease is held and has not yet expired', this.fields({ holder: outcome.heldBy }));
+      } else {
+        this.log.info('failed to acquire lease', this.fields({ error: errorText(outcome.error) }));
+      }
+      const jittered = this.retryPeriodMs * (1 + this.random() * jitterFactor);
+      this.schedule(Math.max(jittered, outcome.ok ? 0 : retryAfterMsOf(outcome.error)));
+      return;
+    }
+
+    if (this.phase !== 'leading') return;
+    if (now >= this.validUntil) {
+      // The response (if any) came after the permission ran out: the deadline decides.
+      this.endTerm(this.deadlineReason(now));
+      return;
+    }
+    if (outcome.ok) {
+      this.renewed(attempt.start);
+      return;
+    }
+    if (outcome.takenOverBy !== undefined) {
+      this.endTerm({ kind: 'takenOver', holder: outcome.takenOverBy });
+      return;
+    }
+    if (outcome.fatal !== undefined) {
+      this.endTerm({ kind: 'apiError', error: outcome.fatal });
+      return;
+    }
+    this.log.warn(
+      'failed to renew lease; retrying until the renew deadline',
+      this.fields({ error: errorText(outcome.error), remainingMs: Math.round(this.validUntil - now) }),
+    );
+    // Within a round: wait.PollUntilContextTimeout, period measured from the attempt's start (sliding=false).
+    this.schedule(Math.max(attempt.start + this.retryPeriodMs - now, retryAfterMsOf(outcome.error)));
+  }
+
+  private beginTerm(start: number, validUntil: number): void {
+    this.phase = 'leading';
+    this.lastRenewStart = start;
+    this.validUntil = validUntil;
+    this.armDeadline();
+    // renew: wait.UntilWithContext(..., RetryPeriod) is sliding: next round a retry period after this one.
+    this.schedule(this.retryPeriodMs);
+    this.metrics?.on(this.lock.name);
+    this.log.info('became leader', this.fields());
+    this.safely('onRenewed', () => this.callbacks.onRenewed?.(validUntil));
+    if (this.phase === 'leading') this.safely('onStartedLeading', () => this.callbacks.onStartedLeading());
+  }
+
+  private renewed(start: number): void {
+    this.lastRenewStart = start;
+    this.validUntil = Math.max(this.validUntil, start + this.renewDeadlineMs);
+    this.armDeadline();
+    this.schedule(this.retryPeriodMs);
+    const validUntil = this.validUntil;
+    this.safely('onRenewed', () => this.callbacks.onRenewed?.(validUntil));
+  }
+
+  private deadlineReason(now: number): LeadershipEndReason {
+    return { kind: 'renewDeadline', lastRenewAgoMs: now - this.lastRenewStart };
+  }
+
+  private armDeadline(): void {
+    if (this.deadlineTimer !== null) this.clock.clearTimer(this.deadlineTimer);
+    const fire = (): void => {
+      this.deadlineTimer = null;
+      if (this.phase !== 'leading') return;
+      const now = this.mono();
+      // A real timer may fire a fraction of a millisecond early on the monotonic clock: wait the rest.
+      if (now < this.validUntil) this.deadlineTimer = this.clock.setTimer(fire, this.validUntil - now);
+      else this.endTerm(this.deadlineReason(now));
+    };
+    this.deadlineTimer = this.clock.setTimer(fire, Math.max(0, this.validUntil - this.mono()));
+  }
+
+  /** Ends the one and only term: no re-election in this elector (client-go's Run returns). */
+  private endTerm(reason: LeadershipEndReason): void {
+    if (this.phase !== 'leading') return;
+    this.phase = 'ended';
+    this.halt();
+    this.metrics?.off(this.lock.name);
+    const { kind, ...details } = reason;
+    const fields = this.fields({ reason: kind, ...details });
+    const msg = `stopped leading: ${describeEndReason(reason)}`;
+    if (reason.kind === 'stopped') this.log.info(msg, fields);
+    else this.log.warn(msg, fields);
+    this.safely('onStoppedLeading', () => this.callbacks.onStoppedLeading(reason));
+  }
+
+  private safely(what: string, fn: () => void): void {
     try {
-      await this.writeRecord(
-        {
+      fn();
+    } catch (err) {
+      this.log.error(`leader election callback ${what} threw`, this.fields({ error: errorText(err) }));
+    }
+  }
+
+  /** client-go maybeReportTransition; an emptied holder is remembered but not reported. */
+  private reportTransition(): void {
+    const holder = this.observed?.holderIdentity ?? '';
+    if (holder === this.reportedLeader) return;
+    this.reportedLeader = holder;
+    if (holder !== '' && this.callbacks.onNewLeader !== undefined) {
+      const report = this.callbacks.onNewLeader;
+      this.safely('onNewLeader', () => report.call(this.callbacks, holder));
+    }
+  }
+
+  // ---- one attempt ----
+
+  /** client-go setObservedRecord: the record and the local monotonic time we saw it. */
+  private setObserved(record: LeaderElectionRecord): void {
+    this.observed = record;
+    this.observedKey = recordKey(record);
+    this.observedAt = this.mono();
+  }
+
+  /** client-go isLeaseValid: observedTime + the *record's* leaseDurationSeconds is after `now`. */
+  private isLeaseValid(now: number): boolean {
+    return this.observed !== null && this.observedAt + this.observed.leaseDurationSeconds * 1000 > now;
+  }
+
+  /**
+   * A `send` bound to `attempt`: each request is aborted at min(start + requestTimeout, attempt
+   * deadline) or when the attempt is aborted, on the elector's own clock, whether or not the client
+   * honours the signal; `timeoutMs` tells a signal-less client (KeepAliveApiClient) the same instant.
+   */
+  private sender(attempt: Attempt): LeaseSend {
+    return (req: ApiRequest): Promise<ApiResponse> => {
+      const outer = attempt.controller.signal;
+      if (outer.aborted) return Promise.reject(outer.reason);
+      const timeoutMs = Math.min(this.requestTimeoutMs, attempt.deadline - this.mono());
+      if (timeoutMs <= 0)
+        return Promise.reject(new ApiError(0, 'DeadlineExceeded', 'leader election round deadline passed'));
+      const controller = new AbortController();
+      const request: CancellableApiRequest = {
+        ...req,
+        timeoutMs: Math.max(1, Math.ceil(timeoutMs)),
+        signal: controller.signal,
+      };
+      return new Promise<ApiResponse>((resolve, reject) => {
+        const cleanup = (): void => {
+          this.clock.clearTimer(timer);
+          outer.removeEventListener('abort', onOuterAbort);
+        };
+        const abort = (reason: unknown): void => {
+          cleanup();
+          controller.abort(reason);
+          reject(reason);
+        };
+        const onOuterAbort = (): void => abort(outer.reason);
+        const timer = this.clock.setTimer(() => {
+          const cause =
+            timeoutMs < this.requestTimeoutMs ? 'leader election round deadline passed' : 'request timed out';
+          abort(new ApiError(0, 'Timeout', `${req.method} lease: ${cause} after ${Math.round(timeoutMs)} ms`));
+        }, timeoutMs);
+        outer.addEventListener('abort', onOuterAbort, { once: true });
+        let pending: Promise<ApiResponse>;
+        try {
+          pending = this.api.request(request);
+        } catch (err) {
+          pending = Promise.reject(err);
+        }
+        pending.then(
+          (res) => {
+            cleanup();
+            resolve(res);
+          },
+          (err: unknown) => {
+            cleanup();
+            reject(err);
+          },
+        );
+      });
+    };
+  }
+
+  /** client-go tryAcquireOrRenew, plus the stricter handling for a leader described at the top. */
+  private async tryAcquireOrRenew(attempt: Attempt): Promise<Outcome> {
+    const send = this.sender(attempt);
+    const leading = this.phase === 'leading';
+    const stamp = rfc3339Micro(this.wall());
+    const fresh: LeaderElectionRecord = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: this.recordSeconds,
+      acquireTime: stamp,
+      renewTime: stamp,
+      leaseTransitions: 0,
+    };
+    const ours = this.observed !== null && this.observed.holderIdentity === this.identity;
+
+    // 1. Fast path: the leader updates its last written object optimistically, without a GET.
+    if (ours && this.observed !== null && this.isLeaseValid(attempt.start) && this.lock.hasLease()) {
+      try {
+        const written = await this.lock.update(send, {
+          ...fresh,
+          acquireTime: this.observed.acquireTime,
+          leaseTransitions: this.observed.leaseTransitions,
+        });
+        this.setObserved(written);
+        return OK;
+      } catch (err) {
+        if (attempt.controller.signal.aborted) throw err;
+        this.log.debug(
+          'failed to update lease optimistically, falling back to slow path',
+          this.fields({ error: errorText(err) }),
+        );
+      }
+    }
+
+    // 2. Obtain or create the record.
+    let current: LeaderElectionRecord;
+    try {
+      current = await this.lock.get(send);
+    } catch (err) {
+      if (!isNotFound(err)) return { ok: false, error: err };
+      if (leading) return { ok: false, fatal: `lease ${this.lock.describe()} was deleted` };
+      try {
+        const created = await this.lock.create(send, fresh);
+        this.setObserved(created);
+        return OK;
+      } catch (createErr) {
+        return { ok: false, error: createErr };
+      }
+    }
+
+    // 3. Record obtained: a change restarts the expiry clock; a live foreign holder wins.
+    if (recordKey(current) !== this.observedKey) this.setObserved(current);
+    const holder = current.holderIdentity;
+    if (leading && holder !== this.identity) return { ok: false, takenOverBy: holder };
+    if (holder !== '' && holder !== this.identity && this.isLeaseValid(attempt.start))
+      return { ok: false, heldBy: holder };
+
+    // 4. Update: keep acquireTime/transitions when it is ours, else take it over.
+    let record: LeaderElectionRecord;
+    if (holder === this.identity) {
+      record = { ...fresh, acquireTime: current.acquireTime, leaseTransitions: current.leaseTransitions };
+      this.metrics?.slowpathExercised(this.lock.name);
+    } else {
+      record = { ...fresh, leaseTransitions: current.leaseTransitions + 1 };
+    }
+    try {
+      const written = await this.lock.update(send, record);
+      this.setObserved(written);
+      return OK;
+    } catch (err) {
+      return { ok: false, error: err };
+    }
+  }
+
+  /** client-go tryRelease (retries on conflict within one renewDeadline), only over our own record. */
+  private async tryRelease(attempt: Attempt): Promise<void> {
+    const send = this.sender(attempt);
+    for (;;) {
+      let current: LeaderElectionRecord;
+      try {
+        current = await this.lock.get(send);
+      } catch (err) {
+        this.log.warn('failed to release leader lease', this.fields({ error: errorText(err) }));
+        return;
+      }
+      if (current.holderIdentity !== this.identity) {
+        this.log.info(
+          'not releasing the leader lease: it is no longer ours',
+          this.fields({ holder: current.holderIdentity }),
+        );
+        return;
+      }
+      const stamp = rfc3339Micro(this.wall());
+      try {
+        const written = await this.lock.update(send, {
           holderIdentity: '',
           leaseDurationSeconds: 1,
-          acquireTime: rfc3339Micro(now),
-          renewTime: rfc3339Micro(now),
-          leaseTransitions: observed.record.leaseTransitions,
-        },
-        observed.resourceVersion,
-      );
-      this.options.log.info('released leader lease', { lease: this.leaseName(), identity: this.identity });
-    } catch (err) {
-      this.options.log.warn('failed to release leader lease', { lease: this.leaseName(), error: String(err) });
-    }
-  }
-
-  private arm(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = null;
-      this.inFlight = this.tick().finally(() => {
-        this.inFlight = null;
-      });
-    }, delayMs);
-  }
-
-  private async tick(): Promise<void> {
-    let acquired = false;
-    try {
-      acquired = await this.tryAcquireOrRenew();
-    } catch (err) {
-      this.options.log.warn('leader election attempt failed', { lease: this.leaseName(), error: String(err) });
-    }
-    if (!this.running) return;
-    const now = this.clock.now();
-    if (acquired) {
-      this.lastRenewAt = now;
-      if (!this.leading) {
-        this.leading = true;
-        this.options.log.info('became leader', { lease: this.leaseName(), identity: this.identity });
-        this.options.callbacks.onStartedLeading();
+          acquireTime: stamp,
+          renewTime: stamp,
+          leaseTransitions: current.leaseTransitions,
+        });
+        this.setObserved(written);
+        this.reportedLeader = '';
+        this.log.info('released leader lease', this.fields());
+        return;
+      } catch (err) {
+        if (err instanceof ApiError && err.isConflict) {
+          this.log.debug('conflict when releasing lease, retrying', this.fields());
+          continue;
+        }
+        this.log.warn('failed to release leader lease', this.fields({ error: errorText(err) }));
+        return;
       }
-      this.arm(this.retryPeriodMs);
-      return;
     }
-    if (this.leading) {
-      const heldByOther =
-        this.observed !== null &&
-        this.observed.record.holderIdentity !== '' &&
-        this.observed.record.holderIdentity !== this.identity;
-      if (heldByOther) this.loseLeadership('lease taken by another holder');
-      else if (now - this.lastRenewAt >= this.renewDeadlineMs) this.loseLeadership('renew deadline exceeded');
-      // Still within the renew deadline: retry at the retry period, like client-go's renew loop.
-      this.arm(this.retryPeriodMs);
-      return;
-    }
-    this.arm(this.retryPeriodMs * (1 + Math.random() * jitterFactor));
-  }
-
-  private loseLeadership(why: string): void {
-    this.leading = false;
-    this.options.log.warn('stopped leading', { lease: this.leaseName(), identity: this.identity, why });
-    this.options.callbacks.onStoppedLeading();
-  }
-
-  /** One client-go `tryAcquireOrRenew`: true when we hold the Lease afterwards. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.clock.now();
-    const mine = (acquireTime: string, transitions: number): LeaderElectionRecord => ({
-      holderIdentity: this.identity,
-      leaseDurationSeconds: Math.max(1, Math.round(this.leaseDurationMs / 1000)),
-      acquireTime,
-      renewTime: rfc3339Micro(now),
-      leaseTransitions: transitions,
-    });
-
-    const current = await this.readLease();
-    if (current === null) {
-      const record = mine(rfc3339Micro(now), 0);
-      const created = await this.createLease(record);
-      this.observe(created);
-      return created.record.holderIdentity === this.identity;
-    }
-    this.observe(current);
-    const holder = current.record.holderIdentity;
-    if (holder !== '' && holder !== this.identity && !this.expired(current.record, now)) return false;
-
-    const record =
-      holder === this.identity
-        ? mine(current.record.acquireTime, current.record.leaseTransitions)
-        : mine(rfc3339Micro(now), current.record.leaseTransitions + 1);
-    const updated = await this.writeRecord(record, current.resourceVersion);
-    this.observe(updated);
-    return true;
-  }
-
-  private expired(record: LeaderElectionRecord, now: number): boolean {
-    if (this.observedAt + this.leaseDurationMs <= now) return true;
-    const renewedAt = Date.parse(record.renewTime);
-    return Number.isFinite(renewedAt) && renewedAt + record.leaseDurationSeconds * 1000 < now;
-  }
-
-  private observe(lease: ObservedLease): void {
-    const previous = this.observed;
-    if (previous === null || !sameRecord(previous.record, lease.record)) {
-      this.observedAt = this.clock.now();
-      if (previous?.record.holderIdentity !== lease.record.holderIdentity && lease.record.holderIdentity !== '')
-        this.options.callbacks.onNewLeader?.(lease.record.holderIdentity);
-    }
-    this.observed = lease;
-  }
-
-  private leaseName(): string {
-    return `${this.options.namespace}/${this.options.name}`;
-  }
-
-  private leasesPath(): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
-  }
-
-  private async readLease(): Promise<ObservedLease | null> {
-    try {
-      const res = await this.options.api.request({
-        method: 'GET',
-        path: `${this.leasesPath()}/${encodeURIComponent(this.options.name)}`,
-        timeoutMs: this.renewDeadlineMs,
-      });
-      return parseRecord(res.body);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return null;
-      throw err;
-    }
-  }
-
-  private async createLease(record: LeaderElectionRecord): Promise<ObservedLease> {
-    const res = await this.options.api.request({
-      method: 'POST',
-      path: this.leasesPath(),
-      body: {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.options.name, namespace: this.options.namespace },
-        spec: record,
-      },
-      timeoutMs: this.renewDeadlineMs,
-    });
-    const parsed = parseRecord(res.body);
-    if (parsed === null) throw new Error('lease create returned no object');
-    return parsed;
-  }
-
-  /** PUT with the observed resourceVersion: a concurrent writer makes this fail with 409. */
-  private async writeRecord(record: LeaderElectionRecord, resourceVersion: string): Promise<ObservedLease> {
-    const res = await this.options.api.request({
-      method: 'PUT',
-      path: `${this.leasesPath()}/${encodeURIComponent(this.options.name)}`,
-      body: {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.options.name, namespace: this.options.namespace, resourceVersion },
-        spec: record,
-      },
-      timeoutMs: this.renewDeadlineMs,
-    });
-    const parsed = parseRecord(res.body);
-    if (parsed === null) throw new Error('lease update returned no object');
-    return parsed;
   }
 }
