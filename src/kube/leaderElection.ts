@@ -50,14 +50,7 @@ import { RealClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { monotonicNowMs } from '../shared/writeFence.js';
 import { type ApiClient, ApiError, type ApiRequest, type ApiResponse, rfc3339Micro } from './apiClient.js';
-import {
-  type CancellableApiRequest,
-  isNotFound,
-  type LeaderElectionRecord,
-  LeaseLock,
-  type LeaseSend,
-  recordKey,
-} from './leaderLeaseLock.js';
+import { isNotFound, type LeaderElectionRecord, LeaseLock, type LeaseSend, recordKey } from './leaderLeaseLock.js';
 
 export type { LeaderElectionRecord } from './leaderLeaseLock.js';
 
@@ -517,7 +510,7 @@ export class LeaseLeaderElector {
       if (timeoutMs <= 0)
         return Promise.reject(new ApiError(0, 'DeadlineExceeded', 'leader election round deadline passed'));
       const controller = new AbortController();
-      const request: CancellableApiRequest = {
+      const request: ApiRequest = {
         ...req,
         timeoutMs: Math.max(1, Math.ceil(timeoutMs)),
         signal: controller.signal,

@@ -23,15 +23,6 @@ export interface LeaderElectionRecord {
   readonly preferredHolder?: string;
 }
 
-/**
- * An `ApiRequest` that the caller may cancel. `ApiRequest` has no signal today; clients that know this
- * field (the tests' fake) abort on it, the keep-alive client relies on `timeoutMs`, which the elector
- * sets to the same instant. Either way the elector stops waiting when the signal fires.
- */
-export interface CancellableApiRequest extends ApiRequest {
-  readonly signal?: AbortSignal;
-}
-
 export type LeaseSend = (req: ApiRequest) => Promise<ApiResponse>;
 
 type JsonObject = Record<string, unknown>;

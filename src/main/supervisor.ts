@@ -15,7 +15,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Remote } from 'comlink';
 import type { WorkerControlApi, WorkerStats } from '../shared/controlApi.js';
-import type { EvictionResult, PendingEviction, ReasonId } from '../shared/decisions.js';
+import type { EvictionResult, PendingEviction } from '../shared/decisions.js';
 import type { Logger } from '../shared/logger.js';
 import {
   type MainToWorkerMessage,
@@ -28,7 +28,6 @@ import {
 } from '../shared/messages.js';
 import type { MetricsDelta } from '../shared/metricsDelta.js';
 import { shardOf } from '../shared/shardHash.js';
-import type { PodRef } from '../shared/types.js';
 import { connectControl } from '../workers/control.js';
 import type { ShardTransport } from './router.js';
 import { type SpawnOptions, spawnShardWorker } from './workerSpawn.js';

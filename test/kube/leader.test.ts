@@ -11,7 +11,7 @@ import {
   type LeadershipEndReason,
   LeaseLeaderElector,
 } from '../../src/kube/leaderElection.js';
-import type { CancellableApiRequest } from '../../src/kube/leaderLeaseLock.js';
+
 import { silentLogger } from '../../src/shared/logger.js';
 import { monotonicNowMs } from '../../src/shared/writeFence.js';
 import { type SimServer, startSimServer } from '../../src/sim/server.js';
@@ -35,7 +35,7 @@ class ControlledClient implements ApiClient {
   constructor(private readonly inner: ApiClient) {}
 
   async request(req: ApiRequest): Promise<ApiResponse> {
-    const signal = (req as CancellableApiRequest).signal;
+    const signal = req.signal;
     if (this.stalled) {
       const entry = { aborted: false, settled: false };
       this.hung.push(entry);

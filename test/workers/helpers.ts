@@ -1,7 +1,7 @@
 // Test doubles for the queue partition: promises the test settles by hand, a run function whose runs
 // the test completes or fails one by one, and a microtask flush that needs no timers.
 
-import type { EvictionOutcome, ReasonId } from '../../src/shared/decisions.js';
+import type { ReasonId } from '../../src/shared/decisions.js';
 import {
   type AttemptOutcome,
   type EvictionAttempt,
