@@ -16,8 +16,9 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunningController, startController } from '../src/main/controller.js';
-import { defaultControllerOptions } from '../src/main/controllerOptions.js';
+import { startController } from '../src/main/app/bootstrap.js';
+import type { Controller } from '../src/main/app/controller.js';
+import { defaultControllerOptions } from '../src/main/app/options.js';
 import type { EvictionResult } from '../src/shared/decisions.js';
 import {
   type Cell,
@@ -55,7 +56,7 @@ const P = {
 
 interface Phase {
   readonly sim: SimProcess;
-  readonly controller: RunningController;
+  readonly controller: Controller;
   readonly results: EvictionResult[];
   readonly syncMs: number;
 }

@@ -18,7 +18,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { discoverApis, resourcesFor } from '../src/kube/discovery.js';
 import { InformerSet } from '../src/kube/informers.js';
 import { HttpReadTransport } from '../src/kube/readTransport.js';
-import { autoDecodeThreads } from '../src/main/controllerOptions.js';
+import { autoDecodeThreads } from '../src/main/app/options.js';
 import { PooledPageDecoder } from '../src/main/decodePool.js';
 import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
 import { RealClock } from '../src/shared/clock.js';

@@ -4,17 +4,31 @@
 
 import os from 'node:os';
 import { Command, Option } from 'commander';
+import { validateLeaderTimings } from '../kube/leaderElection.js';
 import {
   type ControllerOptions,
   defaultControllerOptions,
   type LogFormat,
   type LogLevel,
-} from '../main/controllerOptions.js';
-import { oneOf, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parseRatio } from './parseFlags.js';
+} from '../main/app/options.js';
+import {
+  oneOf,
+  parseNonNegativeInt,
+  parseNonNegativeNumber,
+  parsePositiveDurationMs,
+  parsePositiveInt,
+  parseRatio,
+} from './parseFlags.js';
 
 const defaults = defaultControllerOptions(os.availableParallelism());
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const logFormats: readonly LogFormat[] = ['json', 'text'];
+
+/** A bad combination of flags: one line and a hint, exit 2 (a usage error, like commander's own). */
+function usageError(message: string): never {
+  process.stderr.write(`device-taint-evictor: ${message} (see --help)\n`);
+  process.exit(2);
+}
 
 /** One line on stderr, exit 1: what an operator needs, never a stack trace for a known failure. */
 function die(error: unknown): never {
@@ -32,8 +46,14 @@ interface RunFlags {
   kubeApiQps: number;
   kubeApiBurst: number;
   leaderElect: boolean;
-  leaderElectNamespace: string;
-  leaderElectLeaseName: string;
+  leaderElectResourceNamespace: string;
+  leaderElectResourceName: string;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
+  /** Deprecated spellings of the two above. */
+  leaderElectNamespace?: string;
+  leaderElectLeaseName?: string;
   metricsBindAddress: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -42,12 +62,45 @@ interface RunFlags {
   decodeThreads: number;
 }
 
+/** Warns once per deprecated flag that was used, on stderr (before any logging is set up). */
+function deprecated(used: string | undefined, oldName: string, newName: string): string | undefined {
+  if (used !== undefined)
+    process.stderr.write(`device-taint-evictor: ${oldName} is deprecated and will be removed; use ${newName}\n`);
+  return used;
+}
+
 async function runCommand(flags: RunFlags): Promise<void> {
+  const {
+    leaderElectNamespace,
+    leaderElectLeaseName,
+    leaderElectLeaseDuration,
+    leaderElectRenewDeadline,
+    leaderElectRetryPeriod,
+    ...rest
+  } = flags;
   const options: ControllerOptions = {
     ...defaults,
-    ...flags,
+    ...rest,
+    leaderElectResourceNamespace:
+      deprecated(leaderElectNamespace, '--leader-elect-namespace', '--leader-elect-resource-namespace') ??
+      flags.leaderElectResourceNamespace,
+    leaderElectResourceName:
+      deprecated(leaderElectLeaseName, '--leader-elect-lease-name', '--leader-elect-resource-name') ??
+      flags.leaderElectResourceName,
+    leaderElectLeaseDurationMs: leaderElectLeaseDuration,
+    leaderElectRenewDeadlineMs: leaderElectRenewDeadline,
+    leaderElectRetryPeriodMs: leaderElectRetryPeriod,
   };
-  const { startController } = await import('../main/controller.js');
+  try {
+    validateLeaderTimings({
+      leaseDurationMs: options.leaderElectLeaseDurationMs,
+      renewDeadlineMs: options.leaderElectRenewDeadlineMs,
+      retryPeriodMs: options.leaderElectRetryPeriodMs,
+    });
+  } catch (error) {
+    usageError(`leader election timings: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { startController } = await import('../main/app/bootstrap.js');
   // A stray rejected promise must not take the controller down with every scheduled eviction in it; it
   // is a bug worth a loud line, not a crash. A thrown exception may have left state half-updated: exit
   // and let the Deployment restart us (the next leader relists and rebuilds everything).
@@ -100,8 +153,28 @@ export function buildProgram(): Command {
     )
     .option('--kube-api-burst <n>', 'burst of the API write budget', parsePositiveInt, defaults.kubeApiBurst)
     .option('--leader-elect', 'campaign for a coordination.k8s.io/v1 Lease; only the leader evicts', false)
-    .option('--leader-elect-namespace <ns>', 'namespace of the Lease', defaults.leaderElectNamespace)
-    .option('--leader-elect-lease-name <name>', 'name of the Lease', defaults.leaderElectLeaseName)
+    .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', defaults.leaderElectResourceNamespace)
+    .option('--leader-elect-resource-name <name>', 'name of the Lease', defaults.leaderElectResourceName)
+    .option(
+      '--leader-elect-lease-duration <duration>',
+      'how long candidates wait after the last observed renewal before taking the lease',
+      parsePositiveDurationMs,
+      defaults.leaderElectLeaseDurationMs,
+    )
+    .option(
+      '--leader-elect-renew-deadline <duration>',
+      'how long the leader keeps trying to renew before it stops leading (and exits)',
+      parsePositiveDurationMs,
+      defaults.leaderElectRenewDeadlineMs,
+    )
+    .option(
+      '--leader-elect-retry-period <duration>',
+      'how often candidates try to acquire and the leader renews',
+      parsePositiveDurationMs,
+      defaults.leaderElectRetryPeriodMs,
+    )
+    .addOption(new Option('--leader-elect-namespace <ns>', 'deprecated: --leader-elect-resource-namespace').hideHelp())
+    .addOption(new Option('--leader-elect-lease-name <name>', 'deprecated: --leader-elect-resource-name').hideHelp())
     .option(
       '--metrics-bind-address <addr>',
       'host:port for /metrics, /healthz, /readyz; 0 disables',

@@ -34,3 +34,28 @@ export const oneOf =
     if ((allowed as readonly string[]).includes(value)) return value as T;
     throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got "${value}"`);
   };
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A Go duration as kube-controller-manager's flags take it (`15s`, `1m30s`, `500ms`, `2h`), in
+ * milliseconds. A bare number is rejected, as Go's flag package does: "15" is ambiguous.
+ */
+export const parseDurationMs = (value: string): number => {
+  const text = value.trim();
+  const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(text) ? text.match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g) : null;
+  if (parts === null) throw new InvalidArgumentError(`expected a duration like 15s, 2m or 500ms, got "${value}"`);
+  let ms = 0;
+  for (const part of parts) {
+    const unit = /(ms|s|m|h)$/.exec(part)?.[1] ?? 's';
+    ms += Number.parseFloat(part) * (DURATION_UNITS_MS[unit] ?? 1_000);
+  }
+  return Math.round(ms);
+};
+
+/** A positive Go duration. */
+export const parsePositiveDurationMs = (value: string): number => {
+  const ms = parseDurationMs(value);
+  if (ms <= 0) throw new InvalidArgumentError(`expected a duration > 0, got "${value}"`);
+  return ms;
+};

@@ -17,8 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { disruptionTargetCondition } from '../kube/kubeExecutor.js';
-import { type ControllerHooks, type RunningController, startController } from '../main/controller.js';
-import { type ControllerOptions, defaultControllerOptions } from '../main/controllerOptions.js';
+import { startController } from '../main/app/bootstrap.js';
+import type { Controller, ControllerHooks } from '../main/app/controller.js';
+import { type ControllerOptions, defaultControllerOptions } from '../main/app/options.js';
 import type { EvictionResult } from '../shared/decisions.js';
 import type { LogFields, Logger } from '../shared/logger.js';
 import { type SimServer, startSimServer } from '../sim/index.js';
@@ -79,7 +80,10 @@ export interface DemoOptions {
 }
 
 /** What the story needs of a running controller. */
-export type DemoController = Pick<RunningController, 'opsAddress' | 'done' | 'stop' | 'engine'>;
+/** What the demo needs of a controller (a test may hand it a rogue one without an engine). */
+export type DemoController = Pick<Controller, 'opsAddress' | 'done' | 'stop'> & {
+  engine(): ReturnType<Controller['engine']> | null;
+};
 
 export type PodFate = 'evicted' | 'running' | 'wrongful' | 'missing';
 

@@ -61,6 +61,11 @@ export interface DiscoveryOptions {
   /** Attempts per discovery document on transient errors (5xx, 429, connection failures). */
   readonly attempts?: number;
   readonly retryDelayMs?: number;
+  /**
+   * Look for PodGroups (scheduling.k8s.io) at all: only with workload claims. Without them the group is
+   * never asked for, so neither its absence nor missing RBAC can delay or block the startup.
+   */
+  readonly podGroups?: boolean;
 }
 
 type ResourceLists = Map<string, ReadonlySet<string>>;
@@ -128,10 +133,14 @@ export async function discoverApis(transport: ReadTransport, opts: DiscoveryOpti
   const [resource, scheduling] = await Promise.all([
     readGroup(RESOURCE_GROUP, fetchJson),
     // PodGroups are optional: a broken scheduling group must not keep the controller from starting.
-    readGroup(SCHEDULING_GROUP, fetchJson).catch((err: unknown) => {
-      log.warn('scheduling.k8s.io discovery failed; running without PodGroups', { error: describeError(err) });
-      return null;
-    }),
+    opts.podGroups === true
+      ? readGroup(SCHEDULING_GROUP, fetchJson).catch((err: unknown) => {
+          log.warn('scheduling.k8s.io discovery failed; workload claims will see no PodGroups', {
+            error: describeError(err),
+          });
+          return null;
+        })
+      : Promise.resolve(null),
   ]);
   if (resource === null)
     throw new DiscoveryError(`the API server does not serve ${RESOURCE_GROUP}: is DynamicResourceAllocation enabled?`);

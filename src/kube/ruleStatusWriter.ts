@@ -8,6 +8,7 @@ import type { RuleStatusWriter } from '../main/engine/ruleStatusUpdater.js';
 import type { ApiBudget } from '../shared/apiBudget.js';
 import type { Logger } from '../shared/logger.js';
 import type { RuleCondition, RuleRecord } from '../shared/types.js';
+import { FenceClosedError, WriteFence } from '../shared/writeFence.js';
 import { type ApiClient, ApiError, contentTypes, rfc3339 } from './apiClient.js';
 import { controllerName } from './events.js';
 
@@ -20,7 +21,11 @@ export interface KubeRuleStatusWriterOptions {
   readonly apiVersion: string;
   readonly log: Logger;
   readonly requestTimeoutMs?: number;
+  /** The process's write permission (leader lease); always open without leader election. */
+  readonly fence?: WriteFence;
 }
+
+const alwaysOpen = WriteFence.alwaysOpen();
 
 export class KubeRuleStatusWriter implements RuleStatusWriter {
   constructor(private readonly options: KubeRuleStatusWriterOptions) {
@@ -52,7 +57,10 @@ export class KubeRuleStatusWriter implements RuleStatusWriter {
   /** Resolves when written, or when the rule is gone / replaced (nothing left to report on). */
   async apply(rule: RuleRecord, condition: RuleCondition): Promise<void> {
     const { api, budget, apiVersion, log } = this.options;
+    const fence = this.options.fence ?? alwaysOpen;
     await budget.acquire();
+    // Refused (and retried by the updater with backoff) while this process holds no valid lease.
+    if (!fence.isOpen()) throw new FenceClosedError(`DeviceTaintRule ${rule.name} status`);
     try {
       await api.request({
         method: 'PATCH',
@@ -61,6 +69,7 @@ export class KubeRuleStatusWriter implements RuleStatusWriter {
         contentType: contentTypes.apply,
         body: this.applyConfiguration(rule, condition),
         timeoutMs: this.options.requestTimeoutMs,
+        mayRetry: () => fence.isOpen(),
       });
     } catch (err) {
       if (err instanceof ApiError && (err.code === 404 || err.code === 409)) {

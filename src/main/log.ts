@@ -6,7 +6,7 @@
 
 import { type DestinationStream, type Logger as Pino, pino } from 'pino';
 import type { LogFields, Logger } from '../shared/logger.js';
-import type { LogFormat, LogLevel } from './controllerOptions.js';
+import type { LogFormat, LogLevel } from './app/options.js';
 
 export interface LogOptions {
   readonly format?: LogFormat;

@@ -9,7 +9,7 @@ import { demoPlan } from '../../src/demo/plan.js';
 import { RecordingPrinter } from '../../src/demo/printer.js';
 import type { DemoController } from '../../src/demo/story.js';
 import { runDemo } from '../../src/demo/story.js';
-import type { ControllerOptions } from '../../src/main/controllerOptions.js';
+import type { ControllerOptions } from '../../src/main/app/options.js';
 
 const forever = demoPlan().find((p) => p.name === 'trainer-n1-g2');
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   setDeviceTaints(cluster.sim, 'node-initial', DEVICES, { 'gpu-0': [unhealthy] });
   controller = procs.start({ args: runArgs(cluster.kubeconfig), label: 'controller' });
-  await controller.waitForMsg('Caches synced; evicting');
+  await controller.waitForMsg('Evicting');
 });
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ const describeCall = (r: RequestRecord): string =>
 
 describe('eviction through a ResourceSlice taint', () => {
   test('a taint present before the controller starts is acted on once the caches have synced', async () => {
-    const synced = await controller.waitForMsg('Caches synced; evicting');
+    const synced = await controller.waitForMsg('Evicting');
     expect(synced.pendingEvictions).toBe(1);
     await waitGone(preTainted);
     expect(successfulDeletes(cluster.sim, preTainted)).toBe(1);

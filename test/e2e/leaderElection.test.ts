@@ -49,9 +49,9 @@ const startCandidate = (podName: string): CliProcess =>
   procs.start({
     args: runArgs(cluster.kubeconfig, [
       '--leader-elect',
-      '--leader-elect-namespace',
+      '--leader-elect-resource-namespace',
       LEASE_NAMESPACE,
-      '--leader-elect-lease-name',
+      '--leader-elect-resource-name',
       LEASE_NAME,
     ]),
     // The Deployment sets POD_NAME; the identity becomes `<POD_NAME>_<uuid>`.
@@ -73,7 +73,7 @@ describe('leader election', () => {
       TAKEOVER_DEADLINE_MS,
       () => `ctl-a holds the Lease ${a.tail()}`,
     );
-    await a.waitForMsg('Caches synced; evicting');
+    await a.waitForMsg('Evicting');
 
     const b = startCandidate('ctl-b');
     // The standby has read the Lease and knows who leads; it must not start evicting.
@@ -89,7 +89,7 @@ describe('leader election', () => {
       () => `ctl-a evicts ${first.name} ${a.tail()}`,
     );
     expect(holder()).toMatch(/^ctl-a_/);
-    expect(b.logsWith('Caches synced; evicting')).toEqual([]);
+    expect(b.logsWith('Evicting')).toEqual([]);
     // A standby is healthy and ready (an unready standby would stall every rolling update).
     expect(await httpGet(await b.opsPort(), '/readyz')).toEqual({ status: 200, body: 'ok\n' });
 
@@ -105,7 +105,7 @@ describe('leader election', () => {
       () => `ctl-b takes the Lease (holder now "${holder()}") ${b.tail()}`,
     );
     expect(Number(leaseSpec()?.leaseTransitions)).toBe(transitionsBefore + 1);
-    await b.waitForMsg('Caches synced; evicting');
+    await b.waitForMsg('Evicting');
 
     setDeviceTaints(cluster.sim, 'node-le', DEVICES, { 'gpu-0': [unhealthy], 'gpu-1': [unhealthy] });
     await waitFor(

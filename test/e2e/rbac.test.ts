@@ -54,10 +54,10 @@ beforeAll(async () => {
   addNodeSlice(cluster.sim, 'node-a', DEVICES);
   addNodeSlice(cluster.sim, 'node-b', DEVICES);
   const controller = procs.start({
-    args: runArgs(cluster.kubeconfig, ['--leader-elect', '--leader-elect-namespace', leaseRole.namespace]),
+    args: runArgs(cluster.kubeconfig, ['--leader-elect', '--leader-elect-resource-namespace', leaseRole.namespace]),
     label: 'controller',
   });
-  await controller.waitForMsg('Caches synced; evicting');
+  await controller.waitForMsg('Evicting');
 
   // Slice taint: one immediate eviction, one eviction cancelled by removing the taint.
   const victim = addWorkload(cluster.sim, { namespace: 'rbac', name: 'victim', node: 'node-a', device: 'gpu-0' });

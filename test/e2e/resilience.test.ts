@@ -65,7 +65,7 @@ beforeAll(async () => {
     untainted.push(addWorkload(cluster.sim, { namespace: ns, name: 'untainted', node, device: 'gpu-3' }));
   }
   controller = procs.start({ args: runArgs(cluster.kubeconfig), label: 'controller' });
-  await controller.waitForMsg('Caches synced; evicting', 60_000);
+  await controller.waitForMsg('Evicting', 60_000);
 }, 90_000);
 
 afterAll(async () => {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   addNodeSlice(cluster.sim, 'node-rule', ['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3']);
   addNodeSlice(cluster.sim, 'node-other', ['gpu-0', 'gpu-1']);
   controller = procs.start({ args: runArgs(cluster.kubeconfig), label: 'controller' });
-  await controller.waitForMsg('Caches synced; evicting');
+  await controller.waitForMsg('Evicting');
 });
 
 afterAll(async () => {

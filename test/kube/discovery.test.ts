@@ -83,12 +83,31 @@ describe('discoverApis (scripted documents)', () => {
       '/apis/scheduling.k8s.io/v1': list('priorityclasses'),
       '/apis/scheduling.k8s.io/v1alpha2': list('workloads', 'podgroups'),
     });
-    expect(await discoverApis(t)).toEqual({
+    expect(await discoverApis(t, { podGroups: true })).toEqual({
       draVersion: 'v1',
       deviceClasses: false,
       ruleVersion: null,
       podGroupVersion: 'v1alpha2',
     });
+  });
+
+  it('does not look at scheduling.k8s.io at all without workload claims', async () => {
+    const asked: string[] = [];
+    const served = docs({
+      '/apis/resource.k8s.io': group('resource.k8s.io', ['v1']),
+      '/apis/resource.k8s.io/v1': list('resourceclaims', 'resourceslices'),
+    });
+    const t = {
+      ...served,
+      getJson: (path: string) => {
+        asked.push(path);
+        // RBAC without podgroups: the scheduling group is forbidden.
+        if (path.startsWith('/apis/scheduling.k8s.io')) return Promise.reject(new ApiError(403, 'Forbidden', 'no'));
+        return served.getJson(path);
+      },
+    };
+    expect(await discoverApis(t)).toMatchObject({ podGroupVersion: null });
+    expect(asked.filter((p) => p.includes('scheduling'))).toEqual([]);
   });
 
   it('retries transient failures, fails fast on others', async () => {

@@ -8,14 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../../src/load/runLoad.js';
-import { type RunningController, startController } from '../../src/main/controller.js';
-import { defaultControllerOptions } from '../../src/main/controllerOptions.js';
+import { startController } from '../../src/main/app/bootstrap.js';
+import type { Controller } from '../../src/main/app/controller.js';
+import { defaultControllerOptions } from '../../src/main/app/options.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import { type LoadSim, startLoadSim, testOptions } from './loadSim.js';
 
 describe('load storms against the running controller', () => {
   let env: LoadSim;
-  let controller: RunningController;
+  let controller: Controller;
   let dir: string;
   const log = new RecordingLogger();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ControllerMetrics } from '../../src/main/metrics.js';
+import { ControllerMetrics } from '../../src/main/app/metrics.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionOutcome, EvictionResult } from '../../src/shared/decisions.js';
 import { ApiCallCounter, isMetricsDelta, resourceOfPath } from '../../src/shared/metricsDelta.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControllerMetrics } from '../../src/main/metrics.js';
-import { type OpsServer, parseBindAddress, startOpsServer } from '../../src/main/opsServer.js';
+import { ControllerMetrics } from '../../src/main/app/metrics.js';
+import { type OpsServer, parseBindAddress, startOpsServer } from '../../src/main/app/opsServer.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 

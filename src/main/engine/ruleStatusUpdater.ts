@@ -7,6 +7,10 @@
 // - items run one at a time (status writes are rare and upstream holds its mutex for them anyway);
 // - a failed write is retried with per-item exponential backoff (5 ms doubling to 1000 s), and the
 //   backoff is forgotten after a success.
+// - Nothing is written while paused: the controller starts the updater paused and resumes it only once
+//   every informer has synced and this process leads (upstream starts its workers after the cache sync).
+//   A `None` rule's dry-run counts say "will not be updated again", so counts from half-listed caches
+//   would be wrong for good. Requests made while paused are kept and processed on resume.
 
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
@@ -64,6 +68,8 @@ export interface RuleStatusUpdaterOptions {
   readonly log: Logger;
   /** Per-item retry backoff after failed writes; default 5 ms doubling to 1000 s. */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Start paused (see the header); default false. */
+  readonly paused?: boolean;
 }
 
 export class RuleStatusUpdater implements RuleStatusScheduler {
@@ -78,8 +84,27 @@ export class RuleStatusUpdater implements RuleStatusScheduler {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private writes = 0;
+  private paused: boolean;
 
-  constructor(private readonly options: RuleStatusUpdaterOptions) {}
+  constructor(private readonly options: RuleStatusUpdaterOptions) {
+    this.paused = options.paused ?? false;
+  }
+
+  /** Holds every write (requests keep queueing) until `resume`; a write in flight finishes. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Processes what was requested meanwhile, from the caches as they are now. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.ready.length > 0 && this.running === null) this.running = this.drain();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
 
   enqueue(ruleName: string, delayMs: number): void {
     if (this.stopped || this.readySet.has(ruleName)) return;
@@ -107,7 +132,7 @@ export class RuleStatusUpdater implements RuleStatusScheduler {
 
   /** Resolves once nothing is ready or running (delayed items may still wait). */
   whenIdle(): Promise<void> {
-    if (this.running === null && this.ready.length === 0) return Promise.resolve();
+    if (this.running === null && (this.ready.length === 0 || this.paused)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -150,13 +175,13 @@ export class RuleStatusUpdater implements RuleStatusScheduler {
   private makeReady(ruleName: string): void {
     this.ready.push(ruleName);
     this.readySet.add(ruleName);
-    if (this.running === null) this.running = this.drain();
+    if (this.running === null && !this.paused) this.running = this.drain();
   }
 
   private async drain(): Promise<void> {
     // Yield once so that a burst of synchronous enqueues from one informer event is deduplicated.
     await Promise.resolve();
-    while (!this.stopped && this.ready.length > 0) {
+    while (!this.stopped && !this.paused && this.ready.length > 0) {
       const ruleName = this.ready.shift()!;
       this.readySet.delete(ruleName);
       await this.process(ruleName);

@@ -8,6 +8,8 @@ import { type RuleStatusSource, RuleStatusUpdater, type RuleStatusWriter } from 
 export interface EngineWithRuleStatusOptions extends Omit<EvictionEngineOptions, 'ruleStatus'> {
   readonly writer: RuleStatusWriter;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Start the status updater paused (the controller resumes it once synced and leading). */
+  readonly ruleStatusPaused?: boolean;
 }
 
 export function createEngineWithRuleStatus(opts: EngineWithRuleStatusOptions): {
@@ -25,6 +27,7 @@ export function createEngineWithRuleStatus(opts: EngineWithRuleStatusOptions): {
     writer: opts.writer,
     log: opts.log,
     ...(opts.backoff !== undefined ? { backoff: opts.backoff } : {}),
+    ...(opts.ruleStatusPaused !== undefined ? { paused: opts.ruleStatusPaused } : {}),
   });
   engine = new EvictionEngine({ ...opts, ruleStatus });
   return { engine, ruleStatus };

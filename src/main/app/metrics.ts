@@ -5,10 +5,11 @@
 // deltas (src/shared/metricsDelta.ts) and per-shard stats, which are pulled at scrape time.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../shared/clock.js';
-import type { EvictionResult } from '../shared/decisions.js';
-import { type MetricsDelta, resourceOfPath } from '../shared/metricsDelta.js';
-import type { PartitionStats } from '../workers/partition.js';
+import { type LeaderElectionMetrics, leaderElectionMetrics } from '../../kube/leaderElection.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EvictionResult } from '../../shared/decisions.js';
+import { type MetricsDelta, resourceOfPath } from '../../shared/metricsDelta.js';
+import type { PartitionStats } from '../../workers/partition.js';
 
 const subsystem = 'device_taint_eviction_controller';
 /** Metrics of this runtime that upstream does not have. */
@@ -38,6 +39,9 @@ export class ControllerMetrics {
   private readonly workerRestarts: Counter<'shard'>;
   private readonly lastInformerEventAt = new Map<string, number>();
   private readonly informerSynced = new Map<string, boolean>();
+  private readonly leaderStatus: Gauge<'name'>;
+  private readonly leaderSlowpath: Counter<'name'>;
+  private malformedSource: () => Iterable<readonly [string, number]> = () => [];
   private shardStatsForScrape: ReadonlyMap<number, PartitionStats> = new Map();
 
   constructor(private readonly options: ControllerMetricsOptions) {
@@ -113,7 +117,45 @@ export class ControllerMetrics {
       },
     });
 
+    const malformed = () => this.malformedSource();
+    new Counter({
+      name: `${ownPrefix}_informer_malformed_objects_total`,
+      help: 'Objects an informer could not read (from lists and watch events), by resource: quarantined (dropped, or a slice kept without its devices) instead of cached.',
+      labelNames: ['resource'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [resource, count] of malformed()) this.inc({ resource }, count);
+      },
+    });
+
+    // client-go's leader election metrics (component-base clientgo/leaderelection), same names and help.
+    this.leaderStatus = new Gauge({
+      name: leaderElectionMetrics.masterStatus.name,
+      help: leaderElectionMetrics.masterStatus.help,
+      labelNames: ['name'],
+      registers,
+    });
+    this.leaderSlowpath = new Counter({
+      name: leaderElectionMetrics.slowpathTotal.name,
+      help: leaderElectionMetrics.slowpathTotal.help,
+      labelNames: ['name'],
+      registers,
+    });
+
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The hooks a LeaseLeaderElector reports through. */
+  readonly leaderElection: LeaderElectionMetrics = {
+    on: (name) => this.leaderStatus.set({ name }, 1),
+    off: (name) => this.leaderStatus.set({ name }, 0),
+    slowpathExercised: (name) => this.leaderSlowpath.inc({ name }),
+  };
+
+  /** Where scrapes read the malformed-object counts per resource (the informers' counters). */
+  countMalformedFrom(source: () => Iterable<readonly [string, number]>): void {
+    this.malformedSource = source;
   }
 
   /** Upstream's metrics (spec §2.7 step 6): real deletions and already-terminating pods count, 'gone' does not. */

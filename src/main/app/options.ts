@@ -15,8 +15,13 @@ export interface ControllerOptions {
   readonly kubeApiQps: number;
   readonly kubeApiBurst: number;
   readonly leaderElect: boolean;
-  readonly leaderElectNamespace: string;
-  readonly leaderElectLeaseName: string;
+  /** Where the Lease lives (kube-controller-manager's --leader-elect-resource-namespace / -name). */
+  readonly leaderElectResourceNamespace: string;
+  readonly leaderElectResourceName: string;
+  /** client-go's LeaseDuration, RenewDeadline and RetryPeriod (15 s, 10 s, 2 s). */
+  readonly leaderElectLeaseDurationMs: number;
+  readonly leaderElectRenewDeadlineMs: number;
+  readonly leaderElectRetryPeriodMs: number;
   /** `host:port`, `:port` (all interfaces) or `0` (disabled). */
   readonly metricsBindAddress: string;
   readonly logLevel: LogLevel;
@@ -44,8 +49,11 @@ export const defaultControllerOptions = (cores: number): ControllerOptions => ({
   kubeApiQps: 20,
   kubeApiBurst: 30,
   leaderElect: false,
-  leaderElectNamespace: 'kube-system',
-  leaderElectLeaseName: 'device-taint-evictor',
+  leaderElectResourceNamespace: 'kube-system',
+  leaderElectResourceName: 'device-taint-evictor',
+  leaderElectLeaseDurationMs: 15_000,
+  leaderElectRenewDeadlineMs: 10_000,
+  leaderElectRetryPeriodMs: 2_000,
   metricsBindAddress: ':8080',
   logLevel: 'info',
   logFormat: 'json',

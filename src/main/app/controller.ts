@@ -1,0 +1,209 @@
+// The running controller: its parts as fields (built by bootstrap.ts), and the lifecycle that connects
+// them, in the order upstream starts its own (spec: docs/behaviour.md "Startup"):
+//
+//   reflectors ──records──▶ engine (decisions) ──gate──▶ router ──▶ worker partitions ──▶ API
+//        ▲                       ▲   │ rule status (main thread, SSA; paused until active)  │
+//        └──────── list/watch    └───┴──────────── results (evictionFinished, metrics) ◀────┘
+//
+// Nothing is written before two things hold: every informer has synced (upstream starts its workers
+// only then), and this process holds the right to write — always without leader election, while the
+// lease is valid with it. Both are checked at the gate (no decision reaches a worker before) and the
+// second again before every single write, through the shared write fence (src/shared/writeFence.ts),
+// whose deadline expires by itself when renewals stop: a leader frozen by SIGSTOP, whose worker timers
+// fire first on SIGCONT, writes nothing until the main thread has renewed the lease.
+//
+// Hot standby: without the lease, a replica still syncs its caches, decides, and keeps its worker threads
+// running, so that after winning the lease its first eviction follows within about a second. On losing
+// the lease it revokes the fence, aborts writes in flight, and exits non-zero at once (kube-controller-
+// manager exits too; a restart is the simplest way back to a clean state) — it never campaigns again.
+
+import { describeEndReason, type LeadershipEndReason } from '../../kube/leaderElection.js';
+import type { EvictionResult } from '../../shared/decisions.js';
+import type { Logger } from '../../shared/logger.js';
+import type { EvictionEngine } from '../engine/engine.js';
+import type { EvictionRuntime } from '../evictionRuntime.js';
+import type { ControllerParts } from './bootstrap.js';
+import type { ControllerMetrics } from './metrics.js';
+
+export interface ControllerHooks {
+  /** Logger to use instead of building one from the options (tests, the demo). */
+  readonly log?: Logger;
+  /** Called once per finished eviction, after the engine and metrics saw it (the demo prints these). */
+  readonly onEviction?: (result: EvictionResult) => void;
+  /** How long startup waits for the caches before giving up (default: forever, logging progress). */
+  readonly syncTimeoutMs?: number;
+  /** How long a graceful stop lets in-flight API calls finish. */
+  readonly drainTimeoutMs?: number;
+}
+
+/** A startup problem the CLI reports as one line and exit code 1 (bad kubeconfig, unreachable server, RBAC). */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+const DEFAULT_DRAIN_MS = 10_000;
+
+export class Controller {
+  /** Resolves with the process exit code once the controller has stopped (signal, lost lease, fatal error). */
+  readonly done: Promise<number>;
+  private resolveDone: (code: number) => void = () => {};
+  private synced = false;
+  private leading = false;
+  private active = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly parts: ControllerParts,
+    private readonly hooks: ControllerHooks = {},
+  ) {
+    this.done = new Promise<number>((resolve) => {
+      this.resolveDone = resolve;
+    });
+    parts.runtime.onResults(this.onResults);
+  }
+
+  get metrics(): ControllerMetrics {
+    return this.parts.metrics;
+  }
+
+  get opsAddress(): { readonly host: string; readonly port: number } | null {
+    return this.parts.ops?.address ?? null;
+  }
+
+  /** True once decisions flow to the workers: caches synced and (with leader election) leading. */
+  isRunning(): boolean {
+    return this.active;
+  }
+
+  /** Ready for traffic: caches synced. A standby is ready too, or rolling updates would stall on it. */
+  isReady(): boolean {
+    return this.synced;
+  }
+
+  engine(): EvictionEngine {
+    return this.parts.engine;
+  }
+
+  runtime(): EvictionRuntime {
+    return this.parts.runtime;
+  }
+
+  /**
+   * Starts informers and campaigning together, and resolves once the caches have synced (evictions may
+   * not flow yet: a standby waits for the lease). Rejects when the caches cannot sync in time.
+   */
+  async start(): Promise<void> {
+    const { informers, elector, fence, log, clock, metrics, options } = this.parts;
+    const syncStarted = clock.now();
+    informers.start();
+    if (elector === null) fence.openForever();
+    else elector.start();
+    await informers.waitForSync(this.hooks.syncTimeoutMs);
+    for (const r of informers.all()) metrics.setInformerSynced(r.id, true);
+    this.synced = true;
+    log.info('Caches synced', {
+      syncMs: clock.now() - syncStarted,
+      pods: informers.pods.size,
+      claims: informers.claims.size,
+      slices: informers.slices.size,
+      rules: informers.rules?.size ?? 0,
+      pendingEvictions: this.parts.engine.pendingCount,
+      workers: options.workers,
+      ...(elector === null ? {} : { leading: this.leading }),
+    });
+    if (elector === null) this.activate();
+    else if (this.leading) this.activate();
+  }
+
+  /** Graceful stop: no new decisions, in-flight calls drained, lease released. */
+  stop(reason: string): Promise<void> {
+    return this.shutDown(reason, 0, this.hooks.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+  }
+
+  // ---- Leadership (LeaderCallbacks of the elector, wired by bootstrap) ----------------------------
+
+  /** The elector's `onRenewed`: writes are allowed until `validUntilMono` on the process's monotonic clock. */
+  readonly onRenewed = (validUntilMono: number): void => {
+    this.parts.fence.openUntil(validUntilMono);
+  };
+
+  readonly onStartedLeading = (): void => {
+    this.leading = true;
+    if (this.synced) this.activate();
+  };
+
+  readonly onStoppedLeading = (reason: LeadershipEndReason): void => {
+    this.leading = false;
+    if (this.stopping !== null && reason.kind === 'stopped') return;
+    const { fence, runtime, gate, ruleStatus, log } = this.parts;
+    // Revoke first: from this instant no thread starts a write; then cut the ones in flight.
+    fence.close();
+    runtime.abortWrites(`leadership lost: ${describeEndReason(reason)}`);
+    gate.close();
+    ruleStatus.pause();
+    this.active = false;
+    log.error('Leadership lost; exiting', { why: describeEndReason(reason), reason: reason.kind });
+    // Abort, never drain: the writes in flight are already cut, and a deposed leader must not linger.
+    void this.shutDown('leadership lost', 1, 0);
+  };
+
+  /** Lets decisions reach the workers, replaying every pending eviction, and lets rule status write. */
+  private activate(): void {
+    if (this.active || this.stopping !== null) return;
+    const { gate, runtime, engine, ruleStatus, log } = this.parts;
+    this.active = true;
+    const replayed = gate.open(runtime.sink, engine.pendingEvictions());
+    ruleStatus.resume();
+    log.info('Evicting', { pendingEvictions: replayed });
+  }
+
+  private readonly onResults = (results: readonly EvictionResult[]): void => {
+    const { engine, metrics, log, options } = this.parts;
+    for (const r of results) {
+      engine.evictionFinished(r);
+      metrics.recordResult(r);
+      const fields = {
+        pod: `${r.pod.namespace}/${r.pod.name}`,
+        uid: r.pod.uid,
+        outcome: r.outcome,
+        reasons: r.reasons,
+        attempts: r.attempts,
+        latencyMs: r.doneAt - r.fireAt,
+      };
+      // The dry-run executor writes nothing and reports 'gone' so that nothing is counted as deleted.
+      if (options.dryRun) log.info('Dry run: would have evicted pod', fields);
+      else if (r.outcome === 'gone') log.info('Pod vanished before eviction', fields);
+      else if (r.outcome === 'alreadyTerminating') log.info('Pod already terminating; nothing written', fields);
+      else log.info('Pod evicted', fields);
+      this.hooks.onEviction?.(r);
+    }
+  };
+
+  /** Stops everything once; `drainMs` bounds how long in-flight evictions may finish. */
+  shutDown(reason: string, code: number, drainMs: number): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    this.stopping = (async () => {
+      const { log, gate, informers, pageDecoder, ruleStatus, runtime, elector, fence, disposer } = this.parts;
+      log.info('Shutting down', { reason });
+      this.active = false;
+      gate.close();
+      await informers.stop();
+      await pageDecoder?.close();
+      await ruleStatus.stop();
+      await runtime.close(drainMs);
+      // Released while the fence still allows it (a graceful stop of the leader hands the lease over).
+      if (elector !== null && code === 0)
+        await elector.release().catch((e: unknown) => log.warn('Releasing the lease failed', { error: String(e) }));
+      else await elector?.stop();
+      fence.close();
+      for (const failure of await disposer.releaseAll())
+        log.warn('Releasing a part failed', { part: failure.what, error: String(failure.error) });
+      log.info('Stopped', { reason });
+      this.resolveDone(code);
+    })();
+    return this.stopping;
+  }
+}
