@@ -22,6 +22,8 @@ export interface KubeExecutorWorkerOptions {
   /** Keep-alive connections of this worker's pool. */
   readonly connections: number;
   readonly reportingInstance: string;
+  /** User-Agent of every request this worker sends. */
+  readonly userAgent: string;
 }
 
 export function kubeExecutorWorkerOptions(
@@ -34,6 +36,7 @@ export function kubeExecutorWorkerOptions(
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     connections: options.connections ?? 16,
     reportingInstance: options.reportingInstance ?? '',
+    userAgent: options.userAgent ?? 'device-taint-evictor',
   };
 }
 
@@ -47,7 +50,8 @@ export function isKubeExecutorWorkerOptions(value: unknown): value is KubeExecut
     v.requestTimeoutMs > 0 &&
     Number.isInteger(v.connections) &&
     (v.connections as number) > 0 &&
-    typeof v.reportingInstance === 'string'
+    typeof v.reportingInstance === 'string' &&
+    typeof v.userAgent === 'string'
   );
 }
 
@@ -79,6 +83,7 @@ export async function buildKubeExecutor(
   const api: ApiClient = await KeepAliveApiClient.fromKubeConfig(kc, {
     connections: options.connections,
     timeoutMs: options.requestTimeoutMs,
+    userAgent: options.userAgent,
     onCall: context.onCall,
     clock: context.clock,
   });

@@ -119,13 +119,13 @@ export class KubeEvictionExecutor implements EvictionExecutor {
         log.debug('pod already terminating (patch response)', { pod: podRefFields(pod) });
         return 'alreadyTerminating';
       }
-    }
 
-    // The DELETE's token is reserved before the event's, so the event never delays the DELETE.
-    const deleteToken = budget.acquire();
-    if (patchFirst) this.recordEventInBackground(pod, eventMessages.marking);
-    await deleteToken;
-    if (!attempt.isCurrent()) return 'superseded';
+      // The DELETE's token is reserved before the event's, so the event never delays the DELETE.
+      const deleteToken = budget.acquire();
+      this.recordEventInBackground(pod, eventMessages.marking);
+      await deleteToken;
+      if (!attempt.isCurrent()) return 'superseded';
+    }
     try {
       await this.write(attempt, 'pod', {
         method: 'DELETE',

@@ -8,6 +8,20 @@ export interface KubeconfigOptions {
   readonly user?: string;
 }
 
+/**
+ * The sim accepts every bearer token (it authorizes everything), but it remembers who a request came
+ * from, as kube-apiserver's audit log does: a token `sim-token:<user>` authenticates as `<user>`.
+ */
+export const SIM_TOKEN_PREFIX = 'sim-token:';
+
+/** The user a request authenticates as ('' without a sim token). */
+export function userOfAuthorization(header: string | undefined): string {
+  const match = /^Bearer (.+)$/i.exec(header ?? '');
+  if (match === null) return '';
+  const token = match[1] as string;
+  return token.startsWith(SIM_TOKEN_PREFIX) ? token.slice(SIM_TOKEN_PREFIX.length) : 'sim-admin';
+}
+
 export function buildKubeconfig(url: string, opts: KubeconfigOptions = {}): string {
   const user = opts.user ?? 'sim-admin';
   const context: Record<string, string> = { cluster: 'sim', user };
@@ -16,7 +30,7 @@ export function buildKubeconfig(url: string, opts: KubeconfigOptions = {}): stri
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'sim', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: user, user: { token: 'sim-token' } }],
+    users: [{ name: user, user: { token: `${SIM_TOKEN_PREFIX}${user}` } }],
     contexts: [{ name: 'sim', context }],
     'current-context': 'sim',
     preferences: {},

@@ -14,8 +14,14 @@ export interface RequestRecord {
   readonly namespace: string;
   readonly name: string;
   readonly code: number;
-  /** Milliseconds since epoch when the response was started. */
+  /** Milliseconds since epoch when the response ended (or the connection closed). */
   readonly time: number;
+  /** Milliseconds since epoch when the request arrived: what a write-after-deadline check must compare. */
+  readonly receivedAt: number;
+  /** The client's User-Agent header ('' when absent). */
+  readonly userAgent: string;
+  /** Who the request authenticated as (see userOfAuthorization): tells two controller processes apart. */
+  readonly user: string;
 }
 
 export type RequestFilter = Partial<Pick<RequestRecord, 'verb' | 'resource' | 'group' | 'subresource' | 'code'>>;

@@ -11,7 +11,7 @@ import { fromStorage, isStorageVersion, toStorage } from './conversion.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { type FaultConfig, FaultInjector } from './faults.js';
 import { isObject, type JsonObject, type JsonValue, parseJson } from './json.js';
-import { buildKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
+import { buildKubeconfig, type KubeconfigOptions, userOfAuthorization } from './kubeconfig.js';
 import { PATCH_CONTENT_TYPES } from './patch.js';
 import { BoundedRequestLog, type RequestLog, type SimVerb } from './requestLog.js';
 import type { DraVersion, PodGroupVersion, ResourceDef, RuleVersion, ServedVersions } from './resources.js';
@@ -225,6 +225,9 @@ export class SimApiServer implements SimServer {
     const resource = route.kind === 'resource' ? route.def.plural : '';
     const group = route.kind === 'resource' ? route.def.group : '';
     const subresource = route.kind === 'resource' ? route.subresource : '';
+    const receivedAt = Date.now();
+    const userAgent = req.headers['user-agent'] ?? '';
+    const user = userOfAuthorization(req.headers.authorization);
     // 'close' rather than 'finish': a watch the client aborts never finishes, but it must be counted.
     res.on('close', () =>
       this.log.record({
@@ -238,6 +241,9 @@ export class SimApiServer implements SimServer {
         name: route.kind === 'resource' ? (route.name ?? '') : '',
         code: res.statusCode,
         time: Date.now(),
+        receivedAt,
+        userAgent,
+        user,
       }),
     );
     const latency = this.faults.current.latencyMs;

@@ -12,10 +12,14 @@ import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
 import { DryRunEvictionExecutor, KubeEvictionExecutor } from '../../src/kube/kubeExecutor.js';
 import type { ApiBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
+import { POD_HAS_DISRUPTION_TARGET, POD_STATE_NONE, POD_TERMINATING } from '../../src/shared/decisions.js';
+import type { EvictionAttempt } from '../../src/shared/executor.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import { ApiCallCounter } from '../../src/shared/metricsDelta.js';
 import type { PodRef } from '../../src/shared/types.js';
+import { FenceClosedError, WriteFence } from '../../src/shared/writeFence.js';
 import { type SimServer, startSimServer } from '../../src/sim/server.js';
+import { waitFor } from '../support/waitFor.js';
 
 class CountingBudget implements ApiBudget {
   taken = 0;
@@ -106,8 +110,12 @@ describe('KubeEvictionExecutor', () => {
     const outcome = await executorOf(c).evict(pod, ['slice:some-driver/worker/slice/instance#0']);
 
     watch.stop();
+    await executorOf(c).settle(5_000);
     expect(outcome).toBe('deleted');
-    expect(writes(c.sim)).toEqual(['patch pods/status 200', 'create events 201', 'delete pods 200']);
+    // The event is sent after the patch proved the pod exists, beside the DELETE (never delaying it).
+    const sent = writes(c.sim);
+    expect(sent[0]).toBe('patch pods/status 200');
+    expect(sent.slice(1).sort()).toEqual(['create events 201', 'delete pods 200']);
     expect(c.sim.requests.count()).toBe(3); // no GET
     expect(c.budget.taken).toBe(3);
     expect(c.sim.store.get('pods', 'default', 'my-pod')).toBeUndefined();
@@ -319,5 +327,138 @@ describe('KubeEvictionExecutor with graceful pod deletion', () => {
     const pod = createPod(c, 'my-pod');
     expect(await executorOf(c).evict(pod, [])).toBe('deleted');
     expect(metadataOf(c.sim.store.get('pods', 'default', 'my-pod')).deletionTimestamp).toBeTruthy();
+  });
+});
+
+/** An ApiClient whose answers the test scripts per request; records what was sent. */
+class ScriptedApi implements ApiClient {
+  readonly sent: ApiRequest[] = [];
+  constructor(private readonly answer: (req: ApiRequest) => Promise<unknown>) {}
+  async request(req: ApiRequest) {
+    this.sent.push(req);
+    return { status: 200, body: await this.answer(req) };
+  }
+  async close() {}
+  get lines(): string[] {
+    return this.sent.map((r) => `${r.method} ${r.path.replace('/api/v1/namespaces/default/', '')}`);
+  }
+}
+
+const livePod = { metadata: { name: 'my-pod', namespace: 'default' } };
+const attempt = (overrides: Partial<EvictionAttempt> = {}): EvictionAttempt => ({
+  isCurrent: () => true,
+  signal: new AbortController().signal,
+  podState: POD_STATE_NONE,
+  ...overrides,
+});
+const POD: PodRef = { namespace: 'default', name: 'my-pod', uid: 'u-1' };
+
+describe('KubeEvictionExecutor: what it writes in each case', () => {
+  const make = (api: ApiClient, fence?: WriteFence) => {
+    const budget = new CountingBudget();
+    const executor = new KubeEvictionExecutor({
+      api,
+      budget,
+      clock: new FakeClock(Date.UTC(2026, 0, 1)),
+      log: new RecordingLogger(),
+      ...(fence === undefined ? {} : { fence }),
+    });
+    return { executor, budget };
+  };
+
+  it('writes nothing at all for a pod the cache shows terminating (not even the condition)', async () => {
+    const api = new ScriptedApi(async () => livePod);
+    const { executor, budget } = make(api);
+    expect(await executor.evict(POD, [], attempt({ podState: POD_TERMINATING }))).toBe('alreadyTerminating');
+    expect(api.sent).toEqual([]);
+    expect(budget.taken).toBe(0);
+  });
+
+  it('does not rewrite our DisruptionTarget condition: DELETE, then the event (2 writes)', async () => {
+    const api = new ScriptedApi(async () => livePod);
+    const { executor, budget } = make(api);
+    expect(await executor.evict(POD, [], attempt({ podState: POD_HAS_DISRUPTION_TARGET }))).toBe('deleted');
+    await executor.settle(1_000);
+    expect(api.lines).toEqual(['DELETE pods/my-pod', 'POST events']);
+    expect(budget.taken).toBe(2);
+  });
+
+  it('does nothing when its intent went stale while it waited for a token', async () => {
+    const api = new ScriptedApi(async () => livePod);
+    const { executor } = make(api);
+    expect(await executor.evict(POD, [], attempt({ isCurrent: () => false }))).toBe('superseded');
+    expect(api.sent).toEqual([]);
+  });
+
+  it('stops before the DELETE when cancelled after the status patch', async () => {
+    let current = true;
+    const api = new ScriptedApi(async (req) => {
+      if (req.method === 'PATCH') current = false; // the cancel arrives while the patch is in flight
+      return livePod;
+    });
+    const { executor } = make(api);
+    expect(await executor.evict(POD, [], attempt({ isCurrent: () => current }))).toBe('superseded');
+    await executor.settle(1_000);
+    expect(api.lines.filter((l) => !l.startsWith('POST events'))).toEqual(['PATCH pods/my-pod/status']);
+  });
+
+  it('classifies 422 on metadata.uid (the patch met a same-name replacement) as gone, never as an error', async () => {
+    const api = new ScriptedApi(async () => {
+      throw new ApiError(
+        422,
+        'Invalid',
+        'Pod "my-pod" is invalid: metadata.uid: Invalid value: "u-1": field is immutable',
+        null,
+        ['metadata.uid'],
+      );
+    });
+    const { executor } = make(api);
+    expect(await executor.evict(POD, [], attempt())).toBe('gone');
+    expect(api.lines).toEqual(['PATCH pods/my-pod/status']);
+    // Any other 422 is a real error, retried by the queue.
+    const other = new ScriptedApi(async () => {
+      throw new ApiError(422, 'Invalid', 'status.conditions: bad', null, ['status.conditions']);
+    });
+    await expect(make(other).executor.evict(POD, [], attempt())).rejects.toMatchObject({ code: 422 });
+  });
+
+  it('refuses to write without a valid lease, and cuts writes in flight when leadership is lost', async () => {
+    const closed = new WriteFence(WriteFence.createSpec());
+    const api = new ScriptedApi(async () => livePod);
+    await expect(make(api, closed).executor.evict(POD, [], attempt())).rejects.toBeInstanceOf(FenceClosedError);
+    expect(api.sent).toEqual([]);
+
+    const lost = new AbortController();
+    const hanging = new ScriptedApi(
+      (req) =>
+        new Promise((_resolve, reject) => {
+          req.signal?.addEventListener('abort', () => reject(new ApiError(0, 'AbortError', 'aborted')));
+        }),
+    );
+    const evicting = make(hanging, WriteFence.alwaysOpen()).executor.evict(POD, [], attempt({ signal: lost.signal }));
+    await waitFor(
+      () => hanging.sent.length === 1,
+      2_000,
+      () => 'the status patch is in flight',
+    );
+    lost.abort(new Error('leadership lost'));
+    await expect(evicting).rejects.toMatchObject({ code: 0 });
+    expect(hanging.lines).toEqual(['PATCH pods/my-pod/status']);
+  });
+
+  it('never lets a slow Event delay the DELETE', async () => {
+    let releaseEvent: () => void = () => {};
+    const api = new ScriptedApi((req) =>
+      req.path.endsWith('/events')
+        ? new Promise((resolve) => {
+            releaseEvent = () => resolve({});
+          })
+        : Promise.resolve(livePod),
+    );
+    const { executor } = make(api);
+    expect(await executor.evict(POD, [], attempt())).toBe('deleted');
+    expect(api.lines).toEqual(['PATCH pods/my-pod/status', 'POST events', 'DELETE pods/my-pod']);
+    releaseEvent();
+    await executor.settle(1_000);
   });
 });

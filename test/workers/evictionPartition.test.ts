@@ -343,3 +343,60 @@ describe('QueuedEvictionPartition', () => {
     ]);
   });
 });
+
+describe('QueuedEvictionPartition: the server and the lease decide when', () => {
+  it('never retries sooner than a Retry-After the server sent (the backoff alone would say 5 ms)', async () => {
+    const clock = new FakeClock();
+    let attempts = 0;
+    const executor: EvictionExecutor = {
+      evict: async () => {
+        attempts++;
+        if (attempts === 1) throw Object.assign(new Error('429 TooManyRequests'), { retryAfterSeconds: 30 });
+        return 'deleted';
+      },
+      recordCancellation: async () => {},
+    };
+    const partition = new QueuedEvictionPartition({
+      clock,
+      executor,
+      concurrency: 1,
+      onResult: () => {},
+      defer: virtualDefer(clock),
+    });
+    partition.schedule(pod('a'), clock.now(), REASONS);
+    await settle(clock);
+    expect(attempts).toBe(1);
+    expect(partition.snapshot()).toEqual([{ pod: pod('a'), fireAt: clock.now(), state: 'scheduled', attempts: 1 }]);
+    clock.advance(29_999);
+    await settle(clock);
+    expect(attempts).toBe(1);
+    clock.advance(1);
+    await settle(clock);
+    expect(attempts).toBe(2);
+  });
+
+  it('starts nothing while the process may not write, and everything due once it may again', async () => {
+    const clock = new FakeClock();
+    const { executor } = setup();
+    let mayWrite = false;
+    const partition = new QueuedEvictionPartition({
+      clock,
+      executor,
+      concurrency: 4,
+      onResult: () => {},
+      defer: virtualDefer(clock),
+      canStart: () => mayWrite,
+    });
+    partition.schedule(pod('a'), clock.now() - 1_000, REASONS);
+    partition.schedule(pod('b'), clock.now() + 1_000, REASONS);
+    clock.advance(5_000);
+    await settle(clock);
+    expect(executor.calls).toHaveLength(0);
+    expect(partition.stats()).toMatchObject({ scheduled: 2, running: 0 });
+    mayWrite = true;
+    // The queue looks again on its own (every 100 ms while held back), no new op needed.
+    clock.advance(100);
+    await settle(clock);
+    expect(executor.calls.map((c) => c.pod.name).sort()).toEqual(['a', 'b']);
+  });
+});

@@ -34,6 +34,7 @@ import { Disposer } from './disposer.js';
 import { ControllerMetrics } from './metrics.js';
 import { type OpsServer, parseBindAddress, startOpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
+import { userAgent } from './version.js';
 
 /** Everything a running controller is made of. */
 export interface ControllerParts {
@@ -152,18 +153,22 @@ async function build(
       : null;
   const budget: ApiBudget = budgetSpec === null ? unlimitedBudget : new SharedTokenBucket(budgetSpec);
 
+  const identity = leaderIdentity();
+  const agent = userAgent(identity);
   const readTransport = disposer.add(
     'read transport',
-    await HttpReadTransport.fromKubeConfig(kc, { userAgent: 'device-taint-evictor' }).catch((e: unknown) => {
+    await HttpReadTransport.fromKubeConfig(kc, { userAgent: agent }).catch((e: unknown) => {
       throw failedAt(e);
     }),
     (t) => t.close(),
   );
   const api = disposer.add(
     'API client',
-    await KeepAliveApiClient.fromKubeConfig(kc, { onCall: metrics.observeApiCall }).catch((e: unknown) => {
-      throw failedAt(e);
-    }),
+    await KeepAliveApiClient.fromKubeConfig(kc, { onCall: metrics.observeApiCall, userAgent: agent }).catch(
+      (e: unknown) => {
+        throw failedAt(e);
+      },
+    ),
     (c) => c.close(),
   );
 
@@ -172,7 +177,13 @@ async function build(
     workers: options.workers,
     executor: {
       kind: 'kube',
-      options: { ...kubeExecutorWorkerOptions(kc, { dryRun: options.dryRun, reportingInstance: os.hostname() }) },
+      options: {
+        ...kubeExecutorWorkerOptions(kc, {
+          dryRun: options.dryRun,
+          reportingInstance: os.hostname(),
+          userAgent: agent,
+        }),
+      },
     },
     budget: budgetSpec,
     fence: fenceSpec,
@@ -275,7 +286,7 @@ async function build(
         api,
         namespace: options.leaderElectResourceNamespace,
         name: options.leaderElectResourceName,
-        identity: leaderIdentity(),
+        identity,
         leaseDurationMs: options.leaderElectLeaseDurationMs,
         renewDeadlineMs: options.leaderElectRenewDeadlineMs,
         retryPeriodMs: options.leaderElectRetryPeriodMs,
