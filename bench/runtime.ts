@@ -11,14 +11,14 @@
 //   npm run bench:runtime [-- --quick] [--only routing,execution] [--out dir]
 
 import { EvictionEngine } from '../src/main/engine/engine.js';
-import { InlineRuntime } from '../src/main/inlineRuntime.js';
-import { ShardedRuntime } from '../src/main/shardedRuntime.js';
+import { InlineRuntime } from '../src/main/runtime/inlineRuntime.js';
+import { ShardedRuntime } from '../src/main/runtime/shardedRuntime.js';
 import { unlimitedBudget } from '../src/shared/apiBudget.js';
 import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink, ReasonId } from '../src/shared/decisions.js';
 import { silentLogger } from '../src/shared/logger.js';
 import type { ClaimRecord, PodRecord, PodRef, RuleRecord, SliceRecord } from '../src/shared/types.js';
-import { FakeExecutor, type FakeExecutorSpec } from '../src/workers/fakeExecutor.js';
+import { FakeExecutor, type FakeExecutorSpec } from '../src/workers/executor/fakeExecutor.js';
 import { type Cell, parseBenchFlags, waitFor, writeResult } from './harness.js';
 
 const flags = parseBenchFlags();

@@ -9,7 +9,7 @@
 //   node --expose-gc --import tsx bench/storm.ts [--quick] [--workers 2] [--out dir]
 
 import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
-import { ShardedRuntime } from '../src/main/shardedRuntime.js';
+import { ShardedRuntime } from '../src/main/runtime/shardedRuntime.js';
 import { RealClock } from '../src/shared/clock.js';
 import { silentLogger } from '../src/shared/logger.js';
 import type { PartitionStats } from '../src/workers/partition.js';

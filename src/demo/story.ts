@@ -16,13 +16,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { disruptionTargetCondition } from '../kube/kubeExecutor.js';
 import { startController } from '../main/app/bootstrap.js';
 import type { Controller, ControllerHooks } from '../main/app/controller.js';
 import { type ControllerOptions, defaultControllerOptions } from '../main/app/options.js';
 import type { EvictionResult } from '../shared/decisions.js';
 import type { LogFields, Logger } from '../shared/logger.js';
 import { type SimServer, startSimServer } from '../sim/index.js';
+import { disruptionTargetCondition } from '../workers/executor/kubeExecutor.js';
 import {
   createPoolRule,
   type DemoPod,

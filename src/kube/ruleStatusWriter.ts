@@ -4,13 +4,13 @@
 // answers 409 instead). client-node 1.4.0 has no status methods for DeviceTaintRule, so this is a raw
 // request at whatever version discovery found.
 
-import type { RuleStatusWriter } from '../main/engine/ruleStatusUpdater.js';
 import type { ApiBudget } from '../shared/apiBudget.js';
 import type { Logger } from '../shared/logger.js';
+import type { RuleStatusWriter } from '../shared/ruleStatusWriter.js';
 import type { RuleCondition, RuleRecord } from '../shared/types.js';
 import { FenceClosedError, WriteFence } from '../shared/writeFence.js';
 import { type ApiClient, ApiError, contentTypes, rfc3339 } from './apiClient.js';
-import { controllerName } from './events.js';
+import { controllerName } from './podEvents.js';
 
 export type { RuleStatusWriter };
 

@@ -3,7 +3,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { expose, type Remote, wrap } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { WorkerControlApi } from '../shared/controlApi.js';
+import type { WorkerControlApi } from './controlApi.js';
 
 /** Worker side: serve `api` on `port` (the port keeps the worker alive while it is open). */
 export function serveControl(port: MessagePort, api: WorkerControlApi): void {

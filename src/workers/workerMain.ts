@@ -4,11 +4,10 @@
 // replay.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger } from '../main/log.js';
 import { unlimitedBudget } from '../shared/apiBudget.js';
 import { type Clock, FakeClock, RealClock } from '../shared/clock.js';
-import type { WorkerControlApi } from '../shared/controlApi.js';
 import type { EvictionResult } from '../shared/decisions.js';
+import { createLogger } from '../shared/log.js';
 import type { Logger } from '../shared/logger.js';
 import {
   batchPodRef,
@@ -27,8 +26,9 @@ import { ApiCallCounter } from '../shared/metricsDelta.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';
 import { WriteFence } from '../shared/writeFence.js';
 import { serveControl } from './control.js';
+import type { WorkerControlApi } from './controlApi.js';
 import { QueuedEvictionPartition } from './evictionPartition.js';
-import { createExecutor, type ExecutorHandle, isExecutorSpec } from './executorFactory.js';
+import { createExecutor, type ExecutorHandle, isExecutorSpec } from './executor/factory.js';
 import type { EvictionPartition } from './partition.js';
 
 /** A partition that can change its concurrency bound at run time (optional capability). */

@@ -115,7 +115,10 @@ test('a leader frozen with SIGSTOP and resumed after a takeover writes nothing a
   const port = await a.opsPort();
   let queued = 0;
   await waitFor(
-    async () => (queued = await queueDepth(port)) === workloads.length,
+    async () => {
+      queued = await queueDepth(port);
+      return queued === workloads.length;
+    },
     10_000,
     () => `frozen-a queues ${workloads.length} evictions (has ${queued})`,
     50,

@@ -3,13 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiClient, ApiError, type ApiRequest } from '../../src/kube/apiClient.js';
-import {
-  buildKubeExecutor,
-  isKubeExecutorWorkerOptions,
-  kubeExecutorWorkerOptions,
-} from '../../src/kube/executorSpec.js';
 import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
-import { DryRunEvictionExecutor, KubeEvictionExecutor } from '../../src/kube/kubeExecutor.js';
 import type { ApiBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { POD_HAS_DISRUPTION_TARGET, POD_STATE_NONE, POD_TERMINATING } from '../../src/shared/decisions.js';
@@ -19,6 +13,12 @@ import { ApiCallCounter } from '../../src/shared/metricsDelta.js';
 import type { PodRef } from '../../src/shared/types.js';
 import { FenceClosedError, WriteFence } from '../../src/shared/writeFence.js';
 import { type SimServer, startSimServer } from '../../src/sim/server.js';
+import { DryRunEvictionExecutor, KubeEvictionExecutor } from '../../src/workers/executor/kubeExecutor.js';
+import {
+  buildKubeExecutor,
+  isKubeExecutorWorkerOptions,
+  kubeExecutorWorkerOptions,
+} from '../../src/workers/executor/kubeExecutorSpec.js';
 import { waitFor } from '../support/waitFor.js';
 
 class CountingBudget implements ApiBudget {

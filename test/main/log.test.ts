@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createLogger, formatTextLine } from '../../src/main/log.js';
+import { createLogger, formatTextLine } from '../../src/shared/log.js';
 
 class Collector {
   readonly lines: string[] = [];

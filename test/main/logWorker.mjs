@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { register } from 'tsx/esm/api';
 
 register();
-const { createLogger } = await import('../../src/main/log.ts');
+const { createLogger } = await import('../../src/shared/log.ts');
 const log = createLogger({
   format: 'text',
   bindings: { shard: 3 },

@@ -2,10 +2,10 @@
 // what a single token bucket allows (burst + qps × t for every window), not 4× that.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShardedRuntime } from '../../src/main/shardedRuntime.js';
+import { ShardedRuntime } from '../../src/main/runtime/shardedRuntime.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
-import { FakeClusterLedger } from '../../src/workers/fakeExecutor.js';
+import { FakeClusterLedger } from '../../src/workers/executor/fakeExecutor.js';
 import { podRef, waitUntil } from './helpers.js';
 
 const QPS = 50;

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvictionEngine } from '../../src/main/engine/engine.js';
-import { InlineRuntime } from '../../src/main/inlineRuntime.js';
-import type { ShardedRuntime } from '../../src/main/shardedRuntime.js';
+import { InlineRuntime } from '../../src/main/runtime/inlineRuntime.js';
+import type { ShardedRuntime } from '../../src/main/runtime/shardedRuntime.js';
 import { unlimitedBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
@@ -21,7 +21,7 @@ import type {
   RuleRecord,
   SliceRecord,
 } from '../../src/shared/types.js';
-import { FakeClusterLedger, FakeExecutor } from '../../src/workers/fakeExecutor.js';
+import { FakeClusterLedger, FakeExecutor } from '../../src/workers/executor/fakeExecutor.js';
 import { virtualDefer } from '../workers/helpers.js';
 import {
   DIFFERENTIAL_BACKOFF,

@@ -4,8 +4,8 @@ import { FakeClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
 import { WriteFence } from '../../src/shared/writeFence.js';
-import { createExecutor, isExecutorSpec } from '../../src/workers/executorFactory.js';
-import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
+import { createExecutor, isExecutorSpec } from '../../src/workers/executor/factory.js';
+import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
 import { podRef } from './helpers.js';
 
 const outcomeOf = (promise: Promise<unknown>) =>

@@ -1,10 +1,10 @@
-import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/shardedRuntime.js';
+import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/runtime/shardedRuntime.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import type { FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
+import type { FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
 // Shared pieces of the runtime tests: a stand-in for the engine's `deletePodAt` (the source of truth a
 // restarted worker is replayed from) and condition waits with deadlines (never sleeps for correctness).
 
-import type { PendingEviction } from '../../src/main/supervisor.js';
+import type { PendingEviction } from '../../src/main/runtime/supervisor.js';
 import type { EvictionResult, ReasonId } from '../../src/shared/decisions.js';
 import type { PodRef } from '../../src/shared/types.js';
 

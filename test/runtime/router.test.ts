@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ShardRouter, type ShardTransport } from '../../src/main/router.js';
+import { ShardRouter, type ShardTransport } from '../../src/main/runtime/router.js';
 import { decodeOps, type OpsMessage } from '../../src/shared/messages.js';
 import { shardOf } from '../../src/shared/shardHash.js';
 

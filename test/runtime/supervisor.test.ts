@@ -2,10 +2,10 @@
 // with a deadline; nothing here asserts how fast something happened.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/shardedRuntime.js';
+import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/runtime/shardedRuntime.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
-import { FakeClusterLedger, type FakeExecutorSpec } from '../../src/workers/fakeExecutor.js';
+import { FakeClusterLedger, type FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
 import { PendingTable, podRef, waitUntil } from './helpers.js';
 
 const runtimes: ShardedRuntime[] = [];

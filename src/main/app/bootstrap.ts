@@ -6,10 +6,7 @@
 // Worker threads take about a second to start; they start while discovery runs, not after it.
 
 import os from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { ApiClient } from '../../kube/apiClient.js';
-import { type DiscoveredApis, DiscoveryError, discoverApis, resourcesFor } from '../../kube/discovery.js';
-import { kubeExecutorWorkerOptions } from '../../kube/executorSpec.js';
+import { DiscoveryError, discoverApis, resourcesFor } from '../../kube/discovery.js';
 import { InformerSet } from '../../kube/informers.js';
 import { KeepAliveApiClient } from '../../kube/keepAlive.js';
 import { loadKubeconfig } from '../../kube/kubeconfig.js';
@@ -19,51 +16,23 @@ import { KubeRuleStatusWriter } from '../../kube/ruleStatusWriter.js';
 import { type ApiBudget, unlimitedBudget } from '../../shared/apiBudget.js';
 import { type Clock, RealClock } from '../../shared/clock.js';
 import type { EvictionSink } from '../../shared/decisions.js';
+import { createLogger } from '../../shared/log.js';
 import type { Logger } from '../../shared/logger.js';
 import { SharedTokenBucket, type SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import { WriteFence } from '../../shared/writeFence.js';
+import { kubeExecutorWorkerOptions } from '../../workers/executor/kubeExecutorSpec.js';
 import { PooledPageDecoder } from '../decodePool.js';
 import type { EvictionEngine } from '../engine/engine.js';
-import type { RuleStatusUpdater, RuleStatusWriter } from '../engine/ruleStatusUpdater.js';
+import type { RuleStatusWriter } from '../engine/ruleStatusUpdater.js';
 import { createEngineWithRuleStatus } from '../engine/wiring.js';
-import { GatedSink } from '../gatedSink.js';
-import { createLogger } from '../log.js';
-import { ShardedRuntime } from '../shardedRuntime.js';
+import { GatedSink } from '../runtime/gatedSink.js';
+import { ShardedRuntime } from '../runtime/shardedRuntime.js';
 import { Controller, type ControllerHooks, StartupError } from './controller.js';
 import { Disposer } from './disposer.js';
 import { ControllerMetrics } from './metrics.js';
 import { type OpsServer, parseBindAddress, startOpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
 import { userAgent } from './version.js';
-
-/** Everything a running controller is made of. */
-export interface ControllerParts {
-  readonly options: ControllerOptions;
-  readonly log: Logger;
-  readonly clock: Clock;
-  /** The API server URL, for messages. */
-  readonly server: string;
-  readonly kubeconfig: KubeConfig;
-  readonly readTransport: HttpReadTransport;
-  /** Keep-alive client for the main thread's writes (rule status, Lease). */
-  readonly api: ApiClient;
-  readonly apis: DiscoveredApis;
-  readonly metrics: ControllerMetrics;
-  readonly ops: OpsServer | null;
-  /** The process's write permission, shared with every worker thread. */
-  readonly fence: WriteFence;
-  readonly budget: ApiBudget;
-  readonly engine: EvictionEngine;
-  readonly ruleStatus: RuleStatusUpdater;
-  /** Where the engine's decisions wait until the controller is active. */
-  readonly gate: GatedSink;
-  readonly informers: InformerSet;
-  readonly pageDecoder: PooledPageDecoder | null;
-  readonly runtime: ShardedRuntime;
-  readonly elector: LeaseLeaderElector | null;
-  /** Releases whatever the parts hold, newest first. */
-  readonly disposer: Disposer;
-}
 
 /** A writer that only logs, for --dry-run. */
 const dryRunRuleWriter = (log: Logger): RuleStatusWriter => ({

@@ -17,13 +17,27 @@
 // the lease it revokes the fence, aborts writes in flight, and exits non-zero at once (kube-controller-
 // manager exits too; a restart is the simplest way back to a clean state) — it never campaigns again.
 
-import { describeEndReason, type LeadershipEndReason } from '../../kube/leaderElection.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiClient } from '../../kube/apiClient.js';
+import type { DiscoveredApis } from '../../kube/discovery.js';
+import type { InformerSet } from '../../kube/informers.js';
+import { describeEndReason, type LeadershipEndReason, type LeaseLeaderElector } from '../../kube/leaderElection.js';
+import type { HttpReadTransport } from '../../kube/readTransport.js';
+import type { ApiBudget } from '../../shared/apiBudget.js';
+import type { Clock } from '../../shared/clock.js';
 import type { EvictionResult } from '../../shared/decisions.js';
 import type { Logger } from '../../shared/logger.js';
+import type { WriteFence } from '../../shared/writeFence.js';
+import type { PooledPageDecoder } from '../decodePool.js';
 import type { EvictionEngine } from '../engine/engine.js';
-import type { EvictionRuntime } from '../evictionRuntime.js';
-import type { ControllerParts } from './bootstrap.js';
+import type { RuleStatusUpdater } from '../engine/ruleStatusUpdater.js';
+import type { EvictionRuntime } from '../runtime/evictionRuntime.js';
+import type { GatedSink } from '../runtime/gatedSink.js';
+import type { ShardedRuntime } from '../runtime/shardedRuntime.js';
+import type { Disposer } from './disposer.js';
 import type { ControllerMetrics } from './metrics.js';
+import type { OpsServer } from './opsServer.js';
+import type { ControllerOptions } from './options.js';
 
 export interface ControllerHooks {
   /** Logger to use instead of building one from the options (tests, the demo). */
@@ -42,6 +56,35 @@ export class StartupError extends Error {
     super(message);
     this.name = 'StartupError';
   }
+}
+
+/** Everything a running controller is made of. */
+export interface ControllerParts {
+  readonly options: ControllerOptions;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** The API server URL, for messages. */
+  readonly server: string;
+  readonly kubeconfig: KubeConfig;
+  readonly readTransport: HttpReadTransport;
+  /** Keep-alive client for the main thread's writes (rule status, Lease). */
+  readonly api: ApiClient;
+  readonly apis: DiscoveredApis;
+  readonly metrics: ControllerMetrics;
+  readonly ops: OpsServer | null;
+  /** The process's write permission, shared with every worker thread. */
+  readonly fence: WriteFence;
+  readonly budget: ApiBudget;
+  readonly engine: EvictionEngine;
+  readonly ruleStatus: RuleStatusUpdater;
+  /** Where the engine's decisions wait until the controller is active. */
+  readonly gate: GatedSink;
+  readonly informers: InformerSet;
+  readonly pageDecoder: PooledPageDecoder | null;
+  readonly runtime: ShardedRuntime;
+  readonly elector: LeaseLeaderElector | null;
+  /** Releases whatever the parts hold, newest first. */
+  readonly disposer: Disposer;
 }
 
 const DEFAULT_DRAIN_MS = 10_000;

@@ -1,7 +1,8 @@
 // Everything `device-taint-evictor run` can be told, with kube-controller-manager's defaults.
 
-export type LogFormat = 'json' | 'text';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { LogFormat, LogLevel } from '../../shared/log.js';
+
+export type { LogFormat, LogLevel };
 
 export interface ControllerOptions {
   /** Explicit kubeconfig path; otherwise KUBECONFIG, ~/.kube/config, then in-cluster config. */

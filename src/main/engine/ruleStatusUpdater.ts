@@ -14,6 +14,7 @@
 
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import type { RuleStatusWriter } from '../../shared/ruleStatusWriter.js';
 import type { RuleCondition, RuleRecord } from '../../shared/types.js';
 import { conditionsEquivalent, EVICTION_IN_PROGRESS, RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
 
@@ -23,10 +24,7 @@ export interface RuleStatusScheduler {
   enqueue(ruleName: string, delayMs: number): void;
 }
 
-/** Writes the condition (server-side apply on the status subresource; src/kube/ruleStatusWriter.ts). */
-export interface RuleStatusWriter {
-  apply(rule: RuleRecord, condition: RuleCondition): Promise<void>;
-}
+export type { RuleStatusWriter };
 
 /** Read access to the rule cache and the engine's counts (the EvictionEngine implements it). */
 export interface RuleStatusSource {

@@ -3,13 +3,13 @@
 // its source of truth; workers are replaceable caches of it (see supervisor.ts).
 
 import type { Remote } from 'comlink';
-import type { WorkerControlApi } from '../shared/controlApi.js';
-import type { Logger } from '../shared/logger.js';
-import type { ShardWorkerData, WorkerClockSpec } from '../shared/messages.js';
-import type { SharedTokenBucketSpec } from '../shared/tokenBucket.js';
-import type { WriteFenceSpec } from '../shared/writeFence.js';
-import type { ExecutorSpec } from '../workers/executorFactory.js';
-import type { PartitionEntrySnapshot } from '../workers/partition.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
+import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
+import type { WriteFenceSpec } from '../../shared/writeFence.js';
+import type { WorkerControlApi } from '../../workers/controlApi.js';
+import type { ExecutorSpec } from '../../workers/executor/factory.js';
+import type { PartitionEntrySnapshot } from '../../workers/partition.js';
 import {
   addPartitionStats,
   type EvictionRuntime,

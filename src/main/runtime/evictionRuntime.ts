@@ -3,8 +3,8 @@
 // (one partition per worker thread). The engine feeds `sink` and gets finished evictions back through
 // `onResults`; everything else is for operations (/metrics, shutdown) and tests.
 
-import type { EvictionResult, EvictionSink } from '../shared/decisions.js';
-import type { PartitionEntrySnapshot, PartitionStats } from '../workers/partition.js';
+import type { EvictionResult, EvictionSink } from '../../shared/decisions.js';
+import type { PartitionEntrySnapshot, PartitionStats } from '../../workers/partition.js';
 import type { ShardStatus } from './supervisor.js';
 
 export type ResultsListener = (results: readonly EvictionResult[]) => void;

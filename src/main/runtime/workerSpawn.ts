@@ -7,8 +7,8 @@ import { type TransferListItem, Worker } from 'node:worker_threads';
 /** Where the worker entry lives relative to this module. */
 export function workerEntryUrl(moduleUrl: string = import.meta.url): URL {
   return moduleUrl.endsWith('.ts')
-    ? new URL('../workers/workerShim.mjs', moduleUrl)
-    : new URL('../workers/workerMain.js', moduleUrl);
+    ? new URL('../../workers/workerShim.mjs', moduleUrl)
+    : new URL('../../workers/workerMain.js', moduleUrl);
 }
 
 export interface SpawnOptions {

@@ -8,10 +8,10 @@
 // 2-core machine the workers then compete with the main thread, and bench/storm.ts measured the 100k
 // storm slower that way (decide 290 → 500 ms, flip → queued no better).
 
-import type { CachedPodState, EvictionSink, ReasonId } from '../shared/decisions.js';
-import { OpBatchBuilder, type OpsMessage } from '../shared/messages.js';
-import { shardOf } from '../shared/shardHash.js';
-import type { PodRef } from '../shared/types.js';
+import type { CachedPodState, EvictionSink, ReasonId } from '../../shared/decisions.js';
+import { OpBatchBuilder, type OpsMessage } from '../../shared/messages.js';
+import { shardOf } from '../../shared/shardHash.js';
+import type { PodRef } from '../../shared/types.js';
 
 /** Where batches go: the supervisor in production, a recorder in tests. */
 export interface ShardTransport {

@@ -14,9 +14,8 @@
 
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Remote } from 'comlink';
-import type { WorkerControlApi, WorkerStats } from '../shared/controlApi.js';
-import type { EvictionResult, PendingEviction } from '../shared/decisions.js';
-import type { Logger } from '../shared/logger.js';
+import type { EvictionResult, PendingEviction } from '../../shared/decisions.js';
+import type { Logger } from '../../shared/logger.js';
 import {
   type MainToWorkerMessage,
   type OpsMessage,
@@ -25,10 +24,11 @@ import {
   scheduleOp,
   validateWorkerToMain,
   type WorkerToMainMessage,
-} from '../shared/messages.js';
-import type { MetricsDelta } from '../shared/metricsDelta.js';
-import { shardOf } from '../shared/shardHash.js';
-import { connectControl } from '../workers/control.js';
+} from '../../shared/messages.js';
+import type { MetricsDelta } from '../../shared/metricsDelta.js';
+import { shardOf } from '../../shared/shardHash.js';
+import { connectControl } from '../../workers/control.js';
+import type { WorkerControlApi, WorkerStats } from '../../workers/controlApi.js';
 import type { ShardTransport } from './router.js';
 import { type SpawnOptions, spawnShardWorker } from './workerSpawn.js';
 

@@ -2,11 +2,11 @@
 // `workerData`, so they hold only structured-clonable data (numbers, strings, SharedArrayBuffers): each
 // worker builds its own executor (its own HTTP pool, its own PRNG) from the same spec.
 
-import type { ApiBudget } from '../shared/apiBudget.js';
-import type { Clock } from '../shared/clock.js';
-import type { EvictionExecutor } from '../shared/executor.js';
-import type { Logger } from '../shared/logger.js';
-import type { WriteFence } from '../shared/writeFence.js';
+import type { ApiBudget } from '../../shared/apiBudget.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EvictionExecutor } from '../../shared/executor.js';
+import type { Logger } from '../../shared/logger.js';
+import type { WriteFence } from '../../shared/writeFence.js';
 import { FakeExecutor, type FakeExecutorSpec } from './fakeExecutor.js';
 
 /**
@@ -52,7 +52,7 @@ export async function createExecutor(spec: ExecutorSpec, context: ExecutorContex
       };
     case 'kube': {
       // Imported on demand: threads running the fake executor never load the Kubernetes client.
-      const { buildKubeExecutor, isKubeExecutorWorkerOptions } = await import('../kube/executorSpec.js');
+      const { buildKubeExecutor, isKubeExecutorWorkerOptions } = await import('./kubeExecutorSpec.js');
       if (!isKubeExecutorWorkerOptions(spec.options)) throw new Error('invalid kube executor options');
       return buildKubeExecutor(spec.options, {
         clock: context.clock,

@@ -2,7 +2,7 @@
 // drain, reconfigure, snapshot) served over comlink on a dedicated MessagePort. Evictions never travel
 // here — comlink costs one round trip per call (~17k calls/s), fine for control, far too slow for data.
 
-import type { PartitionEntrySnapshot, PartitionStats } from '../workers/partition.js';
+import type { PartitionEntrySnapshot, PartitionStats } from './partition.js';
 
 export interface WorkerStats {
   readonly shard: number;

@@ -1,12 +1,15 @@
-// pino behind the `Logger` seam. JSON lines by default (what log pipelines ingest); `--log-format text`
-// renders the same records as one readable line each. pino-pretty would need a transport, i.e. yet
+// pino behind the `Logger` seam, shared by every thread (the main thread, shard workers) so that all
+// of them build their logger, and format its lines, the same way. JSON lines by default (what log
+// pipelines ingest); `--log-format text` renders the same records as one readable line each. pino-pretty would need a transport, i.e. yet
 // another worker thread per logging thread, so text is formatted in-line by a tiny destination stream.
 // Writes are synchronous: shard workers may be terminated abruptly, and a lost "deleted pod" line is
 // worse than the few microseconds a write costs. Works unchanged inside worker threads (fd 1 is shared).
 
 import { type DestinationStream, type Logger as Pino, pino } from 'pino';
-import type { LogFields, Logger } from '../shared/logger.js';
-import type { LogFormat, LogLevel } from './app/options.js';
+import type { LogFields, Logger } from './logger.js';
+
+export type LogFormat = 'json' | 'text';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface LogOptions {
   readonly format?: LogFormat;

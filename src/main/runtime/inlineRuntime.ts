@@ -4,13 +4,13 @@
 // engine never re-enters the partition from its own callback — the same decoupling the thread hop gives
 // the sharded runtime.
 
-import type { Clock } from '../shared/clock.js';
-import type { CachedPodState, EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
-import type { EvictionExecutor } from '../shared/executor.js';
-import { type Logger, silentLogger } from '../shared/logger.js';
-import type { PodRef } from '../shared/types.js';
-import { QueuedEvictionPartition } from '../workers/evictionPartition.js';
-import type { EvictionPartition, PartitionEntrySnapshot } from '../workers/partition.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CachedPodState, EvictionResult, EvictionSink, ReasonId } from '../../shared/decisions.js';
+import type { EvictionExecutor } from '../../shared/executor.js';
+import { type Logger, silentLogger } from '../../shared/logger.js';
+import type { PodRef } from '../../shared/types.js';
+import { QueuedEvictionPartition } from '../../workers/evictionPartition.js';
+import type { EvictionPartition, PartitionEntrySnapshot } from '../../workers/partition.js';
 import { type EvictionRuntime, ResultListeners, type ResultsListener, type RuntimeStats } from './evictionRuntime.js';
 
 export interface InlineRuntimeOptions {

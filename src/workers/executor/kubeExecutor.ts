@@ -23,25 +23,32 @@
 // Every other failure rejects, and the queue partition retries with backoff (never sooner than a
 // Retry-After the server sent).
 
-import type { ApiBudget } from '../shared/apiBudget.js';
-import type { Clock } from '../shared/clock.js';
+import {
+  type ApiClient,
+  ApiError,
+  type ApiRequest,
+  contentTypes,
+  deletionTimestampOf,
+  rfc3339,
+} from '../../kube/apiClient.js';
+import { eventMessages, eventsPath, type PodEventMessage, podEvent } from '../../kube/podEvents.js';
+import type { ApiBudget } from '../../shared/apiBudget.js';
+import type { Clock } from '../../shared/clock.js';
 import {
   type EvictionOutcome,
   POD_HAS_DISRUPTION_TARGET,
   POD_TERMINATING,
   type ReasonId,
-} from '../shared/decisions.js';
+} from '../../shared/decisions.js';
 import {
   type AttemptOutcome,
   type EvictionAttempt,
   type EvictionExecutor,
   standaloneAttempt,
-} from '../shared/executor.js';
-import type { Logger } from '../shared/logger.js';
-import type { PodRef } from '../shared/types.js';
-import { FenceClosedError, WriteFence } from '../shared/writeFence.js';
-import { type ApiClient, ApiError, type ApiRequest, contentTypes, deletionTimestampOf, rfc3339 } from './apiClient.js';
-import { eventMessages, eventsPath, type PodEventMessage, podEvent } from './events.js';
+} from '../../shared/executor.js';
+import type { Logger } from '../../shared/logger.js';
+import type { PodRef } from '../../shared/types.js';
+import { FenceClosedError, WriteFence } from '../../shared/writeFence.js';
 
 export const disruptionTargetCondition = {
   type: 'DisruptionTarget',

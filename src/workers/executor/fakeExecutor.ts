@@ -4,12 +4,12 @@
 // already deleted, so that a replayed eviction after a worker crash finds the pod gone, as it would
 // against a real API server.
 
-import type { ApiBudget } from '../shared/apiBudget.js';
-import type { Clock } from '../shared/clock.js';
-import type { EvictionOutcome, ReasonId } from '../shared/decisions.js';
-import type { EvictionExecutor } from '../shared/executor.js';
-import { fnv1a32 } from '../shared/shardHash.js';
-import type { PodRef } from '../shared/types.js';
+import type { ApiBudget } from '../../shared/apiBudget.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EvictionOutcome, ReasonId } from '../../shared/decisions.js';
+import type { EvictionExecutor } from '../../shared/executor.js';
+import { fnv1a32 } from '../../shared/shardHash.js';
+import type { PodRef } from '../../shared/types.js';
 
 export interface FakeExecutorSpec {
   readonly kind: 'fake';

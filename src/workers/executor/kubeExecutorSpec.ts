@@ -4,13 +4,13 @@
 // opens its own keep-alive pool from it: connections are per thread anyway.
 
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ApiBudget } from '../shared/apiBudget.js';
-import type { Clock } from '../shared/clock.js';
-import type { EvictionExecutor } from '../shared/executor.js';
-import type { Logger } from '../shared/logger.js';
-import type { WriteFence } from '../shared/writeFence.js';
-import type { ApiCallObserver, ApiClient } from './apiClient.js';
-import { KeepAliveApiClient } from './keepAlive.js';
+import type { ApiCallObserver, ApiClient } from '../../kube/apiClient.js';
+import { KeepAliveApiClient } from '../../kube/keepAlive.js';
+import type { ApiBudget } from '../../shared/apiBudget.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EvictionExecutor } from '../../shared/executor.js';
+import type { Logger } from '../../shared/logger.js';
+import type { WriteFence } from '../../shared/writeFence.js';
 import { DryRunEvictionExecutor, KubeEvictionExecutor } from './kubeExecutor.js';
 
 /** Structured-clonable; goes into `KubeExecutorSpec.options` (src/workers/executorFactory.ts). */

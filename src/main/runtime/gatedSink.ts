@@ -5,8 +5,8 @@
 // the gate replays the pending evictions that exist at that moment, and earlier cancellations of
 // entries that never left the main thread need no forwarding.
 
-import type { CachedPodState, EvictionSink, PendingEviction, ReasonId } from '../shared/decisions.js';
-import type { PodRef } from '../shared/types.js';
+import type { CachedPodState, EvictionSink, PendingEviction, ReasonId } from '../../shared/decisions.js';
+import type { PodRef } from '../../shared/types.js';
 
 export type PendingForReplay = PendingEviction;
 
