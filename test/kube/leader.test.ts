@@ -150,7 +150,7 @@ describe('LeaseLeaderElector against the simulated API server', () => {
       | undefined;
 
   /** Waits until the current holder has renewed the Lease `n` more times. */
-  async function renewals(n: number): Promise<void> {
+  async function renewals(n: number, timeoutMs = 5_000): Promise<void> {
     const seen = new Set<string>();
     await waitFor(
       () => {
@@ -158,7 +158,7 @@ describe('LeaseLeaderElector against the simulated API server', () => {
         if (r !== undefined) seen.add(r);
         return seen.size > n;
       },
-      5_000,
+      timeoutMs,
       () => `${n} renewals`,
     );
   }
@@ -269,14 +269,16 @@ describe('LeaseLeaderElector against the simulated API server', () => {
   });
 
   it('a leader whose lease traffic is slow but within the renew deadline keeps leading', async () => {
+    // Timings with room for a busy machine: 250 ms per request against a 2 s renew deadline.
+    const roomy = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 };
     const aClient = new ControlledClient(api);
-    const a = candidate('a', { api: aClient });
+    const a = candidate('a', { api: aClient, ...roomy });
     a.elector.start();
     await waitFor(() => a.elector.isLeader());
-    const b = candidate('b');
+    const b = candidate('b', roomy);
     b.elector.start();
-    aClient.delayMs = 120; // well under the 400 ms renew deadline
-    await renewals(6);
+    aClient.delayMs = 250;
+    await renewals(6, 15_000);
     expect(a.elector.isLeader()).toBe(true);
     expect(a.stopped).toBe(0);
     expect(b.started).toBe(0);

@@ -40,13 +40,16 @@ describe('shared API budget across workers', () => {
     const times = ledger.callTimesMs();
     expect(times.length).toBeGreaterThanOrEqual(BURST + 2 * QPS);
 
-    // Every window [times[i], times[j]] may hold at most burst + qps × its length calls (+1 for the
-    // millisecond rounding of the timestamps).
+    // Every window [times[i], times[j]] may hold at most burst + qps × its length calls. The calls are
+    // timed when their token's timer fires, and on a loaded machine timers fire late and then together:
+    // a slack of 50 ms (2.5 calls) absorbs that, while a budget per worker (4 × burst at the first
+    // instant, 4 × qps after) would exceed it by tens of calls.
+    const TIMER_SLACK_MS = 50;
     const sorted = [...times].sort((a, b) => a - b);
     let worstExcess = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < sorted.length; i++)
       for (let j = i; j < sorted.length; j++) {
-        const allowed = BURST + (QPS * ((sorted[j] ?? 0) - (sorted[i] ?? 0) + 1)) / 1000;
+        const allowed = BURST + (QPS * ((sorted[j] ?? 0) - (sorted[i] ?? 0) + 1 + TIMER_SLACK_MS)) / 1000;
         worstExcess = Math.max(worstExcess, j - i + 1 - allowed);
       }
     expect(worstExcess).toBeLessThanOrEqual(1);
