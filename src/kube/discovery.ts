@@ -164,7 +164,7 @@ export async function discoverApis(transport: ReadTransport, opts: DiscoveryOpti
     ruleVersion,
     podGroupVersion,
   };
-  log.info('discovered API versions', { ...found });
+  log.debug('discovered API versions', { ...found });
   return found;
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { buildKubeconfig } from '../../src/sim/kubeconfig.js';
-import { CliProcesses } from './controllerProcess.js';
+import { CliProcesses } from '../support/cliProcess.js';
 
 const procs = new CliProcesses();
 let dir: string;

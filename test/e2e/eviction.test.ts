@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JsonObject, RequestRecord } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { type CliProcess, CliProcesses, runArgs } from '../support/cliProcess.js';
+import { DELETION_LATENCY_COUNT, DELETIONS, httpGet, scrape, waitForSample } from '../support/scrape.js';
 import {
   addNodeSlice,
   addWorkload,
@@ -19,9 +20,8 @@ import {
   taintTimeAdded,
   unhealthy,
   type Workload,
-} from './cluster.js';
-import { type CliProcess, CliProcesses, runArgs } from './controllerProcess.js';
-import { DELETION_LATENCY_COUNT, DELETIONS, httpGet, scrape, waitForSample } from './metrics.js';
+} from '../support/simCluster.js';
+import { waitFor } from '../support/waitFor.js';
 
 const DEVICES = ['gpu-0', 'gpu-1', 'gpu-2'];
 const EVICTION_DEADLINE_MS = 30_000;

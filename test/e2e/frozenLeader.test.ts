@@ -8,7 +8,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RequestRecord } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { type CliProcess, CliProcesses, runArgs } from '../support/cliProcess.js';
+import { httpGet } from '../support/scrape.js';
 import {
   addNodeSlice,
   addWorkload,
@@ -19,9 +20,8 @@ import {
   successfulDeletes,
   unhealthy,
   type Workload,
-} from './cluster.js';
-import { type CliProcess, CliProcesses, runArgs } from './controllerProcess.js';
-import { httpGet } from './metrics.js';
+} from '../support/simCluster.js';
+import { waitFor } from '../support/waitFor.js';
 
 const LEASE = { namespace: 'default', name: 'device-taint-evictor' };
 const RENEW_DEADLINE_MS = 2_000;

@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JsonObject } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { type CliProcess, CliProcesses, runArgs } from '../support/cliProcess.js';
+import { httpGet } from '../support/scrape.js';
 import {
   addNodeSlice,
   addWorkload,
@@ -15,9 +16,8 @@ import {
   successfulDeletes,
   unhealthy,
   type Workload,
-} from './cluster.js';
-import { type CliProcess, CliProcesses, runArgs } from './controllerProcess.js';
-import { httpGet } from './metrics.js';
+} from '../support/simCluster.js';
+import { waitFor } from '../support/waitFor.js';
 
 const LEASE_NAMESPACE = 'default';
 const LEASE_NAME = 'device-taint-evictor';

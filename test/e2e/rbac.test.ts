@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JsonObject } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { CliProcesses, runArgs } from '../support/cliProcess.js';
 import {
   addNodeSlice,
   addWorkload,
@@ -20,8 +20,8 @@ import {
   startCluster,
   TAINT_KEY,
   unhealthy,
-} from './cluster.js';
-import { CliProcesses, runArgs } from './controllerProcess.js';
+} from '../support/simCluster.js';
+import { waitFor } from '../support/waitFor.js';
 import { type Access, accessOf, allows, grantKey, grants, loadRoles, type Role } from './rbac.js';
 
 const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/${name}`, import.meta.url));

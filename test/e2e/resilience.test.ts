@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FaultConfig } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { type CliProcess, CliProcesses, runArgs } from '../support/cliProcess.js';
+import { httpGet } from '../support/scrape.js';
 import {
   addNodeSlice,
   addWorkload,
@@ -16,9 +17,8 @@ import {
   TAINT_KEY,
   unhealthy,
   type Workload,
-} from './cluster.js';
-import { type CliProcess, CliProcesses, runArgs } from './controllerProcess.js';
-import { httpGet } from './metrics.js';
+} from '../support/simCluster.js';
+import { waitFor } from '../support/waitFor.js';
 
 const NODES = ['node-r0', 'node-r1', 'node-r2', 'node-r3'];
 const DEVICES = ['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3'];

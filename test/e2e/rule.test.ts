@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JsonObject } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { type CliProcess, CliProcesses, runArgs } from '../support/cliProcess.js';
 import {
   addNodeSlice,
   addWorkload,
@@ -15,8 +15,8 @@ import {
   startCluster,
   successfulDeletes,
   TAINT_KEY,
-} from './cluster.js';
-import { type CliProcess, CliProcesses, runArgs } from './controllerProcess.js';
+} from '../support/simCluster.js';
+import { waitFor } from '../support/waitFor.js';
 
 const RULE = 'xid-79-node-rule';
 const RULES = 'devicetaintrules.resource.k8s.io';

@@ -7,7 +7,14 @@ import type { Controller } from '../../../src/main/app/controller.js';
 import { defaultControllerOptions } from '../../../src/main/app/options.js';
 import { RecordingLogger } from '../../../src/shared/logger.js';
 import type { JsonObject } from '../../../src/sim/index.js';
-import { addNodeSlice, addWorkload, DRIVER, type E2eCluster, startCluster, TAINT_KEY } from '../../e2e/cluster.js';
+import {
+  addNodeSlice,
+  addWorkload,
+  DRIVER,
+  type E2eCluster,
+  startCluster,
+  TAINT_KEY,
+} from '../../support/simCluster.js';
 import { waitFor } from '../../support/waitFor.js';
 
 const RULES = 'devicetaintrules.resource.k8s.io';
