@@ -156,8 +156,9 @@ const isStoredRecord = (r: unknown): r is StoredRecord =>
   typeof Reflect.get(r, 'name') === 'string' &&
   typeof Reflect.get(r, 'resourceVersion') === 'string';
 
-const isMalformedItem = (m: unknown): m is MalformedItem =>
+const isMalformedItem = (m: unknown): m is MalformedItem<StoredRecord> =>
   typeof m === 'object' &&
   m !== null &&
   typeof Reflect.get(m, 'error') === 'string' &&
-  (typeof Reflect.get(m, 'key') === 'string' || Reflect.get(m, 'key') === null);
+  (typeof Reflect.get(m, 'key') === 'string' || Reflect.get(m, 'key') === null) &&
+  (Reflect.get(m, 'fallback') === null || isStoredRecord(Reflect.get(m, 'fallback')));
