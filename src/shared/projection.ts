@@ -433,8 +433,11 @@ function sliceWithoutDevices(raw: unknown): SliceRecord | null {
   const driver = field(spec, 'driver');
   if (!isObject(pool) || typeof name !== 'string' || name === '' || typeof driver !== 'string') return null;
   const poolName = field(pool, 'name');
-  const generation = field(pool, 'generation');
-  if (typeof poolName !== 'string' || !Number.isSafeInteger(generation)) return null;
+  // Read exactly as the projector reads it (optInteger, absent = 0): an int64 beyond 2^53 is still a
+  // readable generation, and dropping the slice for it would make an older generation current.
+  const rawGeneration = field(pool, 'generation');
+  const generation = rawGeneration === undefined || rawGeneration === null ? 0 : rawGeneration;
+  if (typeof poolName !== 'string' || typeof generation !== 'number' || !Number.isInteger(generation)) return null;
   const uid = field(m, 'uid');
   const rv = field(m, 'resourceVersion');
   const nodeName = field(spec, 'nodeName');
@@ -444,44 +447,48 @@ function sliceWithoutDevices(raw: unknown): SliceRecord | null {
     resourceVersion: typeof rv === 'string' ? rv : '',
     driver: internSliceDriver(driver),
     pool: internParsed(poolName),
-    generation: generation as number,
+    generation,
     nodeName: typeof nodeName === 'string' ? internParsed(nodeName) : '',
     devices: EMPTY,
   };
 }
 
 export function makeSliceProjector(layout: DeviceLayoutVersion): Projector<SliceRecord> {
-  return projector((raw) => {
-    const obj = asObject(raw, '$');
-    const m = metadataOf(obj);
-    const name = reqString(m, 'name', '$.metadata');
-    const uid = reqString(m, 'uid', '$.metadata');
-    const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
-    const spec = asObject(field(obj, 'spec'), '$.spec');
-    const pool = asObject(field(spec, 'pool'), '$.spec.pool');
-    const rawDevices = optArray(spec, 'devices', '$.spec');
-    const devices = new Array<SliceDevice>(rawDevices.length);
-    let kept = 0;
-    for (let i = 0; i < rawDevices.length; i++) {
-      const d = readSliceDevice(rawDevices[i], devicePaths(i), layout);
-      if (d !== null) devices[kept++] = d;
-    }
-    devices.length = kept;
-    const driver = reqString(spec, 'driver', '$.spec');
-    const poolName = internParsed(reqString(pool, 'name', '$.spec.pool'));
-    const nodeName = strOrEmpty(spec, 'nodeName', '$.spec');
-    return {
-      name,
-      uid,
-      resourceVersion,
-      driver: internSliceDriver(driver),
-      pool: poolName,
-      generation: optInteger(pool, 'generation', '$.spec.pool') ?? 0,
-      // Node-local pools are named after their node: one lookup for both.
-      nodeName: nodeName === poolName ? poolName : internParsed(nodeName),
-      devices,
-    };
-  }, false, sliceWithoutDevices);
+  return projector(
+    (raw) => {
+      const obj = asObject(raw, '$');
+      const m = metadataOf(obj);
+      const name = reqString(m, 'name', '$.metadata');
+      const uid = reqString(m, 'uid', '$.metadata');
+      const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
+      const spec = asObject(field(obj, 'spec'), '$.spec');
+      const pool = asObject(field(spec, 'pool'), '$.spec.pool');
+      const rawDevices = optArray(spec, 'devices', '$.spec');
+      const devices = new Array<SliceDevice>(rawDevices.length);
+      let kept = 0;
+      for (let i = 0; i < rawDevices.length; i++) {
+        const d = readSliceDevice(rawDevices[i], devicePaths(i), layout);
+        if (d !== null) devices[kept++] = d;
+      }
+      devices.length = kept;
+      const driver = reqString(spec, 'driver', '$.spec');
+      const poolName = internParsed(reqString(pool, 'name', '$.spec.pool'));
+      const nodeName = strOrEmpty(spec, 'nodeName', '$.spec');
+      return {
+        name,
+        uid,
+        resourceVersion,
+        driver: internSliceDriver(driver),
+        pool: poolName,
+        generation: optInteger(pool, 'generation', '$.spec.pool') ?? 0,
+        // Node-local pools are named after their node: one lookup for both.
+        nodeName: nodeName === poolName ? poolName : internParsed(nodeName),
+        devices,
+      };
+    },
+    false,
+    sliceWithoutDevices,
+  );
 }
 
 export const projectSlice: Projector<SliceRecord> = makeSliceProjector('v1');

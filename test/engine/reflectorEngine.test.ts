@@ -297,5 +297,31 @@ describe('reflector → engine → inline runtime', () => {
         ]);
       },
     );
+
+    it.each(['watch', 'relist'] as const)(
+      'a malformed slice whose pool generation is an int64 beyond 2^53 keeps that generation (%s): the older, tainted one stays stale',
+      async (via) => {
+        // The API's generation is an int64; the slice projector reads any integer (so does the fallback).
+        const big = 2 ** 60;
+        const r = rig();
+        r.api.put(PATHS.slices, slice('node-1-old', 1, [{ name: 'gpu-0', taints: noExecute }]));
+        r.api.put(PATHS.slices, slice('node-1', big, [{ name: 'gpu-0' }]));
+        podOn(r, 'pod-0', 'gpu-0');
+        await r.start();
+        expect(r.informers.slices.get('node-1')?.generation).toBe(big);
+
+        await deliver(r, via, 'slices', () =>
+          r.api.put(
+            PATHS.slices,
+            slice('node-1', big, [{ name: 'gpu-0' }, { name: 'gpu-1', taints: [MALFORMED_TAINT] }]),
+          ),
+        );
+        await r.advance(30 * S);
+        // Dropping node-1 (no placeholder) would make generation 1 current and delete pod-0 at once.
+        expect(r.executor.evictions).toEqual([]);
+        expect(r.schedulesFor('pod-0')).toEqual([]);
+        expect(r.informers.slices.get('node-1')).toMatchObject({ generation: big, devices: [] });
+      },
+    );
   });
 });
