@@ -106,10 +106,25 @@ describe('PooledPageDecoder', () => {
     ]);
     expect(slices.items[0]?.devices[1]?.taints).toBe(EMPTY);
     expect(slices.items[0]?.devices[0]?.taints[0]).toMatchObject({ key: 'gpu.nvidia.com/xid', effect: 'NoExecute' });
-    // No pool generation to keep (see sliceWithoutDevices): no placeholder.
+    // The malformed slice comes back as its device-less placeholder (generation absent = 0, as the
+    // projector reads it), sharing EMPTY like one projected on this thread.
     expect(slices.malformed).toEqual([
-      { error: '$.spec.devices: expected array, got number', key: 'slice-bad', fallback: null },
+      {
+        error: '$.spec.devices: expected array, got number',
+        key: 'slice-bad',
+        fallback: {
+          name: 'slice-bad',
+          uid: 'sb',
+          resourceVersion: '',
+          driver: 'gpu.nvidia.com',
+          pool: 'x',
+          generation: 0,
+          nodeName: '',
+          devices: [],
+        },
+      },
     ]);
+    expect(slices.malformed[0]?.fallback?.devices).toBe(EMPTY);
   });
 
   it('reports bodies that are not JSON or not lists exactly like the inline decoder', async () => {
