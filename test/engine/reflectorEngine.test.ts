@@ -112,6 +112,28 @@ describe('reflector → engine → inline runtime', () => {
         expect(r.reflectorCounters('slices')).toMatchObject({ lists: 2, relists: 1 });
       },
     );
+
+    // KNOWN HAZARD, not fixed by the relist order (expected to fail until it is): deletions of objects
+    // missing from the list are emitted one by one in store order, and the engine re-decides after each.
+    // When one relist removes several slices of a pool, removing the newest first makes an older one
+    // that the same relist also removes current for a moment. The queue's deferred start keeps it from
+    // deleting the pod, but the schedule reaches the runtime and a false "Cancelling deletion" event is
+    // written. The reflector cannot order deletions by pool generation without knowing what a slice is;
+    // applying a relist to the engine as one batch would remove this and every other relist transient.
+    it.fails('[known hazard] a relist that removes a pool with a stale tainted slice shows no transient eviction', async () => {
+      const r = rig();
+      r.api.put(PATHS.slices, slice('node-1-a', 3, [{ name: 'gpu-0' }]));
+      r.api.put(PATHS.slices, slice('node-1-b', 2, [{ name: 'gpu-0', taints: noExecute }]));
+      podOn(r, 'pod', 'gpu-0');
+      await r.start();
+      expect(r.ops).toEqual([]);
+      // The driver removed the pool (say its node left); the watch missed both deletions.
+      r.api.remove(PATHS.slices, 'node-1-a');
+      r.api.remove(PATHS.slices, 'node-1-b');
+      await r.relist('slices');
+      expect(r.engine.poolSnapshot()).toEqual([]);
+      expect(r.ops).toEqual([]);
+    });
   });
 
   describe('several watch events in one network chunk', () => {
