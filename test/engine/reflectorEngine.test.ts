@@ -4,7 +4,7 @@
 // (test/support/reflectedEngine.ts). Each case is a way the controller could act on a state the cluster
 // never had; each asserts on what reaches the sink and the executor, not on reflector internals.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { PodRef } from '../../src/shared/types.js';
 import {
   DRIVER,
@@ -137,24 +137,38 @@ describe('reflector → engine → inline runtime', () => {
   });
 
   describe('several watch events in one network chunk', () => {
-    async function taintAndHealInOneChunk(r: ReflectedEngine): Promise<void> {
+    /** Returns the number of setImmediate calls made while the chunk was delivered. */
+    async function taintAndHealInOneChunk(r: ReflectedEngine): Promise<number> {
       r.api.put(PATHS.slices, slice('node-1-a', 1, [{ name: 'gpu-0' }]));
       podOn(r, 'pod', 'gpu-0');
       await r.start();
       const tainted = r.api.put(PATHS.slices, slice('node-1-a', 1, [{ name: 'gpu-0', taints: noExecute }]));
       const healed = r.api.put(PATHS.slices, slice('node-1-a', 1, [{ name: 'gpu-0' }]));
       // Both lines in one synchronous loop, as the transport hands over a chunk that holds both.
+      const before = immediates.mock.calls.length;
       r.api.chunk([tainted, healed]);
+      return immediates.mock.calls.length - before;
     }
+
+    // Installed before each rig is built, so the queue's default (`options.defer ?? setImmediate`) is this spy.
+    let immediates: MockInstance<typeof setImmediate>;
+    beforeEach(() => {
+      immediates = vi.spyOn(globalThis, 'setImmediate');
+    });
+    afterEach(() => {
+      immediates.mockRestore();
+    });
 
     it('a NoExecute taint added and removed in one chunk never reaches the executor (production deferral: setImmediate)', async () => {
       const r = rig(); // no `defer`: the partition's production default
-      await taintAndHealInOneChunk(r);
+      const deferred = await taintAndHealInOneChunk(r);
       // The engine did decide on the intermediate state — evict now — and then took it back.
       expect(r.ops.map((o) => [o.op, o.pod.name])).toEqual([
         ['schedule', 'pod'],
         ['cancel', 'pod'],
       ]);
+      // The queue asked for one pump, on setImmediate: it runs after the whole chunk was applied.
+      expect(deferred).toBe(1);
       await r.settle();
       await r.advance(60 * S);
       expect(r.executor.evictions).toEqual([]);
@@ -164,7 +178,7 @@ describe('reflector → engine → inline runtime', () => {
 
     it('control: with a synchronous deferral the same chunk deletes the pod (what the deferred start prevents)', async () => {
       const r = rig({ defer: (fn) => fn() });
-      await taintAndHealInOneChunk(r);
+      expect(await taintAndHealInOneChunk(r)).toBe(0);
       await r.settle();
       expect(r.executor.evictedNames()).toEqual(['pod']);
     });
