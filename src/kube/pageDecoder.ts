@@ -60,10 +60,12 @@ export function projectorNameOf(r: Pick<ResourceDescriptor<StoredRecord>, 'group
   return Object.hasOwn(byPlural, r.plural) ? (byPlural[r.plural] ?? null) : null;
 }
 
-/** An item of the page that failed projection: the reflector logs it and keeps its last good copy. */
-export interface MalformedItem {
+/** An item of the page that failed projection: the reflector logs it and caches `fallback` or nothing. */
+export interface MalformedItem<T = unknown> {
   readonly error: string;
   readonly key: string | null;
+  /** The degraded record to cache instead (see Projection), or null to drop the object. */
+  readonly fallback: T | null;
 }
 
 export type DecodedPage<T> =
@@ -72,7 +74,7 @@ export type DecodedPage<T> =
       /** Projected records, in list order. */
       readonly items: T[];
       /** Items that failed projection, in list order. */
-      readonly malformed: MalformedItem[];
+      readonly malformed: MalformedItem<T>[];
       /** `metadata.continue`; "" on the last page. */
       readonly continueToken: string;
       /** `metadata.resourceVersion`, `null` when absent. */
@@ -102,11 +104,11 @@ export function projectListBody<T>(body: unknown, project: Projector<T>): Decode
   const meta = isObject(body) ? field(body, 'metadata') : undefined;
   if (!Array.isArray(list) || !isObject(meta)) return { ok: false, reason: 'notList' };
   const items: T[] = [];
-  const malformed: MalformedItem[] = [];
+  const malformed: MalformedItem<T>[] = [];
   for (const item of list) {
     const r = project(item);
     if (r.ok) items.push(r.value);
-    else malformed.push({ error: r.error, key: r.key });
+    else malformed.push({ error: r.error, key: r.key, fallback: r.fallback ?? null });
   }
   const cont = field(meta, 'continue');
   const rv = field(meta, 'resourceVersion');

@@ -69,6 +69,11 @@ function internSlice(s: Mutable<SliceRecord>): void {
   s.pool = intern(s.pool);
   s.nodeName = intern(s.nodeName);
   const devices = s.devices as SliceDevice[];
+  // A slice cached without its devices (the quarantine placeholder, see projection.ts) shares EMPTY.
+  if (devices.length === 0) {
+    s.devices = EMPTY;
+    return;
+  }
   for (let i = 0; i < devices.length; i++) {
     const d = devices[i]!;
     // Frozen = already this thread's shared instance (re-interning twice must be harmless).

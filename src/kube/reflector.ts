@@ -7,6 +7,19 @@
 // resourceVersion seen → on 410 relist → on any other error back off with jitter and retry, forever.
 // Objects are projected the moment they are decoded; full objects are never stored. Handlers run
 // synchronously in event order and are never awaited, so the decision engine sees a consistent store.
+//
+// Relist order is client-go's (DeltaFIFO.Replace): the listed objects first (adds and updates, in list
+// order), the deletions of objects missing from the list after them. Deleting first would briefly show
+// consumers a state the cluster never had: removing the newest slice of a pool before its successor is
+// added makes an older, stale generation current, and its taints would schedule evictions.
+//
+// Quarantine of malformed objects (an object whose projection fails, from a list or a watch): the
+// reflector never keeps an outdated copy whose taints or allocations would still act. It caches the
+// projector's degraded fallback when there is one (a slice keeps its pool and generation but no devices,
+// so neither its stale taints nor an older generation of its pool act), and otherwise drops the object
+// (a pod, claim or rule that cannot be read cannot justify an eviction). Each case is logged and counted
+// (`counters.malformedSkipped`, exported per resource in /metrics). No relist follows: the server would
+// return the same object, and the watch is still consistent.
 
 import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { JitteredBackoff, type JitteredBackoffOptions, REFLECTOR_BACKOFF } from '../shared/jitteredBackoff.js';
@@ -266,7 +279,6 @@ export class Reflector<T extends StoredRecord> {
 
   private async listAndReplace(): Promise<void> {
     const fresh = new Map<string, T>();
-    const keepOld = new Set<string>();
     let cont = '';
     let listRV = '';
     do {
@@ -281,14 +293,14 @@ export class Reflector<T extends StoredRecord> {
       if (!page.ok) throw new ApiError(0, 'Decode', `list ${this.path}: response is not a list`);
       for (const rec of page.items) fresh.set(keyOf(rec), rec);
       for (const bad of page.malformed) {
-        this.skipMalformed(bad.error, bad.key, 'list');
-        // Keep our last good copy rather than report a delete for an object that still exists.
-        if (bad.key !== null) keepOld.add(bad.key);
+        this.skipMalformed(bad.error, bad.key, 'list', bad.fallback !== null);
+        // Quarantine (see the header): the degraded fallback, or nothing — never the last good copy.
+        if (bad.fallback !== null) fresh.set(keyOf(bad.fallback), bad.fallback);
       }
       cont = page.continueToken;
       listRV = page.resourceVersion ?? listRV;
     } while (cont !== '');
-    this.replace(fresh, keepOld, listRV);
+    this.replace(fresh, listRV);
   }
 
   /** One list page, decoded by the configured decoder from raw bytes or parsed and projected here. */
@@ -302,26 +314,24 @@ export class Reflector<T extends StoredRecord> {
     return projectListBody(body, this.resource.project);
   }
 
-  /** client-go's Store.Replace: swap in the listed state and emit what changed against the old one. */
-  private replace(fresh: Map<string, T>, keepOld: ReadonlySet<string>, listRV: string): void {
+  /**
+   * client-go's Store.Replace: swap in the listed state and emit what changed against the old one, in
+   * DeltaFIFO.Replace's order (listed objects first, deletions after; see the header).
+   */
+  private replace(fresh: Map<string, T>, listRV: string): void {
     const old = this.store;
-    for (const key of keepOld) {
-      const prev = old.get(key);
-      if (prev !== undefined && !fresh.has(key)) fresh.set(key, prev);
-    }
     this.store = fresh;
     this.lastRV = listRV;
     this.lastListAt = this.clock.now();
     this.goneSinceList = 0;
     this.counters.lists++;
     if (this.counters.lists > 1) this.counters.relists++;
-    // Deletes first: a consumer never holds a vanished object and its replacement at the same time.
-    for (const [key, prev] of old) if (!fresh.has(key)) this.emitDeleted(prev);
     for (const [key, cur] of fresh) {
       const prev = old.get(key);
       if (prev === undefined) this.emitAdded(cur);
-      else if (prev.resourceVersion !== cur.resourceVersion) this.emitUpdated(prev, cur);
+      else if (prev !== cur && prev.resourceVersion !== cur.resourceVersion) this.emitUpdated(prev, cur);
     }
+    for (const [key, prev] of old) if (!fresh.has(key)) this.emitDeleted(prev);
     this.log.debug('listed', { resource: this.id, objects: fresh.size, resourceVersion: listRV });
     if (!this.isSynced) {
       this.isSynced = true;
@@ -420,11 +430,21 @@ export class Reflector<T extends StoredRecord> {
 
   private upsert(obj: unknown): void {
     const r = this.resource.project(obj);
-    if (!r.ok) {
-      this.skipMalformed(r.error, r.key, 'watch');
-      return;
+    let cur: T;
+    if (r.ok) cur = r.value;
+    else {
+      this.skipMalformed(r.error, r.key, 'watch', r.fallback !== undefined);
+      if (r.fallback !== undefined) cur = r.fallback;
+      else {
+        // Quarantine (see the header): drop our copy, it no longer says what the cluster holds.
+        const prev = r.key === null ? undefined : this.store.get(r.key);
+        if (r.key !== null && prev !== undefined) {
+          this.store.delete(r.key);
+          this.emitDeleted(prev);
+        }
+        return;
+      }
     }
-    const cur = r.value;
     const key = keyOf(cur);
     const prev = this.store.get(key);
     // The same resourceVersion again is the same object again (a resumed watch replaying its start).
@@ -438,7 +458,7 @@ export class Reflector<T extends StoredRecord> {
     // The old projection comes from our store, so a DELETED event only needs to be keyable.
     const key = keyOfRaw(obj, this.resource.namespaced);
     if (key === null) {
-      this.skipMalformed('DELETED event without metadata.name/namespace', null, 'watch');
+      this.skipMalformed('DELETED event without metadata.name/namespace', null, 'watch', false);
       return;
     }
     const prev = this.store.get(key);
@@ -447,11 +467,16 @@ export class Reflector<T extends StoredRecord> {
     this.emitDeleted(prev);
   }
 
-  private skipMalformed(error: string, key: string | null, phase: 'list' | 'watch'): void {
+  private skipMalformed(error: string, key: string | null, phase: 'list' | 'watch', degraded: boolean): void {
     this.counters.malformedSkipped++;
     const fields: LogFields = { resource: this.id, phase, error };
     if (key !== null) fields.key = key;
-    this.log.warn('skipping malformed object', fields);
+    this.log.warn(
+      degraded
+        ? 'malformed object: caching it without its devices until a readable version arrives'
+        : 'malformed object: dropped from the cache until a readable version arrives',
+      fields,
+    );
   }
 
   // -------------------------------------------------------------------------------------- handlers

@@ -98,7 +98,13 @@ export class PooledPageDecoder implements PageDecoder {
       throw err;
     }
     this.counts.pooled++;
-    if (out.ok) reinternRecords(projector, out.items);
+    if (out.ok) {
+      reinternRecords(projector, out.items);
+      // A malformed item's fallback is cached like any record (the reflector's quarantine): share it too.
+      const fallbacks: StoredRecord[] = [];
+      for (const m of out.malformed) if (m.fallback !== null) fallbacks.push(m.fallback);
+      if (fallbacks.length > 0) reinternRecords(projector, fallbacks);
+    }
     // The pool ran the projector that `resource` names (projectorNameOf), so the records are Ts.
     return out as DecodedPage<T>;
   }
@@ -156,8 +162,9 @@ const isStoredRecord = (r: unknown): r is StoredRecord =>
   typeof Reflect.get(r, 'name') === 'string' &&
   typeof Reflect.get(r, 'resourceVersion') === 'string';
 
-const isMalformedItem = (m: unknown): m is MalformedItem =>
+const isMalformedItem = (m: unknown): m is MalformedItem<StoredRecord> =>
   typeof m === 'object' &&
   m !== null &&
   typeof Reflect.get(m, 'error') === 'string' &&
-  (typeof Reflect.get(m, 'key') === 'string' || Reflect.get(m, 'key') === null);
+  (typeof Reflect.get(m, 'key') === 'string' || Reflect.get(m, 'key') === null) &&
+  (Reflect.get(m, 'fallback') === null || isStoredRecord(Reflect.get(m, 'fallback')));

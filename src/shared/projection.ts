@@ -52,8 +52,12 @@ import type {
 
 export type Projection<T> =
   | { readonly ok: true; readonly value: T }
-  /** `key` is the object's cache key when it could still be read, so a relist does not treat it as vanished. */
-  | { readonly ok: false; readonly error: string; readonly key: string | null };
+  /**
+   * `key` is the object's cache key when it could still be read. `fallback` is what to cache instead of
+   * the object, when a degraded record can be built that never causes an eviction (see the
+   * quarantine policy in src/kube/reflector.ts); absent when the object is best dropped altogether.
+   */
+  | { readonly ok: false; readonly error: string; readonly key: string | null; readonly fallback?: T };
 
 export type Projector<T> = (raw: unknown) => Projection<T>;
 
@@ -79,13 +83,28 @@ function failure(err: unknown, raw: unknown, namespaced: boolean): Projection<ne
   return { ok: false, error, key: keyOfRaw(raw, namespaced) };
 }
 
-/** Makes a total projector of a reader that throws on malformed input (no closure per object). */
-function projector<T>(read: (raw: unknown) => T, namespaced: boolean): Projector<T> {
+/**
+ * Makes a total projector of a reader that throws on malformed input (no closure per object).
+ * `fallbackOf` builds the degraded record to cache instead of a malformed object, or null.
+ */
+function projector<T>(
+  read: (raw: unknown) => T,
+  namespaced: boolean,
+  fallbackOf?: (raw: unknown) => T | null,
+): Projector<T> {
   return (raw) => {
     try {
       return { ok: true, value: read(raw) };
     } catch (err) {
-      return failure(err, raw, namespaced);
+      const failed = failure(err, raw, namespaced);
+      if (fallbackOf === undefined || failed.ok) return failed;
+      let fallback: T | null = null;
+      try {
+        fallback = fallbackOf(raw);
+      } catch {
+        fallback = null;
+      }
+      return fallback === null ? failed : { ...failed, fallback };
     }
   };
 }
@@ -397,38 +416,79 @@ function readSliceDevice(v: unknown, path: string, layout: DeviceLayoutVersion):
   return sliceDevice(name, readTaints(optArray(basic, 'taints', bpath), bpath));
 }
 
+/**
+ * A malformed slice still says which pool generation it belongs to. Dropping it could make an older,
+ * stale generation of its pool current again, whose taints would then act; keeping a stale copy would
+ * keep taints the object no longer has. So the slice stays as a placeholder with its pool and
+ * generation and no devices: its devices are unknown, which never evicts (rules still apply by
+ * selector, as for any unpublished device).
+ */
+function sliceWithoutDevices(raw: unknown): SliceRecord | null {
+  if (!isObject(raw)) return null;
+  const m = field(raw, 'metadata');
+  const spec = field(raw, 'spec');
+  if (!isObject(m) || !isObject(spec)) return null;
+  const pool = field(spec, 'pool');
+  const name = field(m, 'name');
+  const driver = field(spec, 'driver');
+  if (!isObject(pool) || typeof name !== 'string' || name === '' || typeof driver !== 'string') return null;
+  const poolName = field(pool, 'name');
+  // Read exactly as the projector reads it (optInteger, absent = 0): an int64 beyond 2^53 is still a
+  // readable generation, and dropping the slice for it would make an older generation current.
+  const rawGeneration = field(pool, 'generation');
+  const generation = rawGeneration === undefined || rawGeneration === null ? 0 : rawGeneration;
+  if (typeof poolName !== 'string' || typeof generation !== 'number' || !Number.isInteger(generation)) return null;
+  const uid = field(m, 'uid');
+  const rv = field(m, 'resourceVersion');
+  const nodeName = field(spec, 'nodeName');
+  return {
+    name,
+    uid: typeof uid === 'string' ? uid : '',
+    resourceVersion: typeof rv === 'string' ? rv : '',
+    driver: internSliceDriver(driver),
+    pool: internParsed(poolName),
+    generation,
+    nodeName: typeof nodeName === 'string' ? internParsed(nodeName) : '',
+    devices: EMPTY,
+  };
+}
+
 export function makeSliceProjector(layout: DeviceLayoutVersion): Projector<SliceRecord> {
-  return projector((raw) => {
-    const obj = asObject(raw, '$');
-    const m = metadataOf(obj);
-    const name = reqString(m, 'name', '$.metadata');
-    const uid = reqString(m, 'uid', '$.metadata');
-    const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
-    const spec = asObject(field(obj, 'spec'), '$.spec');
-    const pool = asObject(field(spec, 'pool'), '$.spec.pool');
-    const rawDevices = optArray(spec, 'devices', '$.spec');
-    const devices = new Array<SliceDevice>(rawDevices.length);
-    let kept = 0;
-    for (let i = 0; i < rawDevices.length; i++) {
-      const d = readSliceDevice(rawDevices[i], devicePaths(i), layout);
-      if (d !== null) devices[kept++] = d;
-    }
-    devices.length = kept;
-    const driver = reqString(spec, 'driver', '$.spec');
-    const poolName = internParsed(reqString(pool, 'name', '$.spec.pool'));
-    const nodeName = strOrEmpty(spec, 'nodeName', '$.spec');
-    return {
-      name,
-      uid,
-      resourceVersion,
-      driver: internSliceDriver(driver),
-      pool: poolName,
-      generation: optInteger(pool, 'generation', '$.spec.pool') ?? 0,
-      // Node-local pools are named after their node: one lookup for both.
-      nodeName: nodeName === poolName ? poolName : internParsed(nodeName),
-      devices,
-    };
-  }, false);
+  return projector(
+    (raw) => {
+      const obj = asObject(raw, '$');
+      const m = metadataOf(obj);
+      const name = reqString(m, 'name', '$.metadata');
+      const uid = reqString(m, 'uid', '$.metadata');
+      const resourceVersion = strOrEmpty(m, 'resourceVersion', '$.metadata');
+      const spec = asObject(field(obj, 'spec'), '$.spec');
+      const pool = asObject(field(spec, 'pool'), '$.spec.pool');
+      const rawDevices = optArray(spec, 'devices', '$.spec');
+      const devices = new Array<SliceDevice>(rawDevices.length);
+      let kept = 0;
+      for (let i = 0; i < rawDevices.length; i++) {
+        const d = readSliceDevice(rawDevices[i], devicePaths(i), layout);
+        if (d !== null) devices[kept++] = d;
+      }
+      devices.length = kept;
+      const driver = reqString(spec, 'driver', '$.spec');
+      const poolName = internParsed(reqString(pool, 'name', '$.spec.pool'));
+      const nodeName = strOrEmpty(spec, 'nodeName', '$.spec');
+      return {
+        name,
+        uid,
+        resourceVersion,
+        driver: internSliceDriver(driver),
+        pool: poolName,
+        generation: optInteger(pool, 'generation', '$.spec.pool') ?? 0,
+        // Node-local pools are named after their node: one lookup for both.
+        nodeName: nodeName === poolName ? poolName : internParsed(nodeName),
+        devices,
+      };
+    },
+    false,
+    sliceWithoutDevices,
+  );
 }
 
 export const projectSlice: Projector<SliceRecord> = makeSliceProjector('v1');

@@ -60,7 +60,10 @@ describe('Reflector with the pooled page decoder', () => {
     });
     cleanup.push(() => reflector.stop());
     reflector.start();
-    const malformed = () => log.lines.filter((l) => l.msg === 'skipping malformed object').map((l) => l.fields);
+    const malformed = () =>
+      log.lines
+        .filter((l) => l.msg === 'malformed object: dropped from the cache until a readable version arrives')
+        .map((l) => l.fields);
     return { reflector, events, malformed };
   }
 
@@ -69,7 +72,7 @@ describe('Reflector with the pooled page decoder', () => {
   function seed(server: SimServer, pods: number): void {
     for (let n = 0; n < 3; n++) server.store.ensureNamespace(`team-${n}`);
     for (let i = 0; i < pods; i++) server.store.create('pods', pod(i), { keepStatus: true });
-    // Malformed, but keyable: skipped and logged with its key.
+    // Malformed, but keyable: not cached (pods have no fallback), logged with its key.
     server.store.create('pods', {
       metadata: { name: 'bad-claims', namespace: 'team-0' },
       spec: { containers: [], resourceClaims: 'garbage' },
@@ -109,7 +112,7 @@ describe('Reflector with the pooled page decoder', () => {
     expect(decoder.counts.pooled).toBe(3);
   });
 
-  it('relists after 410 through the pool: deletes, updates, and keeps the last good copy of a now-malformed pod', async () => {
+  it('relists after 410 through the pool: updates first, then deletes the vanished pod and the now-malformed one (dropped, not kept)', async () => {
     const { server, transport } = await start();
     seed(server, 600);
     const decoder = new PooledPageDecoder({ threads: 2, minPooledBytes: 0 });
@@ -134,9 +137,17 @@ describe('Reflector with the pooled page decoder', () => {
       () => JSON.stringify([pooled.reflector.counters, plain.reflector.counters]),
     );
 
-    expect(pooled.events).toEqual(['deleted team-1/p-0001', 'updated team-2/p-0002 node-2->node-99']);
+    // Listed objects first, then deletions in store order; the pod that no longer projects is
+    // quarantined by dropping it, exactly like one that vanished (src/kube/reflector.ts header).
+    expect(pooled.events).toEqual([
+      'updated team-2/p-0002 node-2->node-99',
+      'deleted team-0/p-0003',
+      'deleted team-1/p-0001',
+    ]);
     expect(pooled.events).toEqual(plain.events);
-    expect(pooled.reflector.get('team-0/p-0003')?.nodeName).toBe('node-3');
+    expect(pooled.reflector.get('team-0/p-0003')).toBeUndefined();
+    expect(plain.reflector.get('team-0/p-0003')).toBeUndefined();
+    expect(pooled.reflector.size).toBe(598);
     expect(store(pooled.reflector)).toEqual(store(plain.reflector));
     expect(pooled.malformed()).toEqual(plain.malformed());
     expect(pooled.malformed().at(-1)).toMatchObject({ key: 'team-0/p-0003', phase: 'list' });

@@ -83,10 +83,11 @@ describe('PooledPageDecoder', () => {
     expect(viaPool.items.map((p) => p.name)).toEqual(
       [0, 1, 2, ...Array.from({ length: 40 }, (_, i) => 3 + i)].map((i) => `p-${i}`),
     );
+    // Pods have no degraded fallback: a malformed pod is dropped from the cache (src/kube/reflector.ts).
     expect(viaPool.malformed).toEqual([
-      { error: '$.spec.resourceClaims: expected array, got string', key: 'ns-0/bad-claims' },
-      { error: expect.stringContaining('$.metadata'), key: null },
-      { error: expect.stringContaining('$'), key: null },
+      { error: '$.spec.resourceClaims: expected array, got string', key: 'ns-0/bad-claims', fallback: null },
+      { error: expect.stringContaining('$.metadata'), key: null, fallback: null },
+      { error: expect.stringContaining('$'), key: null, fallback: null },
     ]);
     expect(viaPool.continueToken).toBe('next-page-token');
     expect(viaPool.resourceVersion).toBe('977');
@@ -105,7 +106,25 @@ describe('PooledPageDecoder', () => {
     ]);
     expect(slices.items[0]?.devices[1]?.taints).toBe(EMPTY);
     expect(slices.items[0]?.devices[0]?.taints[0]).toMatchObject({ key: 'gpu.nvidia.com/xid', effect: 'NoExecute' });
-    expect(slices.malformed).toEqual([{ error: '$.spec.devices: expected array, got number', key: 'slice-bad' }]);
+    // The malformed slice comes back as its device-less placeholder (generation absent = 0, as the
+    // projector reads it), sharing EMPTY like one projected on this thread.
+    expect(slices.malformed).toEqual([
+      {
+        error: '$.spec.devices: expected array, got number',
+        key: 'slice-bad',
+        fallback: {
+          name: 'slice-bad',
+          uid: 'sb',
+          resourceVersion: '',
+          driver: 'gpu.nvidia.com',
+          pool: 'x',
+          generation: 0,
+          nodeName: '',
+          devices: [],
+        },
+      },
+    ]);
+    expect(slices.malformed[0]?.fallback?.devices).toBe(EMPTY);
   });
 
   it('reports bodies that are not JSON or not lists exactly like the inline decoder', async () => {

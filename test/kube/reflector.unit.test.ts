@@ -137,7 +137,7 @@ describe('Reflector (scripted transport, virtual time)', () => {
     expect(reflector.counters.watchRestarts).toBe(1);
   });
 
-  it('410 as an ERROR event relists and emits deletes for vanished and updates for changed objects', async () => {
+  it('410 as an ERROR event relists: updates and adds in list order first, then deletes for vanished objects', async () => {
     const { transport, reflector, events, clock } = setup();
     transport.onList = () => ({
       metadata: { resourceVersion: '10' },
@@ -158,10 +158,12 @@ describe('Reflector (scripted transport, virtual time)', () => {
       message: 'too old resource version',
     });
     await waitFor(() => transport.watches.length === 2);
+    // client-go's DeltaFIFO.Replace order (see src/kube/reflector.ts): the listed objects, then the
+    // deletions of those missing from the list; the unchanged object produces nothing.
     expect(events).toEqual([
-      ['deleted', 'vanish'],
       ['updated', 'change@2', '40'],
       ['added', 'new'],
+      ['deleted', 'vanish'],
     ]);
     expect(transport.lastWatch.query.resourceVersion).toBe('50');
     expect(reflector.counters).toMatchObject({ lists: 2, relists: 1, goneErrors: 1, errors: 0 });
@@ -264,7 +266,7 @@ describe('Reflector (scripted transport, virtual time)', () => {
     expect(transport.listQueries).toHaveLength(1);
   });
 
-  it('skips and logs malformed objects while the watch keeps delivering', async () => {
+  it('a malformed pod from the watch is not cached (pods have no fallback), is logged and counted, and the watch keeps delivering', async () => {
     const { transport, reflector, events, log } = setup();
     reflector.start();
     await waitFor(() => transport.watches.length === 1);
@@ -274,13 +276,18 @@ describe('Reflector (scripted transport, virtual time)', () => {
     expect(events).toEqual([['added', 'good']]);
     expect(reflector.counters.malformedSkipped).toBe(1);
     expect(reflector.lastSyncResourceVersion).toBe('6');
-    const line = log.lines.find((l) => l.msg === 'skipping malformed object');
+    expect(reflector.get('ns/bad')).toBeUndefined();
+    const line = log.lines.find(
+      (l) => l.msg === 'malformed object: dropped from the cache until a readable version arrives',
+    );
     expect(line?.fields).toMatchObject({ key: 'ns/bad', phase: 'watch', error: '$.metadata.uid: required' });
     expect(w.ended).toBe(false);
   });
 
-  it('a relist keeps the last good copy of an object that is now malformed', async () => {
-    const { transport, reflector, events, clock } = setup();
+  it('a relist drops an object that is now malformed (pods have no fallback): deleted like a vanished one, never kept as the last good copy', async () => {
+    // Quarantine policy (src/kube/reflector.ts header): a pod that cannot be read cannot justify an
+    // eviction, so its last good copy must not keep acting either.
+    const { transport, reflector, events, clock, log } = setup();
     transport.onList = () => ({ metadata: { resourceVersion: '10' }, items: [podObj('a', '1'), podObj('b', '2')] });
     reflector.start();
     await waitFor(() => transport.watches.length === 1);
@@ -292,8 +299,18 @@ describe('Reflector (scripted transport, virtual time)', () => {
     clock.advance(60_000);
     transport.lastWatch.send('ERROR', { code: 410, reason: 'Expired' });
     await waitFor(() => transport.watches.length === 2);
-    expect(events).toEqual([['deleted', 'b']]);
-    expect(reflector.get('ns/a')?.resourceVersion).toBe('1');
+    expect(events).toEqual([
+      ['deleted', 'a'],
+      ['deleted', 'b'],
+    ]);
+    expect(reflector.get('ns/a')).toBeUndefined();
+    expect(reflector.size).toBe(0);
+    expect(reflector.counters.malformedSkipped).toBe(1);
+    expect(log.lines.find((l) => l.msg.startsWith('malformed object'))?.fields).toMatchObject({
+      key: 'ns/a',
+      phase: 'list',
+      error: '$.spec: expected object, got string',
+    });
   });
 
   it('an undecodable line ends the watch and it resumes from the last good resourceVersion', async () => {
