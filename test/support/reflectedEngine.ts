@@ -16,8 +16,8 @@ import {
   slicesResource,
 } from '../../src/kube/resources.js';
 import { EvictionEngine } from '../../src/main/engine/engine.js';
-import { GatedSink } from '../../src/main/gatedSink.js';
-import { InlineRuntime } from '../../src/main/inlineRuntime.js';
+import { GatedSink } from '../../src/main/runtime/gatedSink.js';
+import { InlineRuntime } from '../../src/main/runtime/inlineRuntime.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import type { CachedPodState, EvictionOutcome, EvictionSink, ReasonId } from '../../src/shared/decisions.js';
 import type { EvictionAttempt, EvictionExecutor } from '../../src/shared/executor.js';
