@@ -51,6 +51,9 @@ export interface InformerConsumer {
   podGroupAdded(group: PodGroupRecord): void;
   podGroupUpdated(old: PodGroupRecord, cur: PodGroupRecord): void;
   podGroupDeleted(group: PodGroupRecord): void;
+  /** Bracket a burst of events (a relist, a watch chunk) to apply it as one; see the reflector's header. */
+  beginBatch?(): void;
+  endBatch?(): void;
 }
 
 export class InformerSet {
@@ -90,6 +93,10 @@ export class InformerSet {
 
   /** Routes every informer's events to `consumer`. Call before `start` so the initial lists arrive as adds. */
   attach(consumer: InformerConsumer): void {
+    if (consumer.beginBatch !== undefined && consumer.endBatch !== undefined) {
+      const hooks = { begin: () => consumer.beginBatch?.(), end: () => consumer.endBatch?.() };
+      for (const r of this.all()) r.setBurstHooks(hooks);
+    }
     this.pods.addEventHandler({
       added: (p) => consumer.podAdded(p),
       updated: (o, c) => consumer.podUpdated(o, c),

@@ -8,10 +8,15 @@
 // Objects are projected the moment they are decoded; full objects are never stored. Handlers run
 // synchronously in event order and are never awaited, so the decision engine sees a consistent store.
 //
-// Relist order is client-go's (DeltaFIFO.Replace): the listed objects first (adds and updates, in list
-// order), the deletions of objects missing from the list after them. Deleting first would briefly show
-// consumers a state the cluster never had: removing the newest slice of a pool before its successor is
-// added makes an older, stale generation current, and its taints would schedule evictions.
+// Bursts: a relist, and all the watch events of one network chunk, reach the handlers between one
+// `begin` and one `end` of the consumer's burst hooks (the engine's beginBatch/endBatch): handlers still
+// run synchronously, event by event, but a consumer can decide once from the state after the burst
+// instead of after each event: a burst can pass through states the cluster never had (a relist
+// removing several slices of a pool one by one; a taint added and removed within one chunk).
+// Within a relist the listed objects come first (adds and updates, in list order) and the deletions of
+// objects missing from the list after them, as client-go's DeltaFIFO.Replace delivers them (its
+// RealFIFO and AtomicFIFO deliver deletions first): removing the newest slice of a pool before its
+// successor arrives would make an older, stale generation current, even if only inside the burst.
 //
 // Quarantine of malformed objects (an object whose projection fails, from a list or a watch): the
 // reflector never keeps an outdated copy whose taints or allocations would still act. It caches the
@@ -95,6 +100,12 @@ export interface ReflectorOptions<T extends StoredRecord> {
   readonly decoder?: PageDecoder;
 }
 
+/** Brackets a burst of handler calls (see the header). `end` is called once per `begin`. */
+export interface BurstHooks {
+  begin(): void;
+  end(): void;
+}
+
 /** Why a watch ended, as decided inside the event callback (which must not throw into the transport). */
 type WatchEnd =
   | { readonly kind: 'closed' }
@@ -144,6 +155,8 @@ export class Reflector<T extends StoredRecord> {
   private readonly minHealthyWatchMs: number;
   private readonly selectors: Record<string, string> = {};
   private readonly decoder: PageDecoder | null;
+  /** Bracket every burst of handler calls (see the header); no-ops until a consumer sets them. */
+  private burstHooks: BurstHooks = { begin: () => {}, end: () => {} };
 
   private lastRV = '';
   private lastListAt = Number.NEGATIVE_INFINITY;
@@ -186,6 +199,11 @@ export class Reflector<T extends StoredRecord> {
   addEventHandler(h: ReflectorHandlers<T>): void {
     this.handlers.push(h);
     if (this.isSynced) for (const rec of this.store.values()) this.call('added', () => h.added?.(rec));
+  }
+
+  /** Lets a consumer apply each burst of events as one (e.g. the engine's beginBatch/endBatch). */
+  setBurstHooks(hooks: BurstHooks): void {
+    this.burstHooks = hooks;
   }
 
   start(): void {
@@ -326,12 +344,17 @@ export class Reflector<T extends StoredRecord> {
     this.goneSinceList = 0;
     this.counters.lists++;
     if (this.counters.lists > 1) this.counters.relists++;
-    for (const [key, cur] of fresh) {
-      const prev = old.get(key);
-      if (prev === undefined) this.emitAdded(cur);
-      else if (prev !== cur && prev.resourceVersion !== cur.resourceVersion) this.emitUpdated(prev, cur);
+    this.burstHooks.begin();
+    try {
+      for (const [key, cur] of fresh) {
+        const prev = old.get(key);
+        if (prev === undefined) this.emitAdded(cur);
+        else if (prev !== cur && prev.resourceVersion !== cur.resourceVersion) this.emitUpdated(prev, cur);
+      }
+      for (const [key, prev] of old) if (!fresh.has(key)) this.emitDeleted(prev);
+    } finally {
+      this.burstHooks.end();
     }
-    for (const [key, prev] of old) if (!fresh.has(key)) this.emitDeleted(prev);
     this.log.debug('listed', { resource: this.id, objects: fresh.size, resourceVersion: listRV });
     if (!this.isSynced) {
       this.isSynced = true;
@@ -369,6 +392,14 @@ export class Reflector<T extends StoredRecord> {
       }, delay);
     };
     arm(this.silentWatchMs);
+    // The lines of one network chunk arrive in one synchronous loop: the burst opens at its first line
+    // and closes in a microtask, which runs right after that loop.
+    let inBurst = false;
+    const endBurst = (): void => {
+      if (!inBurst) return;
+      inBurst = false;
+      this.burstHooks.end();
+    };
     try {
       await this.transport.stream(
         this.path,
@@ -377,6 +408,11 @@ export class Reflector<T extends StoredRecord> {
           if (controller.signal.aborted) return;
           lastActivity = this.clock.now();
           delivered++;
+          if (!inBurst) {
+            inBurst = true;
+            this.burstHooks.begin();
+            queueMicrotask(endBurst);
+          }
           const failure = this.onWatchLine(line);
           if (failure !== null) finish({ kind: 'failed', err: failure });
         },
@@ -385,6 +421,7 @@ export class Reflector<T extends StoredRecord> {
     } catch (err) {
       if (end.kind === 'closed') end = { kind: 'failed', err };
     } finally {
+      endBurst();
       if (watchdog !== null) this.clock.clearTimer(watchdog);
       this.inflight = null;
     }

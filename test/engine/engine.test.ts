@@ -303,3 +303,77 @@ describe('PodGroup claims (workloadClaims)', () => {
     expect(engine.pendingEviction(f.podWithPodGroupClaim)).toBeUndefined();
   });
 });
+
+describe('bursts (batch)', () => {
+  test('a state that exists only inside a burst is never decided on: no schedule, no cancel', () => {
+    const { engine, calls } = setup();
+    engine.sliceAdded(f.slice);
+    engine.claimAdded(f.inUseClaim);
+    engine.podAdded(f.podWithClaimName);
+    engine.batch(() => {
+      engine.sliceUpdated(f.slice, f.sliceTainted);
+      engine.sliceUpdated(f.sliceTainted, f.slice);
+    });
+    expect(calls).toEqual([]);
+    // The same two events outside a burst: decided on each, evict-now then a cancellation.
+    engine.sliceUpdated(f.slice, f.sliceTainted);
+    engine.sliceUpdated(f.sliceTainted, f.slice);
+    expect(calls.map((c) => c.op)).toEqual(['schedule', 'cancel']);
+  });
+
+  test('decides each pod once, at the end of the outermost burst, from the final state', () => {
+    const { engine, calls } = setup();
+    engine.batch(() => {
+      engine.sliceAdded(f.sliceTainted);
+      engine.claimAdded(f.inUseClaim);
+      engine.batch(() => engine.podAdded(f.podWithClaimName));
+      expect(calls).toEqual([]);
+      engine.claimDeleted(f.inUseClaim);
+      engine.claimAdded(f.inUseClaimWithToleration);
+    });
+    expect(calls).toEqual([
+      {
+        op: 'schedule',
+        pod: { namespace: 'default', name: 'my-pod', uid: f.podWithClaimName.uid },
+        fireAt: t0 + 3_600 * S,
+        reasons: expect.any(Array),
+      },
+    ]);
+  });
+
+  test('a pod deleted during the burst is not decided on afterwards', () => {
+    const { engine, calls } = setup();
+    engine.sliceAdded(f.sliceTainted);
+    engine.claimAdded(f.inUseClaim);
+    engine.batch(() => {
+      engine.podAdded(f.podWithClaimName);
+      engine.podDeleted(f.podWithClaimName);
+    });
+    expect(calls).toEqual([]);
+    expect(engine.pendingCount).toBe(0);
+  });
+
+  test('ends in the same state as the events one by one, for every order of a scenario', () => {
+    const events: (() => (e: EvictionEngine) => void)[] = [
+      () => (e) => e.sliceAdded(f.sliceTainted),
+      () => (e) => e.claimAdded(f.inUseClaim),
+      () => (e) => e.podAdded(f.podWithClaimName),
+      () => (e) => e.ruleAdded(f.ruleEvict),
+    ];
+    const permutations = (xs: number[]): number[][] =>
+      xs.length <= 1
+        ? [xs]
+        : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+    for (const order of permutations([0, 1, 2, 3])) {
+      const one = setup();
+      for (const i of order) events[i]!()(one.engine);
+      const burst = setup();
+      burst.engine.batch(() => {
+        for (const i of order) events[i]!()(burst.engine);
+      });
+      expect([...burst.engine.pendingEvictions()]).toEqual([...one.engine.pendingEvictions()]);
+      // One decision for the pod, the final one.
+      expect(burst.calls).toEqual([one.calls.filter((c) => c.op === 'schedule').at(-1)]);
+    }
+  });
+});

@@ -113,14 +113,11 @@ describe('reflector → engine → inline runtime', () => {
       },
     );
 
-    // KNOWN HAZARD, not fixed by the relist order (expected to fail until it is): deletions of objects
-    // missing from the list are emitted one by one in store order, and the engine re-decides after each.
-    // When one relist removes several slices of a pool, removing the newest first makes an older one
-    // that the same relist also removes current for a moment. The queue's deferred start keeps it from
-    // deleting the pod, but the schedule reaches the runtime and a false "Cancelling deletion" event is
-    // written. The reflector cannot order deletions by pool generation without knowing what a slice is;
-    // applying a relist to the engine as one batch would remove this and every other relist transient.
-    it.fails('[known hazard] a relist that removes a pool with a stale tainted slice shows no transient eviction', async () => {
+    // The relist order alone cannot prevent this one: deletions of objects missing from the list are
+    // emitted one by one in store order. When one relist removes several slices of a pool, removing the
+    // newest first makes an older one that the same relist also removes current for a moment. The engine
+    // applies a relist as one batch (decisions from the state after it), so nothing reaches the runtime.
+    it('a relist that removes a pool with a stale tainted slice shows no transient eviction', async () => {
       const r = rig();
       r.api.put(PATHS.slices, slice('node-1-a', 3, [{ name: 'gpu-0' }]));
       r.api.put(PATHS.slices, slice('node-1-b', 2, [{ name: 'gpu-0', taints: noExecute }]));
@@ -159,28 +156,46 @@ describe('reflector → engine → inline runtime', () => {
       immediates.mockRestore();
     });
 
-    it('a NoExecute taint added and removed in one chunk never reaches the executor (production deferral: setImmediate)', async () => {
+    it('a NoExecute taint added and removed in one chunk is never decided on, let alone executed', async () => {
       const r = rig(); // no `defer`: the partition's production default
       const deferred = await taintAndHealInOneChunk(r);
-      // The engine did decide on the intermediate state — evict now — and then took it back.
+      // The chunk is one burst for the engine: it decides once, from the state after both events.
+      expect(r.ops).toEqual([]);
+      expect(deferred).toBe(0);
+      await r.settle();
+      await r.advance(60 * S);
+      expect(r.executor.evictions).toEqual([]);
+      expect(r.executor.cancellationEvents).toEqual([]);
+    });
+
+    it('even a queue that started runs synchronously would delete nothing: the decision never existed', async () => {
+      const r = rig({ defer: (fn) => fn() });
+      expect(await taintAndHealInOneChunk(r)).toBe(0);
+      await r.settle();
+      expect(r.executor.evictedNames()).toEqual([]);
+    });
+
+    it('the same two events in separate chunks: evict-now decided, then cancelled before any run starts', async () => {
+      const r = rig();
+      r.api.put(PATHS.slices, slice('node-1-a', 1, [{ name: 'gpu-0' }]));
+      podOn(r, 'pod', 'gpu-0');
+      await r.start();
+      const tainted = r.api.put(PATHS.slices, slice('node-1-a', 1, [{ name: 'gpu-0', taints: noExecute }]));
+      const healed = r.api.put(PATHS.slices, slice('node-1-a', 1, [{ name: 'gpu-0' }]));
+      r.api.chunk([tainted]);
+      await Promise.resolve(); // the first chunk's burst ends in a microtask
+      r.api.chunk([healed]);
+      await Promise.resolve();
       expect(r.ops.map((o) => [o.op, o.pod.name])).toEqual([
         ['schedule', 'pod'],
         ['cancel', 'pod'],
       ]);
-      // The queue asked for one pump, on setImmediate: it runs after the whole chunk was applied.
-      expect(deferred).toBe(1);
+      // The queue's start waits for its own macrotask (setImmediate): the cancel arrived first.
       await r.settle();
       await r.advance(60 * S);
       expect(r.executor.evictions).toEqual([]);
-      // The pod really was tainted for a moment, so telling its owner the deletion was cancelled is true.
+      // The pod really was due for a moment, so telling its owner the deletion was cancelled is true.
       expect(r.executor.cancellationEvents.map((p) => p.name)).toEqual(['pod']);
-    });
-
-    it('control: with a synchronous deferral the same chunk deletes the pod (what the deferred start prevents)', async () => {
-      const r = rig({ defer: (fn) => fn() });
-      expect(await taintAndHealInOneChunk(r)).toBe(0);
-      await r.settle();
-      expect(r.executor.evictedNames()).toEqual(['pod']);
     });
   });
 

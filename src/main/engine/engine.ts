@@ -51,6 +51,7 @@ import type {
   RuleRecord,
   SliceRecord,
 } from '../../shared/types.js';
+import { podUidKey } from '../../shared/types.js';
 import { type AllocatedClaim, AllocatedClaims } from './allocatedClaims.js';
 import { EvictionInterner, ReasonRulesCache } from './evictionIntern.js';
 import { PendingByRule } from './pendingByRule.js';
@@ -134,6 +135,14 @@ export class EvictionEngine implements RuleStatusSource {
    * change re-evaluates 100k pods and would ask 100k times for the same idempotent refresh.
    */
   private statusRequested: Set<string> | null = null;
+  /**
+   * Inside `batch`: pods whose decision is owed once the burst is applied (by pod incarnation key), or
+   * null outside a batch. A burst can pass through states the cluster never had (a relist removing
+   * several slices of a pool, one by one; a taint added and removed in one watch chunk): deciding only
+   * at its end means no schedule, and no "Cancelling deletion", for a state that never existed.
+   */
+  private owedDecisions: Map<string, PodRef> | null = null;
+  private batchDepth = 0;
   /** Source of truth for pending evictions, by pod incarnation. */
   private readonly deletePodAt = new PendingEvictions<PendingEviction>();
   private readonly evictedPods = new LruSet<string>(EVICTED_PODS_CAPACITY);
@@ -154,6 +163,50 @@ export class EvictionEngine implements RuleStatusSource {
     this.ruleStatus = opts.ruleStatus;
     this.log = opts.log;
     this.workloadClaims = opts.workloadClaims ?? false;
+  }
+
+  // ---- Bursts -----------------------------------------------------------------------------------
+
+  /**
+   * Applies a burst of informer events (a relist, a watch chunk) as one: claims, pools and rules are
+   * updated as the events arrive, but every pod decision they call for is made once, from the state
+   * after all of them. Nests; decisions are made when the outermost batch ends.
+   */
+  batch<T>(apply: () => T): T {
+    this.beginBatch();
+    try {
+      return apply();
+    } finally {
+      this.endBatch();
+    }
+  }
+
+  /** `batch` in two halves, for a burst that is delivered over several calls (a watch chunk). */
+  beginBatch(): void {
+    if (this.batchDepth === 0) this.owedDecisions = new Map();
+    this.batchDepth++;
+  }
+
+  endBatch(): void {
+    if (this.batchDepth === 0) return;
+    this.batchDepth--;
+    if (this.batchDepth === 0) this.decideOwed();
+  }
+
+  private decideOwed(): void {
+    const owed = this.owedDecisions;
+    this.owedDecisions = null;
+    if (owed === null || owed.size === 0) return;
+    this.statusRequested = new Set();
+    try {
+      for (const ref of owed.values()) {
+        const pod = this.pods.get(ref.namespace, ref.name);
+        // Deleted (or replaced) during the burst: its pending eviction went with it.
+        if (pod !== undefined && pod.uid === ref.uid) this.handlePod(pod);
+      }
+    } finally {
+      this.statusRequested = null;
+    }
   }
 
   // ---- Pods -------------------------------------------------------------------------------------
@@ -521,6 +574,10 @@ export class EvictionEngine implements RuleStatusSource {
    * call, and the executors log what they do with each pod anyway.
    */
   private handlePod(pod: PodRecord, hint: AllocatedClaim | null = null): void {
+    if (this.owedDecisions !== null) {
+      this.owedDecisions.set(podUidKey(pod), pod);
+      return;
+    }
     const eviction = this.podEviction(pod, hint);
     if (eviction === null) {
       this.dropEviction(pod, true);
@@ -595,6 +652,11 @@ export class EvictionEngine implements RuleStatusSource {
   private refreshPending(pod: PodRecord): void {
     const entry = this.deletePodAt.get(pod);
     if (entry === undefined) return;
+    if (this.owedDecisions !== null) {
+      // The decision made at the end of the burst refreshes the cached state too.
+      this.owedDecisions.set(podUidKey(pod), pod);
+      return;
+    }
     const podState = podStateOf(pod);
     const next: PendingEviction =
       podState === POD_STATE_NONE
