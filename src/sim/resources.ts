@@ -35,6 +35,8 @@ export interface ResourceDef {
   /** Field selector keys beyond metadata.name / metadata.namespace. */
   readonly fieldKeys: readonly string[];
   readonly shortNames?: readonly string[];
+  /** etcd key prefix when it is not the plural (SpecialDefaultResourcePrefixes: nodes are "minions"). */
+  readonly etcdPrefix?: string;
 }
 
 const RESOURCE_GROUP = 'resource.k8s.io';
@@ -63,6 +65,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['spec.unschedulable'],
     shortNames: ['no'],
+    etcdPrefix: 'minions',
   },
   {
     id: 'pods',

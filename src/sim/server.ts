@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { decodeContinue, encodeContinue } from './continueToken.js';
 import { fromStorage, isStorageVersion, toStorage } from './conversion.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { writeInjectedFailure } from './faultResponse.js';
 import { type FaultConfig, FaultInjector } from './faults.js';
 import { isObject, type JsonObject, type JsonValue, parseJson } from './json.js';
 import { buildKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
@@ -17,7 +18,7 @@ import { BoundedRequestLog, type RequestLog, type SimVerb } from './requestLog.j
 import type { DraVersion, PodGroupVersion, ResourceDef, RuleVersion, ServedVersions } from './resources.js';
 import { apiVersionOf } from './resources.js';
 import { parseRoute, type Route } from './route.js';
-import { badRequest, SimApiError, type StatusReason, statusObject } from './status.js';
+import { badRequest, SimApiError, statusObject } from './status.js';
 import { compileFilter, type DeleteOptions, entryObject, SimStore } from './store.js';
 import { WatchSession } from './watchSession.js';
 
@@ -62,20 +63,6 @@ export interface SimServer {
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const LIST_CHUNK_BYTES = 256 * 1024;
-
-const REASONS: Readonly<Record<number, StatusReason>> = {
-  400: 'BadRequest',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  409: 'Conflict',
-  410: 'Expired',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
 
 const truthy = (v: string | null): boolean => v === 'true' || v === '1';
 
@@ -244,18 +231,8 @@ export class SimApiServer implements SimServer {
     if (latency !== undefined && latency > 0 && verb !== 'discovery') await sleep(latency);
     const injected = this.faults.draw(verb, resource, subresource);
     if (injected !== undefined) {
-      const reason = REASONS[injected.code] ?? 'Unknown';
-      const headers: Record<string, string> = {};
-      if (injected.retryAfterSeconds !== undefined) headers['Retry-After'] = String(injected.retryAfterSeconds);
-      const details =
-        injected.retryAfterSeconds !== undefined ? { retryAfterSeconds: injected.retryAfterSeconds } : undefined;
       await readBody(req);
-      sendJson(
-        res,
-        injected.code,
-        statusObject(injected.code, reason, `injected fault (${verb} ${resource})`, details),
-        headers,
-      );
+      writeInjectedFailure(res, injected, `${verb} ${resource}`);
       return;
     }
     switch (route.kind) {

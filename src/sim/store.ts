@@ -22,7 +22,17 @@ import {
   parseLabelSelector,
 } from './selectors.js';
 import { compareKeys, lowerBound, SortedKeys } from './sortedKeys.js';
-import { alreadyExists, badRequest, conflict, expired, invalid, notFound, SimApiError } from './status.js';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  expired,
+  type FieldError,
+  invalid,
+  notFound,
+  SimApiError,
+  storageInvalidObj,
+} from './status.js';
 
 export interface SimStoreOptions {
   /** Events kept for watch resumption and paginated snapshots (default 10,000). */
@@ -71,6 +81,12 @@ export interface WriteOptions {
   readonly subresource?: 'status';
 }
 
+/** A PUT: metadata.uid of the body is a storage precondition (rest.defaultUpdatedObjectInfo.Preconditions). */
+interface ReplaceOptions {
+  readonly subresource: 'status' | undefined;
+  readonly uidPrecondition: boolean;
+}
+
 export interface CreateOptions {
   /**
    * Keep `status` as given. The apiserver resets status on create for resources with a status
@@ -110,7 +126,10 @@ interface CompiledFilter {
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// validation.IsDNS1123Subdomain's message (apimachinery/pkg/util/validation/validation.go).
+const DNS1123_SUBDOMAIN_MESSAGE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 /** metav1.Time: RFC 3339 with second precision. */
 export const formatTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -316,12 +335,17 @@ export class SimStore {
       if (typeof meta.generateName === 'string' && meta.generateName !== '') {
         meta.name = meta.generateName + randomBytes(4).toString('hex').slice(0, 5);
       } else {
-        throw invalid(def.kind, def.group, '', 'metadata.name', 'Required value: name or generateName is required');
+        // ValidateObjectMeta (apimachinery/pkg/api/validation/objectmeta.go)
+        throw invalid(def.kind, def.group, '', [
+          { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
+        ]);
       }
     }
     const name = meta.name as string;
     if (name.length > 253 || !NAME_RE.test(name)) {
-      throw invalid(def.kind, def.group, name, 'metadata.name', `Invalid value: "${name}": must be a DNS subdomain`);
+      throw invalid(def.kind, def.group, name, [
+        { type: 'FieldValueInvalid', field: 'metadata.name', value: name, detail: DNS1123_SUBDOMAIN_MESSAGE },
+      ]);
     }
     let namespace = '';
     if (def.namespaced) {
@@ -340,7 +364,9 @@ export class SimStore {
     if (def.hasStatus && opts.keepStatus !== true) resetStatus(def, obj);
     normalizeTimes(obj);
     defaultTaintTimes(def, obj, undefined, now);
-    validate(def, obj);
+    // rest.BeforeCreate → strategy.Validate → errors.NewInvalid
+    const errors = validate(def, obj);
+    if (errors.length > 0) throw invalid(def.kind, def.group, name, errors);
     return this.persist(t, obj, undefined);
   }
 
@@ -353,7 +379,7 @@ export class SimStore {
     const namespace = def.namespaced && typeof meta.namespace === 'string' ? meta.namespace : '';
     const prev = t.objects.get(this.keyOf(def, namespace || 'default', name));
     if (prev === undefined) throw notFound(def.plural, def.group, name);
-    return this.replace(t, prev, clone(input), opts.subresource);
+    return this.replace(t, prev, clone(input), { subresource: opts.subresource, uidPrecondition: true });
   }
 
   patch(
@@ -370,7 +396,10 @@ export class SimStore {
     const prev = t.objects.get(this.keyOf(def, namespace, name));
     if (type === 'apply') {
       if (!opts.fieldManager) {
-        throw invalid('PatchOptions', 'meta.k8s.io', '', 'fieldManager', 'Required value: is required for apply patch');
+        // validation.ValidatePatchOptions (apimachinery/pkg/apis/meta/v1/validation)
+        throw invalid('PatchOptions', 'meta.k8s.io', '', [
+          { type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' },
+        ]);
       }
       if (!isObject(body)) throw badRequest('apply patch must be an object');
     }
@@ -378,6 +407,16 @@ export class SimStore {
       if (type === 'apply' && opts.subresource === undefined && isObject(body)) {
         const created = toStorage(def, version, clone(body));
         const meta = metaOf(created);
+        // patcher.applyPatch (endpoints/handlers/patch.go): an apply that would create an object
+        // but names a UID conflicts, as there is nothing with that UID.
+        if (typeof meta.uid === 'string' && meta.uid !== '') {
+          throw conflict(
+            def.plural,
+            def.group,
+            name,
+            `uid mismatch: the provided object specified uid ${meta.uid}, and no existing object was found`,
+          );
+        }
         meta.name = name;
         if (def.namespaced) meta.namespace = namespace;
         addManagedFields(created, opts.fieldManager!, 'Apply', def.storageVersion, undefined, this.clock());
@@ -407,7 +446,12 @@ export class SimStore {
     if (type === 'apply') {
       addManagedFields(patched, opts.fieldManager!, 'Apply', def.storageVersion, opts.subresource, this.clock());
     }
-    return this.replace(t, prev, toStorage(def, version, patched), opts.subresource);
+    // A patch has no storage preconditions (patch.go: rest.DefaultUpdatedObjectInfo(nil, …)); a
+    // changed metadata.uid in the patched object is caught by update validation instead (422).
+    return this.replace(t, prev, toStorage(def, version, patched), {
+      subresource: opts.subresource,
+      uidPrecondition: false,
+    });
   }
 
   delete(resource: SimResource, namespace: string, name: string, opts: DeleteOptions = {}): JsonObject {
@@ -415,21 +459,23 @@ export class SimStore {
     const def = t.def;
     const prev = t.objects.get(this.keyOf(def, namespace, name));
     if (prev === undefined) throw notFound(def.plural, def.group, name);
+    // rest.BeforeDelete (apiserver/pkg/registry/rest/delete.go) checks the preconditions early,
+    // against the object it just read, and names the resource by its Kind.
     const pre = opts.preconditions;
     if (pre?.uid !== undefined && pre.uid !== prev.uid) {
       throw conflict(
-        def.plural,
+        def.kind,
         def.group,
         name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${prev.uid}`,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${prev.uid}). The object might have been deleted and then recreated`,
       );
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(prev.rv)) {
       throw conflict(
-        def.plural,
+        def.kind,
         def.group,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${prev.rv}`,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${prev.rv}). The object might have been modified`,
       );
     }
     const obj = entryObject(prev);
@@ -476,21 +522,35 @@ export class SimStore {
     this.graceTimers.add(timer);
   }
 
-  private replace(t: Table, prev: StoredEntry, input: JsonObject, subresource: 'status' | undefined): JsonObject {
+  private replace(t: Table, prev: StoredEntry, input: JsonObject, opts: ReplaceOptions): JsonObject {
     const def = t.def;
     const inMeta = metaOf(input);
     const name = prev.name;
+    // checkName (endpoints/handlers/rest.go)
     if (typeof inMeta.name === 'string' && inMeta.name !== name) {
       throw badRequest(`the name of the object (${inMeta.name}) does not match the name on the URL (${name})`);
     }
-    if (typeof inMeta.uid === 'string' && inMeta.uid !== '' && inMeta.uid !== prev.uid) {
+    // rest.EnsureObjectNamespaceMatchesRequestNamespace (registry/rest/meta.go): an empty namespace
+    // takes the request's, a cluster-scoped object loses any, any other difference is rejected.
+    if (def.namespaced && typeof inMeta.namespace === 'string' && inMeta.namespace !== '') {
+      if (inMeta.namespace !== prev.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+    }
+    // storage.Preconditions.Check inside GuaranteedUpdate (storage/interfaces.go, etcd3/store.go): only
+    // a PUT has a UID precondition, and errors.NewConflict prints the whole StorageError.
+    if (opts.uidPrecondition && typeof inMeta.uid === 'string' && inMeta.uid !== '' && inMeta.uid !== prev.uid) {
       throw conflict(
         def.plural,
         def.group,
         name,
-        `Precondition failed: UID in precondition: ${inMeta.uid}, UID in object meta: ${prev.uid}`,
+        storageInvalidObj(
+          this.etcdKey(def, prev.namespace, name),
+          `Precondition failed: UID in precondition: ${inMeta.uid}, UID in object meta: ${prev.uid}`,
+        ),
       );
     }
+    // Store.Update (registry/generic/registry/store.go): OptimisticLockErrorMsg.
     if (typeof inMeta.resourceVersion === 'string' && inMeta.resourceVersion !== '') {
       if (inMeta.resourceVersion !== String(prev.rv)) {
         throw conflict(
@@ -503,8 +563,9 @@ export class SimStore {
     }
     const old = entryObject(prev);
     const oldMeta = metaOf(old);
+    const errors = immutableMetaErrors(inMeta, oldMeta, opts.subresource);
     let next: JsonObject;
-    if (subresource === 'status') {
+    if (opts.subresource === 'status') {
       next = { ...old, metadata: { ...oldMeta } };
       if (input.status === undefined) delete next.status;
       else next.status = input.status;
@@ -517,6 +578,9 @@ export class SimStore {
         else next.status = old.status;
       }
       const meta: JsonObject = { ...inMeta };
+      // rest.BeforeUpdate (registry/rest/update.go): generation, uid (when empty), creationTimestamp,
+      // deletionTimestamp and deletionGracePeriodSeconds (when unset) come from the stored object;
+      // what is left different was caught by immutableMetaErrors above.
       for (const k of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds']) {
         if (oldMeta[k] === undefined) delete meta[k];
         else meta[k] = oldMeta[k]!;
@@ -530,7 +594,9 @@ export class SimStore {
       if (!jsonEqual(specPart(next), specPart(old))) meta.generation = (Number(oldMeta.generation) || 0) + 1;
     }
     normalizeTimes(next);
-    validate(def, next);
+    errors.push(...validate(def, next));
+    // rest.BeforeUpdate returns every field error at once: errors.NewInvalid(kind, name, errs).
+    if (errors.length > 0) throw invalid(def.kind, def.group, name, errors);
     const nextMeta = metaOf(next);
     nextMeta.resourceVersion = oldMeta.resourceVersion ?? String(prev.rv);
     // A no-op write changes nothing and emits no event, as in kube-apiserver.
@@ -600,6 +666,12 @@ export class SimStore {
       labels,
       fields,
     };
+  }
+
+  /** The etcd key kube-apiserver would use (named in StorageError messages). */
+  private etcdKey(def: ResourceDef, namespace: string, name: string): string {
+    const prefix = `/registry/${def.etcdPrefix ?? def.plural}`;
+    return def.namespaced ? `${prefix}/${namespace}/${name}` : `${prefix}/${name}`;
   }
 
   private keyOf(def: ResourceDef, namespace: string, name: string): string {
@@ -687,28 +759,30 @@ function defaultTaintTimes(def: ResourceDef, obj: JsonObject, old: JsonObject | 
 const TAINT_EFFECTS = ['None', 'NoSchedule', 'NoExecute'];
 
 /** The validation the controller's inputs depend on; everything else is accepted as is. */
-function validate(def: ResourceDef, obj: JsonObject): void {
-  const name = String(getPath(obj, 'metadata', 'name') ?? '');
+function validate(def: ResourceDef, obj: JsonObject): FieldError[] {
+  const errors: FieldError[] = [];
+  // ValidateDeviceTaint (pkg/apis/resource/validation): key required, effect one of the supported values.
   const checkTaint = (taint: JsonValue | undefined, field: string) => {
-    if (!isObject(taint)) throw invalid(def.kind, def.group, name, field, 'Required value');
-    if (typeof taint.key !== 'string' || taint.key === '') {
-      throw invalid(def.kind, def.group, name, `${field}.key`, 'Required value');
+    if (!isObject(taint)) {
+      errors.push({ type: 'FieldValueRequired', field });
+      return;
     }
+    if (typeof taint.key !== 'string' || taint.key === '')
+      errors.push({ type: 'FieldValueRequired', field: `${field}.key` });
     if (typeof taint.effect !== 'string' || !TAINT_EFFECTS.includes(taint.effect)) {
-      throw invalid(
-        def.kind,
-        def.group,
-        name,
-        `${field}.effect`,
-        `Unsupported value: ${JSON.stringify(taint.effect ?? '')}: supported values: "NoExecute", "NoSchedule", "None"`,
-      );
+      errors.push({
+        type: 'FieldValueNotSupported',
+        field: `${field}.effect`,
+        value: taint.effect ?? '',
+        detail: `supported values: ${TAINT_EFFECTS.map((e) => JSON.stringify(e)).join(', ')}`,
+      });
     }
   };
   if (def.id === 'devicetaintrules.resource.k8s.io') {
     checkTaint(getPath(obj, 'spec', 'taint'), 'spec.taint');
   } else if (def.id === 'resourceslices.resource.k8s.io') {
     const devices = getPath(obj, 'spec', 'devices');
-    if (!Array.isArray(devices)) return;
+    if (!Array.isArray(devices)) return errors;
     devices.forEach((d, i) => {
       const taints = isObject(d) ? d.taints : undefined;
       if (!Array.isArray(taints)) return;
@@ -717,6 +791,45 @@ function validate(def: ResourceDef, obj: JsonObject): void {
       });
     });
   }
+  return errors;
+}
+
+/**
+ * ValidateObjectMetaAccessorUpdate (apimachinery/pkg/api/validation/objectmeta.go) for the fields
+ * rest.BeforeUpdate does not reset: a changed uid, a deletionTimestamp or grace period an update tries
+ * to set, finalizers added to an object being deleted. A status write first takes deletionTimestamp
+ * and finalizers from the stored object (metav1.ResetObjectMetaForStatus), so only uid and the grace
+ * period can differ there.
+ */
+function immutableMetaErrors(inMeta: JsonObject, oldMeta: JsonObject, subresource: 'status' | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  const immutable = (field: string, value: JsonValue) =>
+    errors.push({ type: 'FieldValueInvalid', field: `metadata.${field}`, value, detail: 'field is immutable' });
+  if (subresource === undefined && oldMeta.deletionTimestamp !== undefined) {
+    const oldFinalizers = Array.isArray(oldMeta.finalizers) ? oldMeta.finalizers : [];
+    const added = (Array.isArray(inMeta.finalizers) ? inMeta.finalizers : [])
+      .filter((f): f is string => typeof f === 'string' && !oldFinalizers.includes(f))
+      .sort();
+    if (added.length > 0) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        field: 'metadata.finalizers',
+        detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${[...new Set(added)].map((f) => JSON.stringify(f)).join(', ')}}`,
+      });
+    }
+  }
+  if (typeof inMeta.uid === 'string' && inMeta.uid !== '' && inMeta.uid !== oldMeta.uid) immutable('uid', inMeta.uid);
+  if (
+    subresource === undefined &&
+    oldMeta.deletionTimestamp === undefined &&
+    typeof inMeta.deletionTimestamp === 'string'
+  ) {
+    immutable('deletionTimestamp', inMeta.deletionTimestamp);
+  }
+  const grace = inMeta.deletionGracePeriodSeconds;
+  if (typeof grace === 'number' && grace !== oldMeta.deletionGracePeriodSeconds)
+    immutable('deletionGracePeriodSeconds', grace);
+  return errors;
 }
 
 function addManagedFields(
