@@ -19,7 +19,10 @@ export type SimResource =
   | 'resourceslices.resource.k8s.io'
   | 'deviceclasses.resource.k8s.io'
   | 'devicetaintrules.resource.k8s.io'
-  | 'podgroups.scheduling.k8s.io';
+  | 'podgroups.scheduling.k8s.io'
+  | 'selfsubjectaccessreviews.authorization.k8s.io'
+  | 'selfsubjectrulesreviews.authorization.k8s.io'
+  | 'selfsubjectreviews.authentication.k8s.io';
 
 export interface ResourceDef {
   readonly id: SimResource;
@@ -37,9 +40,38 @@ export interface ResourceDef {
   readonly shortNames?: readonly string[];
   /** etcd key prefix when it is not the plural (SpecialDefaultResourcePrefixes: nodes are "minions"). */
   readonly etcdPrefix?: string;
+  /** Store.ReturnDeletedObject: DELETE answers with the object, not a Status (pods, services). */
+  readonly returnsDeleted?: boolean;
+  /**
+   * A review: create-only, answered from the request and never stored (SelfSubjectAccessReview and
+   * friends, whose REST storage implements only rest.Creater).
+   */
+  readonly review?: boolean;
 }
 
+/** Verbs of a stored resource (discovery, OpenAPI). */
+export const STORED_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const verbsOf = (def: ResourceDef): readonly string[] => (def.review === true ? ['create'] : STORED_VERBS);
+
 const RESOURCE_GROUP = 'resource.k8s.io';
+
+/** A create-only review kind of `group`/v1 (cluster-scoped, never stored). */
+function review(group: string, kind: string): ResourceDef {
+  const singular = kind.toLowerCase();
+  return {
+    id: `${singular}s.${group}` as SimResource,
+    group,
+    plural: `${singular}s`,
+    singular,
+    kind,
+    namespaced: false,
+    hasStatus: false,
+    storageVersion: `${group}/v1`,
+    fieldKeys: [],
+    review: true,
+  };
+}
 
 export const RESOURCES: readonly ResourceDef[] = [
   {
@@ -53,6 +85,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['status.phase'],
     shortNames: ['ns'],
+    returnsDeleted: true,
   },
   {
     id: 'nodes',
@@ -78,6 +111,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['spec.nodeName', 'status.phase', 'spec.schedulerName', 'spec.serviceAccountName'],
     shortNames: ['po'],
+    returnsDeleted: true,
   },
   {
     id: 'events',
@@ -176,6 +210,9 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'scheduling.k8s.io/v1beta1',
     fieldKeys: [],
   },
+  review('authorization.k8s.io', 'SelfSubjectAccessReview'),
+  review('authorization.k8s.io', 'SelfSubjectRulesReview'),
+  review('authentication.k8s.io', 'SelfSubjectReview'),
 ];
 
 const byId = new Map<SimResource, ResourceDef>(RESOURCES.map((r) => [r.id, r]));

@@ -8,10 +8,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fromStorage, toStorage } from './conversion.js';
 import type { StoredEntry } from './entry.js';
+import { type FieldManagerContext, trackApply, trackUpdate } from './fields/managedFields.js';
 import { EventHistory, type EventType, type StoreEvent } from './history.js';
 import { clone, ensureObject, getPath, isObject, type JsonObject, type JsonValue, jsonEqual } from './json.js';
-import { jsonPatch, mergePatch, type PatchType, strategicMerge } from './patch.js';
-import { RESOURCES, type ResourceDef, resourceDef, type SimResource } from './resources.js';
+import { jsonPatch, mergePatch, type PatchType } from './patch.js';
+import { apiVersionOf, RESOURCES, type ResourceDef, resourceDef, type SimResource } from './resources.js';
+import { kindSchema, type TypeNode } from './schema/index.js';
 import {
   type FieldRequirement,
   type LabelRequirement,
@@ -33,6 +35,7 @@ import {
   SimApiError,
   storageInvalidObj,
 } from './status.js';
+import { strategicMerge } from './strategic.js';
 
 export interface SimStoreOptions {
   /** Events kept for watch resumption and paginated snapshots (default 10,000). */
@@ -77,17 +80,36 @@ export interface WatchHandle {
   stop(): void;
 }
 
-export interface WriteOptions {
-  readonly subresource?: 'status';
+/**
+ * Who is writing, for metadata.managedFields. Writes without one (in-process seeding and test
+ * fixtures) leave managedFields as they are, as the apiserver has no such path.
+ */
+export interface FieldManagerOptions {
+  /** Field manager name (?fieldManager=, else the User-Agent prefix). */
+  readonly manager: string;
+  /** apiVersion of the request, recorded in the entry (default: the storage version). */
+  readonly apiVersion?: string;
 }
 
-/** A PUT: metadata.uid of the body is a storage precondition (rest.defaultUpdatedObjectInfo.Preconditions). */
+export interface WriteOptions {
+  readonly subresource?: 'status';
+  /** ?dryRun=All: admission, defaulting and validation run, the result is returned, nothing is stored. */
+  readonly dryRun?: boolean;
+  readonly fieldManager?: FieldManagerOptions;
+}
+
 interface ReplaceOptions {
   readonly subresource: 'status' | undefined;
+  /** A PUT: metadata.uid of the body is a storage precondition (rest.defaultUpdatedObjectInfo.Preconditions). */
   readonly uidPrecondition: boolean;
+  readonly dryRun: boolean;
+  /** Track the write as an Update by this manager (apply patches track themselves). */
+  readonly fieldManager: FieldManagerOptions | undefined;
 }
 
 export interface CreateOptions {
+  readonly dryRun?: boolean;
+  readonly fieldManager?: FieldManagerOptions;
   /**
    * Keep `status` as given. The apiserver resets status on create for resources with a status
    * subresource (pods start Pending, claims unallocated); seeding a running cluster opts out.
@@ -96,15 +118,23 @@ export interface CreateOptions {
 }
 
 export interface DeleteOptions {
+  readonly dryRun?: boolean;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
   readonly gracePeriodSeconds?: number;
 }
 
-export interface PatchOptions extends WriteOptions {
+export interface PatchOptions extends Omit<WriteOptions, 'fieldManager'> {
   /** apiVersion's version the patch is expressed in (default: storage version). */
   readonly version?: string;
+  /** Manager name; required for apply patches. */
   readonly fieldManager?: string;
   readonly force?: boolean;
+  /**
+   * Runs on the patched object (request version) before it is stored: the HTTP layer decodes it
+   * into the kind's schema here (unknown fields: reject, warn or drop), as the apiserver decodes a
+   * patched object into its Go struct.
+   */
+  readonly decode?: (patched: JsonObject) => JsonObject;
 }
 
 interface Table {
@@ -163,6 +193,13 @@ function matches(f: CompiledFilter, e: StoredEntry): boolean {
   return true;
 }
 
+/** The schema of `def`'s kind at `version` (every served kind has one). */
+export function kindNode(def: ResourceDef, version: string): TypeNode {
+  const name = kindSchema(def, version);
+  if (name === undefined) throw new Error(`no schema for ${def.kind} at ${version}`);
+  return { kind: 'struct', def: name };
+}
+
 /** Parses a stored entry back into an object (a fresh copy the caller may mutate). */
 export const entryObject = (e: StoredEntry): JsonObject => JSON.parse(e.json.toString('utf8')) as JsonObject;
 
@@ -189,6 +226,11 @@ export class SimStore {
     this.podGraceMs = opts.podDeletion?.gracePeriodMs;
     for (const def of RESOURCES) this.tables.set(def.id, { def, objects: new Map(), order: new SortedKeys() });
     for (const ns of opts.initialNamespaces ?? DEFAULT_NAMESPACES) this.ensureNamespace(ns);
+  }
+
+  /** `obj` (at `version`) converted to the stored form of `resource`. */
+  toStorage(resource: SimResource, version: string, obj: JsonObject): JsonObject {
+    return toStorage(this.table(resource).def, version, obj);
   }
 
   /** The newest resourceVersion (etcd revision) of the whole store. */
@@ -355,6 +397,11 @@ export class SimStore {
     } else delete meta.namespace;
     const key = this.keyOf(def, namespace, name);
     if (t.objects.has(key)) throw alreadyExists(def.plural, def.group, name);
+    normalizeTimes(obj);
+    // The create handler runs FieldManager.UpdateNoErrors (against a new, empty object) before
+    // rest.BeforeCreate: the manager owns what it sent, not what the strategy fills in.
+    if (opts.fieldManager !== undefined)
+      trackUpdate(undefined, obj, this.managerContext(def, opts.fieldManager, undefined));
     const now = this.clock();
     meta.uid = randomUUID();
     meta.generation = 1;
@@ -362,11 +409,15 @@ export class SimStore {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (def.hasStatus && opts.keepStatus !== true) resetStatus(def, obj);
-    normalizeTimes(obj);
     defaultTaintTimes(def, obj, undefined, now);
     // rest.BeforeCreate → strategy.Validate → errors.NewInvalid
     const errors = validate(def, obj);
     if (errors.length > 0) throw invalid(def.kind, def.group, name, errors);
+    if (opts.dryRun === true) {
+      // DryRunnableStorage.Create: the object as it would be stored, without a resourceVersion.
+      delete meta.resourceVersion;
+      return obj;
+    }
     return this.persist(t, obj, undefined);
   }
 
@@ -379,7 +430,12 @@ export class SimStore {
     const namespace = def.namespaced && typeof meta.namespace === 'string' ? meta.namespace : '';
     const prev = t.objects.get(this.keyOf(def, namespace || 'default', name));
     if (prev === undefined) throw notFound(def.plural, def.group, name);
-    return this.replace(t, prev, clone(input), { subresource: opts.subresource, uidPrecondition: true });
+    return this.replace(t, prev, clone(input), {
+      subresource: opts.subresource,
+      uidPrecondition: true,
+      dryRun: opts.dryRun === true,
+      fieldManager: opts.fieldManager,
+    });
   }
 
   patch(
@@ -419,8 +475,12 @@ export class SimStore {
         }
         meta.name = name;
         if (def.namespaced) meta.namespace = namespace;
-        addManagedFields(created, opts.fieldManager!, 'Apply', def.storageVersion, undefined, this.clock());
-        return this.create(resource, created);
+        const ctx = this.managerContext(
+          def,
+          { manager: opts.fieldManager!, apiVersion: apiVersionOf(def.group, version) },
+          undefined,
+        );
+        return this.create(resource, trackApply(undefined, created, opts.force === true, ctx), { dryRun: opts.dryRun });
       }
       throw notFound(def.plural, def.group, name);
     }
@@ -433,28 +493,50 @@ export class SimStore {
         break;
       case 'strategic':
         if (!isObject(body)) throw badRequest('strategic merge patch must be a JSON object');
-        patched = strategicMerge(current, body, true);
+        patched = strategicMerge(current, body, kindNode(def, version));
         break;
       case 'json':
         patched = jsonPatch(current, body);
         break;
-      case 'apply':
-        patched = strategicMerge(current, body as JsonObject, false);
+      case 'apply': {
+        const ctx = this.managerContext(
+          def,
+          { manager: opts.fieldManager!, apiVersion: apiVersionOf(def.group, version) },
+          opts.subresource,
+        );
+        patched = trackApply(entryObject(prev), toStorage(def, version, body as JsonObject), opts.force === true, ctx);
         break;
+      }
     }
     if (!isObject(patched)) throw badRequest('patch result is not an object');
-    if (type === 'apply') {
-      addManagedFields(patched, opts.fieldManager!, 'Apply', def.storageVersion, opts.subresource, this.clock());
-    }
+    if (type !== 'apply' && opts.decode !== undefined) patched = opts.decode(patched);
     // A patch has no storage preconditions (patch.go: rest.DefaultUpdatedObjectInfo(nil, …)); a
     // changed metadata.uid in the patched object is caught by update validation instead (422).
-    return this.replace(t, prev, toStorage(def, version, patched), {
+    return this.replace(t, prev, type === 'apply' ? patched : toStorage(def, version, patched), {
       subresource: opts.subresource,
       uidPrecondition: false,
+      dryRun: opts.dryRun === true,
+      fieldManager:
+        type === 'apply' || opts.fieldManager === undefined
+          ? undefined
+          : { manager: opts.fieldManager, apiVersion: apiVersionOf(def.group, version) },
     });
   }
 
   delete(resource: SimResource, namespace: string, name: string, opts: DeleteOptions = {}): JsonObject {
+    return this.deleteWithOutcome(resource, namespace, name, opts).object;
+  }
+
+  /**
+   * DELETE, telling whether the object is gone (or would be, in a dry run) or only marked for
+   * deletion (graceful deletion, pending finalizers): the apiserver answers the two differently.
+   */
+  deleteWithOutcome(
+    resource: SimResource,
+    namespace: string,
+    name: string,
+    opts: DeleteOptions = {},
+  ): { readonly object: JsonObject; readonly deleted: boolean } {
     const t = this.table(resource);
     const def = t.def;
     const prev = t.objects.get(this.keyOf(def, namespace, name));
@@ -488,15 +570,21 @@ export class SimStore {
           : this.podGraceMs
         : 0;
     if (finalizers.length > 0 || grace > 0) {
-      if (meta.deletionTimestamp !== undefined) return obj; // deletion already in progress
+      // Deletion already in progress.
+      if (meta.deletionTimestamp !== undefined) return { object: obj, deleted: false };
       const now = this.clock();
       meta.deletionTimestamp = formatTime(now + grace);
       meta.deletionGracePeriodSeconds = Math.round(grace / 1000);
+      // rest.BeforeDelete: the first graceful deletion bumps a set generation.
+      if (grace > 0 && typeof meta.generation === 'number' && meta.generation > 0) meta.generation += 1;
+      // Dry run: the object as the deletion would leave it, nothing stored or scheduled.
+      if (opts.dryRun === true) return { object: obj, deleted: false };
       const result = this.persist(t, obj, prev);
       if (grace > 0) this.scheduleRemoval(t, namespace, name, prev.uid, grace);
-      return result;
+      return { object: result, deleted: false };
     }
-    return this.remove(t, prev);
+    if (opts.dryRun === true) return { object: obj, deleted: true };
+    return { object: this.remove(t, prev), deleted: true };
   }
 
   /** Stops pending graceful-deletion timers and all watchers. */
@@ -571,6 +659,8 @@ export class SimStore {
       else next.status = input.status;
       // managedFields are the one piece of metadata an apply to /status updates.
       if (inMeta.managedFields !== undefined) metaOf(next).managedFields = inMeta.managedFields;
+      normalizeTimes(next);
+      this.trackUpdate(def, old, next, opts);
     } else {
       next = { ...input, apiVersion: def.storageVersion, kind: def.kind };
       if (def.hasStatus) {
@@ -589,6 +679,9 @@ export class SimStore {
       if (def.namespaced) meta.namespace = prev.namespace;
       else delete meta.namespace;
       next.metadata = meta;
+      normalizeTimes(next);
+      // The field manager sees the object as the client sent it, before the strategy's changes.
+      this.trackUpdate(def, old, next, opts);
       const now = this.clock();
       defaultTaintTimes(def, next, old, now);
       if (!jsonEqual(specPart(next), specPart(old))) meta.generation = (Number(oldMeta.generation) || 0) + 1;
@@ -601,6 +694,8 @@ export class SimStore {
     nextMeta.resourceVersion = oldMeta.resourceVersion ?? String(prev.rv);
     // A no-op write changes nothing and emits no event, as in kube-apiserver.
     if (jsonEqual(next, old)) return old;
+    // DryRunnableStorage.GuaranteedUpdate: the would-be object, still at the current resourceVersion.
+    if (opts.dryRun) return next;
     const finalizers = nextMeta.finalizers;
     const pendingGrace =
       nextMeta.deletionTimestamp !== undefined &&
@@ -665,6 +760,30 @@ export class SimStore {
       json: exactBuffer(JSON.stringify(obj)),
       labels,
       fields,
+    };
+  }
+
+  private trackUpdate(def: ResourceDef, old: JsonObject, next: JsonObject, opts: ReplaceOptions): void {
+    if (opts.fieldManager !== undefined)
+      trackUpdate(old, next, this.managerContext(def, opts.fieldManager, opts.subresource));
+  }
+
+  /**
+   * The field manager's view of a write. Field sets are computed on the stored form; the entry
+   * records the request's apiVersion (the apiserver would convert between versions first).
+   */
+  private managerContext(
+    def: ResourceDef,
+    fm: FieldManagerOptions,
+    subresource: 'status' | undefined,
+  ): FieldManagerContext {
+    return {
+      manager: fm.manager,
+      apiVersion: fm.apiVersion ?? def.storageVersion,
+      subresource,
+      hasStatus: def.hasStatus,
+      node: kindNode(def, def.storageVersion.split('/').pop()!),
+      now: formatTime(this.clock()),
     };
   }
 
@@ -830,27 +949,6 @@ function immutableMetaErrors(inMeta: JsonObject, oldMeta: JsonObject, subresourc
   if (typeof grace === 'number' && grace !== oldMeta.deletionGracePeriodSeconds)
     immutable('deletionGracePeriodSeconds', grace);
   return errors;
-}
-
-function addManagedFields(
-  obj: JsonObject,
-  manager: string,
-  operation: string,
-  apiVersion: string,
-  subresource: string | undefined,
-  now: number,
-): void {
-  const meta = metaOf(obj);
-  const entries = Array.isArray(meta.managedFields) ? meta.managedFields.filter(isObject) : [];
-  const same = (e: JsonObject) =>
-    e.manager === manager && e.operation === operation && (e.subresource ?? undefined) === subresource;
-  // Existing entries keep their time, so that re-applying an unchanged configuration stays a no-op.
-  if (entries.some(same)) return;
-  const kept = [...entries];
-  const entry: JsonObject = { manager, operation, apiVersion, time: formatTime(now), fieldsType: 'FieldsV1' };
-  if (subresource !== undefined) entry.subresource = subresource;
-  kept.push(entry);
-  meta.managedFields = kept;
 }
 
 export { SimApiError };
