@@ -3,8 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { sendJson, sendText } from './http.js';
+import { parseAccept } from './negotiation.js';
 import type { OpenApiDocuments } from './openapi/documents.js';
-import { encodeSwaggerProtobuf } from './openapi/protoV2.js';
 import { type ServedVersions, servedGroupVersions } from './resources.js';
 import type { Route } from './route.js';
 import { statusObject } from './status.js';
@@ -70,33 +70,35 @@ function rootPaths(served: ServedVersions): string[] {
   return paths.sort();
 }
 
-const PROTO_V2 = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+// kube-openapi handler.RegisterOpenAPIVersionedService: Accept clauses in order, each matched
+// against JSON, then the two spellings of the protobuf type (answered with the dotted one).
+const V2_TYPES: readonly [string, 'json' | 'protobuf'][] = [
+  ['json', 'json'],
+  ['com.github.proto-openapi.spec.v2@v1.0+protobuf', 'protobuf'],
+  ['com.github.proto-openapi.spec.v2.v1.0+protobuf', 'protobuf'],
+];
+const PROTO_V2 = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
-/** kube-openapi handler: JSON or gnostic protobuf by Accept, with an ETag. */
 function openapiV2(req: IncomingMessage, res: ServerResponse, ctx: EndpointContext): void {
-  const accept = req.headers.accept ?? '*/*';
   const doc = ctx.openapi.swagger();
-  const wants = (t: string) => accept.split(',').some((c) => c.split(';')[0]!.trim() === t);
-  if (wants(PROTO_V2) || wants('application/com.github.proto-openapi.spec.v2.v1.0+protobuf')) {
-    const body = encodeSwaggerProtobuf(JSON.parse(doc.body.toString('utf8')));
-    res.writeHead(200, {
-      'Content-Type': PROTO_V2,
-      Etag: JSON.stringify(doc.etag),
-      Vary: 'Accept',
-      'Content-Length': body.length,
-    });
-    res.end(body);
-    return;
-  }
-  if (wants('application/json') || wants('*/*') || wants('application/*')) {
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      Etag: JSON.stringify(doc.etag),
-      Vary: 'Accept',
-      'Content-Length': doc.body.length,
-    });
-    res.end(doc.body);
-    return;
+  for (const clause of parseAccept(req.headers.accept || '*/*')) {
+    for (const [subType, encoding] of V2_TYPES) {
+      if (
+        (clause.type !== 'application' && clause.type !== '*') ||
+        (clause.subType !== subType && clause.subType !== '*')
+      ) {
+        continue;
+      }
+      const body = encoding === 'json' ? doc.body : ctx.openapi.swaggerProtobuf();
+      res.writeHead(200, {
+        'Content-Type': encoding === 'json' ? 'application/json' : PROTO_V2,
+        Etag: JSON.stringify(doc.etag),
+        Vary: 'Accept',
+        'Content-Length': body.length,
+      });
+      res.end(body);
+      return;
+    }
   }
   res.writeHead(406);
   res.end();

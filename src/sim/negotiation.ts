@@ -17,7 +17,7 @@ export interface OutputMediaType {
   readonly transform: { readonly kind: Transform; readonly version: 'v1' | 'v1beta1' } | undefined;
 }
 
-interface Clause {
+export interface Clause {
   readonly type: string;
   readonly subType: string;
   readonly q: number;
@@ -26,7 +26,7 @@ interface Clause {
 }
 
 /** goautoneg.ParseAccept: clauses ordered by q, then by specificity, otherwise as sent. */
-function parseAccept(header: string): Clause[] {
+export function parseAccept(header: string): Clause[] {
   const clauses: Clause[] = [];
   header.split(',').forEach((part, index) => {
     const [range, ...paramParts] = part.split(';').map((s) => s.trim());

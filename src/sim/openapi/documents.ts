@@ -8,6 +8,7 @@ import type { JsonObject } from '../json.js';
 import { apiVersionOf, type ResourceDef, type ServedVersions, servedGroupVersions } from '../resources.js';
 import { kindSchema } from '../schema/index.js';
 import { resourcePaths } from './paths.js';
+import { encodeSwaggerProtobuf } from './protoV2.js';
 import { type Dialect, definitionSchema, listSchema, reachable } from './schemas.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -30,6 +31,7 @@ export const gvPath = (group: string, version: string): string =>
 
 export class OpenApiDocuments {
   private v2: Document | undefined;
+  private v2Protobuf: Buffer | undefined;
   private readonly v3 = new Map<string, Document>();
 
   constructor(
@@ -109,6 +111,12 @@ export class OpenApiDocuments {
       security: [{ BearerToken: [] }],
     });
     return this.v2;
+  }
+
+  /** GET /openapi/v2 as gnostic protobuf (what client-go's discovery client decodes). */
+  swaggerProtobuf(): Buffer {
+    this.v2Protobuf ??= encodeSwaggerProtobuf(JSON.parse(this.swagger().body.toString('utf8')) as JsonObject);
+    return this.v2Protobuf;
   }
 
   private build(
