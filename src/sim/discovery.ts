@@ -54,6 +54,7 @@ export function resourceList(served: ServedVersions, group: string, version: str
       verbs: [...verbsOf(d)],
     };
     if (d.shortNames !== undefined) r.shortNames = [...d.shortNames];
+    if (d.categories !== undefined) r.categories = [...d.categories];
     resources.push(r);
     if (d.hasStatus) {
       resources.push({

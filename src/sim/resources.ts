@@ -20,6 +20,15 @@ export type SimResource =
   | 'deviceclasses.resource.k8s.io'
   | 'devicetaintrules.resource.k8s.io'
   | 'podgroups.scheduling.k8s.io'
+  | 'serviceaccounts'
+  | 'configmaps'
+  | 'services'
+  | 'deployments.apps'
+  | 'poddisruptionbudgets.policy'
+  | 'roles.rbac.authorization.k8s.io'
+  | 'rolebindings.rbac.authorization.k8s.io'
+  | 'clusterroles.rbac.authorization.k8s.io'
+  | 'clusterrolebindings.rbac.authorization.k8s.io'
   | 'selfsubjectaccessreviews.authorization.k8s.io'
   | 'selfsubjectrulesreviews.authorization.k8s.io'
   | 'selfsubjectreviews.authentication.k8s.io';
@@ -38,6 +47,8 @@ export interface ResourceDef {
   /** Field selector keys beyond metadata.name / metadata.namespace. */
   readonly fieldKeys: readonly string[];
   readonly shortNames?: readonly string[];
+  /** Discovery categories (`kubectl get all` lists the "all" category). */
+  readonly categories?: readonly string[];
   /** etcd key prefix when it is not the plural (SpecialDefaultResourcePrefixes: nodes are "minions"). */
   readonly etcdPrefix?: string;
   /** Store.ReturnDeletedObject: DELETE answers with the object, not a Status (pods, services). */
@@ -111,6 +122,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['spec.nodeName', 'status.phase', 'spec.schedulerName', 'spec.serviceAccountName'],
     shortNames: ['po'],
+    categories: ['all'],
     returnsDeleted: true,
   },
   {
@@ -210,6 +222,84 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'scheduling.k8s.io/v1beta1',
     fieldKeys: [],
   },
+  // The kinds deploy/ installs the controller with (kubectl apply -k deploy/).
+  {
+    id: 'serviceaccounts',
+    group: '',
+    plural: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    hasStatus: false,
+    storageVersion: 'v1',
+    fieldKeys: [],
+    shortNames: ['sa'],
+  },
+  {
+    id: 'configmaps',
+    group: '',
+    plural: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    hasStatus: false,
+    storageVersion: 'v1',
+    fieldKeys: [],
+    shortNames: ['cm'],
+  },
+  {
+    id: 'services',
+    group: '',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    hasStatus: true,
+    storageVersion: 'v1',
+    fieldKeys: [],
+    shortNames: ['svc'],
+    categories: ['all'],
+    etcdPrefix: 'services/specs',
+    returnsDeleted: true,
+  },
+  {
+    id: 'deployments.apps',
+    group: 'apps',
+    plural: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    hasStatus: true,
+    storageVersion: 'apps/v1',
+    fieldKeys: [],
+    shortNames: ['deploy'],
+    categories: ['all'],
+  },
+  {
+    id: 'poddisruptionbudgets.policy',
+    group: 'policy',
+    plural: 'poddisruptionbudgets',
+    singular: 'poddisruptionbudget',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    hasStatus: true,
+    storageVersion: 'policy/v1',
+    fieldKeys: [],
+    shortNames: ['pdb'],
+  },
+  ...(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const).map(
+    (kind): ResourceDef => ({
+      id: `${kind.toLowerCase()}s.rbac.authorization.k8s.io` as SimResource,
+      group: 'rbac.authorization.k8s.io',
+      plural: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      namespaced: !kind.startsWith('Cluster'),
+      hasStatus: false,
+      storageVersion: 'rbac.authorization.k8s.io/v1',
+      fieldKeys: [],
+    }),
+  ),
   review('authorization.k8s.io', 'SelfSubjectAccessReview'),
   review('authorization.k8s.io', 'SelfSubjectRulesReview'),
   review('authentication.k8s.io', 'SelfSubjectReview'),

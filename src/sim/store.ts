@@ -7,6 +7,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fromStorage, toStorage } from './conversion.js';
+import { applyCreateDefaults, ClusterIPAllocator } from './defaults.js';
 import type { StoredEntry } from './entry.js';
 import { type FieldManagerContext, trackApply, trackUpdate } from './fields/managedFields.js';
 import { EventHistory, type EventType, type StoreEvent } from './history.js';
@@ -217,6 +218,7 @@ export class SimStore {
   private readonly watchers = new Set<Watcher>();
   private readonly graceTimers = new Set<NodeJS.Timeout>();
   private rv = 0;
+  private readonly clusterIPs = new ClusterIPAllocator();
   readonly clock: () => number;
   private readonly podGraceMs: number | undefined;
 
@@ -409,6 +411,7 @@ export class SimStore {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (def.hasStatus && opts.keepStatus !== true) resetStatus(def, obj);
+    applyCreateDefaults(def, obj, this.clusterIPs, opts.dryRun === true);
     defaultTaintTimes(def, obj, undefined, now);
     // rest.BeforeCreate → strategy.Validate → errors.NewInvalid
     const errors = validate(def, obj);
