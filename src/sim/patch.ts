@@ -3,7 +3,9 @@
 // server-side apply (fields/).
 
 import { clone, isObject, type JsonObject, type JsonValue, jsonEqual } from './json.js';
+import type { TypeNode } from './schema/index.js';
 import { badRequest, SimApiError } from './status.js';
+import { strategicMerge } from './strategic.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -13,6 +15,25 @@ export const PATCH_CONTENT_TYPES: Readonly<Record<string, PatchType>> = {
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
 };
+
+/** The object a non-apply patch turns `current` (in the patch's version, of type `node`) into. */
+export function applyPatch(
+  type: Exclude<PatchType, 'apply'>,
+  current: JsonObject,
+  body: JsonValue,
+  node: TypeNode,
+): JsonValue {
+  switch (type) {
+    case 'merge':
+      if (!isObject(body)) throw badRequest('merge patch must be a JSON object');
+      return mergePatch(current, body);
+    case 'strategic':
+      if (!isObject(body)) throw badRequest('strategic merge patch must be a JSON object');
+      return strategicMerge(current, body, node);
+    case 'json':
+      return jsonPatch(current, body);
+  }
+}
 
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
