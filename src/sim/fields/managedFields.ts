@@ -158,10 +158,7 @@ export function trackUpdate(live: JsonObject | undefined, next: JsonObject, ctx:
     const fromRequest = ctx.subresource === undefined ? decodeManagedFields(requested) : [];
     entries = fromRequest.length > 0 ? fromRequest : live === undefined ? [] : decodeManagedFields(getMF(live));
   }
-  const before = live === undefined ? undefined : asSerialized(withoutManagedFields(live), ctx.node);
-  const after = asSerialized(withoutManagedFields(next), ctx.node);
-  const base = before ?? asSerialized({}, ctx.node);
-  const c = compareValues(base, after, ctx.node);
+  const c = compareOwned(live === undefined ? {} : withoutManagedFields(live), withoutManagedFields(next), ctx);
   const touched = filtered([...c.added, ...c.modified], ctx);
   const removed = filtered(c.removed, ctx);
   for (const e of entries) {
@@ -185,6 +182,21 @@ export function trackUpdate(live: JsonObject | undefined, next: JsonObject, ctx:
     own.time = ctx.now;
   }
   setManagedFields(next, entries);
+}
+
+/**
+ * compareValues restricted to what this endpoint can own: a status write only looks at status, a
+ * main-resource write of a kind with a status subresource skips it (the rest would be filtered out
+ * anyway; not walking it keeps a pod status patch cheap).
+ */
+function compareOwned(before: JsonObject, after: JsonObject, ctx: FieldManagerContext) {
+  const part = (o: JsonObject): JsonObject => {
+    if (ctx.subresource === 'status') return o.status === undefined ? {} : { status: o.status };
+    if (!ctx.hasStatus || o.status === undefined) return o;
+    const { status: _status, ...rest } = o;
+    return rest;
+  };
+  return compareValues(asSerialized(part(before), ctx.node), asSerialized(part(after), ctx.node), ctx.node);
 }
 
 const getMF = (obj: JsonObject): JsonValue | undefined =>
@@ -234,7 +246,7 @@ export function trackApply(
       ctx.node,
     );
   }
-  const c = compareValues(asSerialized(liveObj, ctx.node), asSerialized(merged, ctx.node), ctx.node);
+  const c = compareOwned(liveObj, merged, ctx);
   const touched = filtered([...c.added, ...c.modified], ctx);
   const removed = filtered(c.removed, ctx);
   const conflicts: { entry: ManagerEntry; path: PathKey }[] = [];
