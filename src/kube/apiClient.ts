@@ -69,6 +69,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The object we meant is not there any more: 404 (deleted), 409 (a DELETE's or PUT's UID precondition:
+ * the name belongs to another object now), or 422 on `metadata.uid` (a patch that carried our UID met a
+ * same-name replacement: kube-apiserver keeps the body's UID on the patched object, and
+ * ValidateObjectMetaAccessorUpdate rejects the changed immutable field).
+ */
+export const isGoneOrReplaced = (err: unknown): boolean =>
+  err instanceof ApiError &&
+  (err.code === 404 || err.code === 409 || (err.code === 422 && err.causeFields.includes('metadata.uid')));
+
 /** Observes every finished call, e.g. to count API calls by verb and code for metrics. */
 export type ApiCallObserver = (method: HttpMethod, path: string, code: number) => void;
 

@@ -1,7 +1,7 @@
 // Writes a DeviceTaintRule's EvictionInProgress condition by server-side apply on the status subresource,
 // as upstream does (spec §2.8 step 5): field manager = controller name, force = true, and the rule UID
 // in the apply configuration so a write never lands on a same-name replacement rule (the apiserver
-// answers 409 instead). client-node 1.4.0 has no status methods for DeviceTaintRule, so this is a raw
+// answers 422 on the immutable metadata.uid instead). client-node 1.4.0 has no status methods for DeviceTaintRule, so this is a raw
 // request at whatever version discovery found.
 
 import type { ApiBudget } from '../shared/apiBudget.js';
@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import type { RuleStatusWriter } from '../shared/ruleStatusWriter.js';
 import type { RuleCondition, RuleRecord } from '../shared/types.js';
 import { FenceClosedError, WriteFence } from '../shared/writeFence.js';
-import { type ApiClient, ApiError, contentTypes, rfc3339 } from './apiClient.js';
+import { type ApiClient, contentTypes, isGoneOrReplaced, rfc3339 } from './apiClient.js';
 import { controllerName } from './podEvents.js';
 
 export type { RuleStatusWriter };
@@ -72,8 +72,8 @@ export class KubeRuleStatusWriter implements RuleStatusWriter {
         mayRetry: () => fence.isOpen(),
       });
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 404 || err.code === 409)) {
-        log.debug('rule gone before status update', { rule: rule.name, uid: rule.uid, code: err.code });
+      if (isGoneOrReplaced(err)) {
+        log.debug('rule gone before status update', { rule: rule.name, uid: rule.uid, error: String(err) });
         return;
       }
       throw err;

@@ -2,9 +2,7 @@
 // clients that probe for DeviceTaintRule versions see exactly what this instance serves.
 
 import type { JsonObject } from './json.js';
-import { apiVersionOf, type ResourceDef, type ServedVersions, servedGroupVersions } from './resources.js';
-
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+import { apiVersionOf, type ResourceDef, type ServedVersions, servedGroupVersions, verbsOf } from './resources.js';
 
 export const versionInfo = (): JsonObject => ({
   major: '1',
@@ -53,9 +51,10 @@ export function resourceList(served: ServedVersions, group: string, version: str
       singularName: d.singular,
       namespaced: d.namespaced,
       kind: d.kind,
-      verbs: VERBS,
+      verbs: [...verbsOf(d)],
     };
     if (d.shortNames !== undefined) r.shortNames = [...d.shortNames];
+    if (d.categories !== undefined) r.categories = [...d.categories];
     resources.push(r);
     if (d.hasStatus) {
       resources.push({

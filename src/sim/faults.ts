@@ -8,8 +8,23 @@ export interface VerbFault {
   readonly errorRate: number;
   /** HTTP status of the injected failure (500, 429, 503, 409, …). Default 500. */
   readonly code?: number;
-  /** Sent as `Retry-After` and in Status details (429/503). */
+  /**
+   * Seconds in `Retry-After`. A filter-style answer sends it in the header only (default 1, as
+   * max-in-flight and the shutdown filter do; APF computes its own); a handler-style Status also
+   * carries it as `details.retryAfterSeconds`.
+   */
   readonly retryAfterSeconds?: number;
+  /**
+   * Which part of kube-apiserver produces the failure:
+   * - 'filter': the filter chain, before any handler. 429 is max-in-flight/APF's `tooManyRequests`
+   *   (plain-text body, `Retry-After`); 503 is WithWaitGroup's "apiserver is shutting down" Status
+   *   with `Retry-After: 1`. Other codes have no filter of their own and fall back to 'handler'.
+   * - 'handler': a Status error from a handler, written by responsewriters.ErrorNegotiated, which
+   *   sends `Retry-After` only when `details.retryAfterSeconds` > 0.
+   * Default: 'filter' for 429 and 503 without `retryAfterSeconds`, 'handler' otherwise (so the
+   * pre-existing `{ code: 429, retryAfterSeconds: n }` keeps its Status body).
+   */
+  readonly source?: 'filter' | 'handler';
   /** Only these plural resources (e.g. ['pods']); default all. */
   readonly resources?: readonly string[];
   /** Only this subresource ('' = main resource, 'status'); default any. */
@@ -49,6 +64,7 @@ export function seededRandom(seed: number): () => number {
 export interface InjectedFailure {
   readonly code: number;
   readonly retryAfterSeconds: number | undefined;
+  readonly source: 'filter' | 'handler';
 }
 
 export class FaultInjector {
@@ -72,6 +88,9 @@ export class FaultInjector {
     if (f.resources !== undefined && !f.resources.includes(resource)) return undefined;
     if (f.subresource !== undefined && f.subresource !== subresource) return undefined;
     if (this.random() >= f.errorRate) return undefined;
-    return { code: f.code ?? 500, retryAfterSeconds: f.retryAfterSeconds };
+    const code = f.code ?? 500;
+    const filtered = code === 429 || code === 503;
+    const source = filtered ? (f.source ?? (f.retryAfterSeconds === undefined ? 'filter' : 'handler')) : 'handler';
+    return { code, retryAfterSeconds: f.retryAfterSeconds, source };
   }
 }

@@ -1,9 +1,11 @@
-// The four PATCH content types kube-apiserver accepts. Strategic merge and apply know the merge keys
-// of the lists the controller and its tests touch (conditions by `type`, containers by `name`, …);
-// any other list is replaced, as for a field without a patch strategy.
+// JSON merge patch and JSON patch, and the PATCH content types kube-apiserver accepts for built-in
+// kinds (handlers/rest.go). Strategic merge patch is schema-driven (strategic.ts); apply is
+// server-side apply (fields/).
 
 import { clone, isObject, type JsonObject, type JsonValue, jsonEqual } from './json.js';
+import type { TypeNode } from './schema/index.js';
 import { badRequest, SimApiError } from './status.js';
+import { strategicMerge } from './strategic.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -12,8 +14,26 @@ export const PATCH_CONTENT_TYPES: Readonly<Record<string, PatchType>> = {
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
-  'application/apply-patch+json': 'apply',
 };
+
+/** The object a non-apply patch turns `current` (in the patch's version, of type `node`) into. */
+export function applyPatch(
+  type: Exclude<PatchType, 'apply'>,
+  current: JsonObject,
+  body: JsonValue,
+  node: TypeNode,
+): JsonValue {
+  switch (type) {
+    case 'merge':
+      if (!isObject(body)) throw badRequest('merge patch must be a JSON object');
+      return mergePatch(current, body);
+    case 'strategic':
+      if (!isObject(body)) throw badRequest('strategic merge patch must be a JSON object');
+      return strategicMerge(current, body, node);
+    case 'json':
+      return jsonPatch(current, body);
+  }
+}
 
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
@@ -22,90 +42,6 @@ export function mergePatch(target: JsonValue | undefined, patch: JsonValue): Jso
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-/** Lists merged element-wise by a key field (patchMergeKey), by field name. */
-const MERGE_KEYS: Readonly<Record<string, string>> = {
-  conditions: 'type',
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-  containerStatuses: 'name',
-  initContainerStatuses: 'name',
-  volumes: 'name',
-  volumeMounts: 'mountPath',
-  env: 'name',
-  ports: 'containerPort',
-  ownerReferences: 'uid',
-  resourceClaims: 'name',
-  resourceClaimStatuses: 'name',
-  reservedFor: 'uid',
-  addresses: 'type',
-  hostAliases: 'ip',
-};
-
-/** Primitive lists merged as sets (patchStrategy "merge" on a []string). */
-const SET_LISTS = new Set(['finalizers']);
-
-function mergeKeyedList(key: string, target: JsonValue[], patch: JsonValue[], strategic: boolean): JsonValue[] {
-  const out = [...target];
-  for (const item of patch) {
-    if (!isObject(item)) {
-      out.push(item);
-      continue;
-    }
-    const id = item[key];
-    const idx = out.findIndex((e) => isObject(e) && jsonEqual(e[key], id));
-    if (strategic && item.$patch === 'delete') {
-      if (idx >= 0) out.splice(idx, 1);
-      continue;
-    }
-    if (idx >= 0) out[idx] = strategicValue(out[idx], item, strategic);
-    else out.push(strategicValue(undefined, item, strategic));
-  }
-  return out;
-}
-
-function strategicValue(target: JsonValue | undefined, patch: JsonValue, strategic: boolean): JsonValue {
-  if (!isObject(patch)) return clone(patch);
-  return strategicMerge(target, patch, strategic);
-}
-
-/**
- * Strategic merge patch (strategic=true) or the merge step of server-side apply (strategic=false:
- * directives are not interpreted and `null` means "set to null" is not allowed, so it deletes too).
- */
-export function strategicMerge(target: JsonValue | undefined, patch: JsonObject, strategic = true): JsonObject {
-  if (strategic && patch.$patch === 'replace') {
-    const { $patch: _drop, ...rest } = patch;
-    return clone(rest);
-  }
-  const out: JsonObject = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (strategic && (k === '$patch' || k.startsWith('$setElementOrder') || k === '$retainKeys')) continue;
-    if (strategic && k.startsWith('$deleteFromPrimitiveList/')) {
-      const field = k.slice('$deleteFromPrimitiveList/'.length);
-      const cur = out[field];
-      if (Array.isArray(cur) && Array.isArray(v)) out[field] = cur.filter((e) => !v.some((d) => jsonEqual(d, e)));
-      continue;
-    }
-    if (v === null) {
-      delete out[k];
-      continue;
-    }
-    const cur = out[k];
-    const mergeKey = MERGE_KEYS[k];
-    if (Array.isArray(v) && mergeKey !== undefined && Array.isArray(cur)) {
-      out[k] = mergeKeyedList(mergeKey, cur, v, strategic);
-    } else if (Array.isArray(v) && SET_LISTS.has(k) && Array.isArray(cur)) {
-      out[k] = [...cur, ...v.filter((e) => !cur.some((c) => jsonEqual(c, e)))];
-    } else if (isObject(v)) {
-      out[k] = strategicMerge(cur, v, strategic);
-    } else {
-      out[k] = clone(v);
-    }
   }
   return out;
 }

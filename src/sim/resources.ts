@@ -19,7 +19,19 @@ export type SimResource =
   | 'resourceslices.resource.k8s.io'
   | 'deviceclasses.resource.k8s.io'
   | 'devicetaintrules.resource.k8s.io'
-  | 'podgroups.scheduling.k8s.io';
+  | 'podgroups.scheduling.k8s.io'
+  | 'serviceaccounts'
+  | 'configmaps'
+  | 'services'
+  | 'deployments.apps'
+  | 'poddisruptionbudgets.policy'
+  | 'roles.rbac.authorization.k8s.io'
+  | 'rolebindings.rbac.authorization.k8s.io'
+  | 'clusterroles.rbac.authorization.k8s.io'
+  | 'clusterrolebindings.rbac.authorization.k8s.io'
+  | 'selfsubjectaccessreviews.authorization.k8s.io'
+  | 'selfsubjectrulesreviews.authorization.k8s.io'
+  | 'selfsubjectreviews.authentication.k8s.io';
 
 export interface ResourceDef {
   readonly id: SimResource;
@@ -35,9 +47,42 @@ export interface ResourceDef {
   /** Field selector keys beyond metadata.name / metadata.namespace. */
   readonly fieldKeys: readonly string[];
   readonly shortNames?: readonly string[];
+  /** Discovery categories (`kubectl get all` lists the "all" category). */
+  readonly categories?: readonly string[];
+  /** etcd key prefix when it is not the plural (SpecialDefaultResourcePrefixes: nodes are "minions"). */
+  readonly etcdPrefix?: string;
+  /** Store.ReturnDeletedObject: DELETE answers with the object, not a Status (pods, services). */
+  readonly returnsDeleted?: boolean;
+  /**
+   * A review: create-only, answered from the request and never stored (SelfSubjectAccessReview and
+   * friends, whose REST storage implements only rest.Creater).
+   */
+  readonly review?: boolean;
 }
 
+/** Verbs of a stored resource (discovery, OpenAPI). */
+export const STORED_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const verbsOf = (def: ResourceDef): readonly string[] => (def.review === true ? ['create'] : STORED_VERBS);
+
 const RESOURCE_GROUP = 'resource.k8s.io';
+
+/** A create-only review kind of `group`/v1 (cluster-scoped, never stored). */
+function review(group: string, kind: string): ResourceDef {
+  const singular = kind.toLowerCase();
+  return {
+    id: `${singular}s.${group}` as SimResource,
+    group,
+    plural: `${singular}s`,
+    singular,
+    kind,
+    namespaced: false,
+    hasStatus: false,
+    storageVersion: `${group}/v1`,
+    fieldKeys: [],
+    review: true,
+  };
+}
 
 export const RESOURCES: readonly ResourceDef[] = [
   {
@@ -51,6 +96,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['status.phase'],
     shortNames: ['ns'],
+    returnsDeleted: true,
   },
   {
     id: 'nodes',
@@ -63,6 +109,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['spec.unschedulable'],
     shortNames: ['no'],
+    etcdPrefix: 'minions',
   },
   {
     id: 'pods',
@@ -75,6 +122,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'v1',
     fieldKeys: ['spec.nodeName', 'status.phase', 'spec.schedulerName', 'spec.serviceAccountName'],
     shortNames: ['po'],
+    categories: ['all'],
+    returnsDeleted: true,
   },
   {
     id: 'events',
@@ -173,6 +222,87 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'scheduling.k8s.io/v1beta1',
     fieldKeys: [],
   },
+  // The kinds deploy/ installs the controller with (kubectl apply -k deploy/).
+  {
+    id: 'serviceaccounts',
+    group: '',
+    plural: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    hasStatus: false,
+    storageVersion: 'v1',
+    fieldKeys: [],
+    shortNames: ['sa'],
+  },
+  {
+    id: 'configmaps',
+    group: '',
+    plural: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    hasStatus: false,
+    storageVersion: 'v1',
+    fieldKeys: [],
+    shortNames: ['cm'],
+  },
+  {
+    id: 'services',
+    group: '',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    hasStatus: true,
+    storageVersion: 'v1',
+    fieldKeys: [],
+    shortNames: ['svc'],
+    categories: ['all'],
+    etcdPrefix: 'services/specs',
+    returnsDeleted: true,
+  },
+  {
+    id: 'deployments.apps',
+    group: 'apps',
+    plural: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    hasStatus: true,
+    storageVersion: 'apps/v1',
+    fieldKeys: [],
+    shortNames: ['deploy'],
+    categories: ['all'],
+  },
+  {
+    id: 'poddisruptionbudgets.policy',
+    group: 'policy',
+    plural: 'poddisruptionbudgets',
+    singular: 'poddisruptionbudget',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    hasStatus: true,
+    storageVersion: 'policy/v1',
+    fieldKeys: [],
+    shortNames: ['pdb'],
+  },
+  ...(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const).map(
+    (kind): ResourceDef => ({
+      id: `${kind.toLowerCase()}s.rbac.authorization.k8s.io` as SimResource,
+      group: 'rbac.authorization.k8s.io',
+      plural: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      namespaced: !kind.startsWith('Cluster'),
+      hasStatus: false,
+      storageVersion: 'rbac.authorization.k8s.io/v1',
+      fieldKeys: [],
+    }),
+  ),
+  review('authorization.k8s.io', 'SelfSubjectAccessReview'),
+  review('authorization.k8s.io', 'SelfSubjectRulesReview'),
+  review('authentication.k8s.io', 'SelfSubjectReview'),
 ];
 
 const byId = new Map<SimResource, ResourceDef>(RESOURCES.map((r) => [r.id, r]));

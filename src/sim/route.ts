@@ -5,6 +5,12 @@ import { lookupResource, type ResourceDef, type ServedVersions } from './resourc
 
 export type Route =
   | { readonly kind: 'version' }
+  /** /healthz, /livez, /readyz, optionally one named check (/healthz/ping). */
+  | { readonly kind: 'health'; readonly endpoint: 'healthz' | 'livez' | 'readyz'; readonly check: string | undefined }
+  | { readonly kind: 'openapiV2' }
+  | { readonly kind: 'openapiV3Discovery' }
+  /** /openapi/v3/api/v1, /openapi/v3/apis/{group}/{version}: `path` is what follows /openapi/v3/. */
+  | { readonly kind: 'openapiV3'; readonly path: string }
   | { readonly kind: 'root' }
   | { readonly kind: 'coreVersions' }
   | { readonly kind: 'groupList' }
@@ -28,6 +34,15 @@ export function parseRoute(pathname: string, served: ServedVersions): Route {
     .map((s) => decodeURIComponent(s));
   if (seg.length === 0) return { kind: 'root' };
   if (seg[0] === 'version' && seg.length === 1) return { kind: 'version' };
+  if ((seg[0] === 'healthz' || seg[0] === 'livez' || seg[0] === 'readyz') && seg.length <= 2) {
+    return { kind: 'health', endpoint: seg[0], check: seg.slice(1).join('/') || undefined };
+  }
+  if (seg[0] === 'openapi') {
+    if (seg[1] === 'v2' && seg.length === 2) return { kind: 'openapiV2' };
+    if (seg[1] === 'v3' && seg.length === 2) return { kind: 'openapiV3Discovery' };
+    if (seg[1] === 'v3') return { kind: 'openapiV3', path: seg.slice(2).join('/') };
+    return { kind: 'notFound' };
+  }
   let group: string;
   let version: string;
   let rest: string[];

@@ -1,25 +1,28 @@
-// The simulated kube-apiserver: plain node:http on 127.0.0.1, JSON only. Routing, content types,
-// list streaming and watch wiring live here; object semantics live in the store.
+// The simulated kube-apiserver: plain node:http on 127.0.0.1. This file holds the server's life
+// cycle and dispatch (faults first, then non-resource endpoints or the resource handlers in
+// handlers/); object semantics live in the store.
 
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse as parseYaml } from 'yaml';
-import { decodeContinue, encodeContinue } from './continueToken.js';
-import { fromStorage, isStorageVersion, toStorage } from './conversion.js';
-import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { handleNonResource } from './endpoints.js';
+import { writeInjectedFailure } from './faultResponse.js';
 import { type FaultConfig, FaultInjector } from './faults.js';
-import { isObject, type JsonObject, type JsonValue, parseJson } from './json.js';
+import type { ResourceRequest } from './handlers/context.js';
+import { getObject, listObjects } from './handlers/read.js';
+import { createReview } from './handlers/reviews.js';
+import { type WatchHost, watchObjects } from './handlers/watch.js';
+import { createObject, deleteObject, patchObject, updateObject } from './handlers/write.js';
+import { readBody, sendJson } from './http.js';
 import { buildKubeconfig, type KubeconfigOptions, userOfAuthorization } from './kubeconfig.js';
-import { PATCH_CONTENT_TYPES } from './patch.js';
+import { OpenApiDocuments } from './openapi/documents.js';
 import { BoundedRequestLog, type RequestLog, type SimVerb } from './requestLog.js';
-import type { DraVersion, PodGroupVersion, ResourceDef, RuleVersion, ServedVersions } from './resources.js';
-import { apiVersionOf } from './resources.js';
+import { type DraVersion, type PodGroupVersion, type RuleVersion, type ServedVersions, verbsOf } from './resources.js';
 import { parseRoute, type Route } from './route.js';
-import { badRequest, SimApiError, type StatusReason, statusObject } from './status.js';
-import { compileFilter, type DeleteOptions, entryObject, SimStore } from './store.js';
-import { WatchSession } from './watchSession.js';
+import { SimApiError, statusObject } from './status.js';
+import { SimStore } from './store.js';
+import type { WatchSession } from './watchSession.js';
 
 export interface SimServerOptions {
   /** Default 0 = random; always binds 127.0.0.1. */
@@ -60,75 +63,6 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
-const LIST_CHUNK_BYTES = 256 * 1024;
-
-const REASONS: Readonly<Record<number, StatusReason>> = {
-  400: 'BadRequest',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  409: 'Conflict',
-  410: 'Expired',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
-
-const truthy = (v: string | null): boolean => v === 'true' || v === '1';
-
-function sendJson(res: ServerResponse, code: number, body: JsonValue, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) reject(new SimApiError(413, 'BadRequest', 'request entity too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** Writes `chunks` honouring backpressure, so a 150k-pod list never sits in memory twice. */
-async function writeAll(res: ServerResponse, chunks: Iterable<Buffer>): Promise<void> {
-  let pending: Buffer[] = [];
-  let size = 0;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const ok = res.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
-    pending = [];
-    size = 0;
-    if (!ok && !res.destroyed) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
-  };
-  for (const c of chunks) {
-    if (res.destroyed) return;
-    pending.push(c);
-    size += c.length;
-    if (size >= LIST_CHUNK_BYTES) await flush();
-  }
-  await flush();
-}
-
 export class SimApiServer implements SimServer {
   readonly store: SimStore;
   private readonly log: BoundedRequestLog;
@@ -142,6 +76,8 @@ export class SimApiServer implements SimServer {
   });
   private boundPort = 0;
   private watchesToExpire = 0;
+  private readonly openapi: OpenApiDocuments;
+  private readonly watchHost: WatchHost;
 
   constructor(opts: SimServerOptions = {}) {
     this.store = new SimStore({ watchHistory: opts.watchHistory, clock: opts.clock, podDeletion: opts.podDeletion });
@@ -152,6 +88,17 @@ export class SimApiServer implements SimServer {
       podGroupVersions: opts.podGroupVersions ?? [],
     };
     this.bookmarkMs = opts.bookmarkIntervalMs ?? 1000;
+    this.openapi = new OpenApiDocuments(this.served, verbsOf);
+    const server = this;
+    this.watchHost = {
+      bookmarkMs: this.bookmarkMs,
+      sessions: this.sessions,
+      takeForcedExpiry() {
+        if (server.watchesToExpire <= 0) return false;
+        server.watchesToExpire--;
+        return true;
+      },
+    };
     if (opts.faults !== undefined) this.setFaults(opts.faults);
   }
 
@@ -250,238 +197,45 @@ export class SimApiServer implements SimServer {
     if (latency !== undefined && latency > 0 && verb !== 'discovery') await sleep(latency);
     const injected = this.faults.draw(verb, resource, subresource);
     if (injected !== undefined) {
-      const reason = REASONS[injected.code] ?? 'Unknown';
-      const headers: Record<string, string> = {};
-      if (injected.retryAfterSeconds !== undefined) headers['Retry-After'] = String(injected.retryAfterSeconds);
-      const details =
-        injected.retryAfterSeconds !== undefined ? { retryAfterSeconds: injected.retryAfterSeconds } : undefined;
       await readBody(req);
-      sendJson(
-        res,
-        injected.code,
-        statusObject(injected.code, reason, `injected fault (${verb} ${resource})`, details),
-        headers,
-      );
+      writeInjectedFailure(res, injected, `${verb} ${resource}`);
       return;
     }
-    switch (route.kind) {
-      case 'root':
-        return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', '/version'] });
-      case 'version':
-        return sendJson(res, 200, versionInfo());
-      case 'coreVersions':
-        return sendJson(res, 200, coreVersions(`127.0.0.1:${this.boundPort}`));
-      case 'groupList':
-        return sendJson(res, 200, groupList(this.served));
-      case 'group':
-        return this.sendOr404(res, apiGroup(this.served, route.group));
-      case 'resourceList':
-        return this.sendOr404(res, resourceList(this.served, route.group, route.version));
-      case 'notFound':
-        return sendJson(res, 404, statusObject(404, 'NotFound', 'the server could not find the requested resource'));
-      case 'resource':
-        return this.handleResource(req, res, route, verb, url.searchParams);
+    if (route.kind !== 'resource') {
+      handleNonResource(req, res, route, url.searchParams, {
+        served: this.served,
+        address: `127.0.0.1:${this.boundPort}`,
+        openapi: this.openapi,
+      });
+      return;
     }
-  }
-
-  private sendOr404(res: ServerResponse, body: JsonObject | undefined): void {
-    if (body === undefined)
-      sendJson(res, 404, statusObject(404, 'NotFound', 'the server could not find the requested resource'));
-    else sendJson(res, 200, body);
-  }
-
-  private async handleResource(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: Extract<Route, { kind: 'resource' }>,
-    verb: SimVerb,
-    q: URLSearchParams,
-  ): Promise<void> {
-    const { def, version, name } = route;
-    const namespace = route.namespace ?? '';
-    const out = (code: number, obj: JsonObject) => sendJson(res, code, fromStorage(def, version, obj));
-    const needsNamespace = () => {
-      if (def.namespaced && route.namespace === undefined) {
-        throw new SimApiError(404, 'NotFound', 'the server could not find the requested resource');
-      }
-    };
+    const r: ResourceRequest = { req, res, route, q: url.searchParams, store: this.store, now: Date.now };
+    if (route.def.review === true) {
+      if (verb !== 'create')
+        throw new SimApiError(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        );
+      return createReview(r);
+    }
     switch (verb) {
       case 'list':
-        return this.list(res, route, q);
+        return listObjects(r);
       case 'watch':
-        return this.watch(res, route, q);
-      case 'get': {
-        needsNamespace();
-        const entry = this.store.getEntry(def.id, namespace, name!);
-        if (entry === undefined) throw notFoundFor(def, name!);
-        if (isStorageVersion(def, version)) {
-          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': entry.json.length });
-          res.end(entry.json);
-        } else out(200, entryObject(entry));
-        return;
-      }
-      case 'create': {
-        if (route.subresource !== '')
-          throw new SimApiError(405, 'MethodNotAllowed', 'create is not supported on subresources');
-        const body = this.objectBody(await readBody(req), def, version);
-        const meta = isObject(body.metadata) ? body.metadata : {};
-        if (def.namespaced) {
-          if (route.namespace === undefined) throw badRequest('namespace is required for namespaced resources');
-          if (typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
-            throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-          }
-          body.metadata = { ...meta, namespace };
-        }
-        return out(201, this.store.create(def.id, body));
-      }
-      case 'update': {
-        needsNamespace();
-        const body = this.objectBody(await readBody(req), def, version);
-        const meta = isObject(body.metadata) ? body.metadata : {};
-        if (typeof meta.name === 'string' && meta.name !== name) {
-          throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
-        }
-        body.metadata = def.namespaced ? { ...meta, name: name!, namespace } : { ...meta, name: name! };
-        const sub = route.subresource === 'status' ? 'status' : undefined;
-        return out(200, this.store.update(def.id, body, { subresource: sub }));
-      }
-      case 'patch': {
-        needsNamespace();
-        const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        const type = PATCH_CONTENT_TYPES[contentType];
-        if (type === undefined) {
-          throw new SimApiError(
-            415,
-            'UnsupportedMediaType',
-            `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_CONTENT_TYPES).join(', ')}`,
-          );
-        }
-        const text = await readBody(req);
-        const body = type === 'apply' ? parseApplyBody(text) : parseJson(text);
-        if (body === undefined) throw badRequest('the request body is not valid JSON');
-        const existed = this.store.getEntry(def.id, namespace, name!) !== undefined;
-        const result = this.store.patch(def.id, namespace, name!, type, body, {
-          version,
-          subresource: route.subresource === 'status' ? 'status' : undefined,
-          fieldManager: q.get('fieldManager') ?? undefined,
-          force: truthy(q.get('force')),
-        });
-        return out(existed ? 200 : 201, result);
-      }
-      case 'delete': {
-        needsNamespace();
-        if (name === undefined) throw new SimApiError(405, 'MethodNotAllowed', 'deletecollection is not supported');
-        const text = await readBody(req);
-        const opts = deleteOptions(text, q);
-        return out(200, this.store.delete(def.id, namespace, name, opts));
-      }
+        return watchObjects(r, this.watchHost);
+      case 'get':
+        return getObject(r);
+      case 'create':
+        return createObject(r);
+      case 'update':
+        return updateObject(r);
+      case 'patch':
+        return patchObject(r);
+      case 'delete':
+        return deleteObject(r);
       default:
-        throw new SimApiError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
-    }
-  }
-
-  private objectBody(text: string, def: ResourceDef, version: string): JsonObject {
-    const parsed = parseJson(text);
-    if (!isObject(parsed)) throw badRequest('the request body must be a JSON object');
-    const expected = apiVersionOf(def.group, version);
-    if (parsed.apiVersion !== undefined && parsed.apiVersion !== expected) {
-      throw badRequest(
-        `the API version in the data (${String(parsed.apiVersion)}) does not match the expected API version (${expected})`,
-      );
-    }
-    return toStorage(def, version, parsed);
-  }
-
-  private async list(
-    res: ServerResponse,
-    route: Extract<Route, { kind: 'resource' }>,
-    q: URLSearchParams,
-  ): Promise<void> {
-    const { def, version } = route;
-    const filter = compileFilter(
-      def.id,
-      route.namespace,
-      q.get('labelSelector') ?? undefined,
-      q.get('fieldSelector') ?? undefined,
-    );
-    const limitParam = q.get('limit');
-    const limit = limitParam !== null && limitParam !== '' ? Number.parseInt(limitParam, 10) : undefined;
-    const token = q.get('continue');
-    const rvParam = q.get('resourceVersion') ?? '';
-    let atRv: number | undefined;
-    let startAfter: string | undefined;
-    if (token !== null && token !== '') {
-      if (rvParam !== '' && rvParam !== '0')
-        throw badRequest('specifying resource version is not allowed when using continue');
-      const pos = decodeContinue(token);
-      atRv = pos.rv;
-      startAfter = pos.start;
-    } else if (rvParam !== '' && rvParam !== '0' && q.get('resourceVersionMatch') === 'Exact') {
-      atRv = parseRv(rvParam);
-      if (atRv < this.store.compactedResourceVersion) {
-        throw new SimApiError(410, 'Expired', `The resourceVersion for the provided list is too old.`);
-      }
-    }
-    const page = this.store.listPage(def.id, {
-      ...filter,
-      limit: Number.isNaN(limit) ? undefined : limit,
-      atRv,
-      startAfter,
-    });
-    const meta: JsonObject = { resourceVersion: String(page.resourceVersion) };
-    if (page.continueAfter !== undefined)
-      meta.continue = encodeContinue({ rv: page.resourceVersion, start: page.continueAfter });
-    if (page.remaining !== undefined) meta.remainingItemCount = page.remaining;
-    const head = `{"kind":"${def.kind}List","apiVersion":"${apiVersionOf(def.group, version)}","metadata":${JSON.stringify(meta)},"items":[`;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-    const direct = isStorageVersion(def, version);
-    const comma = Buffer.from(',');
-    function* chunks(): Generator<Buffer> {
-      yield Buffer.from(head);
-      let first = true;
-      for (const e of page.items) {
-        if (!first) yield comma;
-        first = false;
-        yield direct ? e.json : Buffer.from(JSON.stringify(fromStorage(def, version, entryObject(e))));
-      }
-      yield Buffer.from(']}');
-    }
-    await writeAll(res, chunks());
-    res.end();
-  }
-
-  private watch(res: ServerResponse, route: Extract<Route, { kind: 'resource' }>, q: URLSearchParams): void {
-    const { def, version } = route;
-    const filter = compileFilter(
-      def.id,
-      route.namespace,
-      q.get('labelSelector') ?? undefined,
-      q.get('fieldSelector') ?? undefined,
-    );
-    const rvParam = q.get('resourceVersion') ?? '';
-    const initialEvents = truthy(q.get('sendInitialEvents'));
-    const sinceRv = initialEvents || rvParam === '' || rvParam === '0' ? undefined : parseRv(rvParam);
-    const timeoutParam = q.get('timeoutSeconds');
-    const timeoutMs = timeoutParam !== null && timeoutParam !== '' ? Number(timeoutParam) * 1000 : undefined;
-    const bookmarks = truthy(q.get('allowWatchBookmarks'));
-    const session = new WatchSession(res, def, version, (s) => this.sessions.delete(s));
-    this.sessions.add(session);
-    try {
-      if (sinceRv !== undefined && this.watchesToExpire > 0) {
-        this.watchesToExpire--;
-        throw new SimApiError(410, 'Expired', `too old resource version: ${sinceRv} (${this.store.resourceVersion})`);
-      }
-      session.start((listener) => this.store.watch(def.id, filter, sinceRv, listener), {
-        bookmarkMs: bookmarks ? this.bookmarkMs : undefined,
-        timeoutMs: timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined,
-        currentRv: () => this.store.resourceVersion,
-      });
-      if (initialEvents && bookmarks)
-        session.bookmark(this.store.resourceVersion, { 'k8s.io/initial-events-end': 'true' });
-    } catch (err: unknown) {
-      // A watch from a compacted resourceVersion is answered 200 + ERROR event, as real apiservers do.
-      if (err instanceof SimApiError) session.fail(err.toStatus());
-      else throw err;
+        throw new SimApiError(405, 'MethodNotAllowed', `method ${method} not allowed`);
     }
   }
 
@@ -491,7 +245,9 @@ export class SimApiServer implements SimServer {
       return;
     }
     if (err instanceof SimApiError) {
-      sendJson(res, err.code, err.toStatus());
+      // responsewriters.ErrorNegotiated: a Status with retryAfterSeconds also sets Retry-After.
+      const retry = err.details?.retryAfterSeconds;
+      sendJson(res, err.code, err.toStatus(), retry !== undefined && retry > 0 ? { 'Retry-After': String(retry) } : {});
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
@@ -499,20 +255,7 @@ export class SimApiServer implements SimServer {
   }
 }
 
-function notFoundFor(def: ResourceDef, name: string): SimApiError {
-  const qualified = def.group === '' ? def.plural : `${def.plural}.${def.group}`;
-  return new SimApiError(404, 'NotFound', `${qualified} "${name}" not found`, {
-    name,
-    group: def.group,
-    kind: def.plural,
-  });
-}
-
-function parseRv(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`invalid resource version: ${v}`);
-  return n;
-}
+const truthy = (v: string | null): boolean => v === 'true' || v === '1';
 
 function verbOf(route: Route, method: string, q: URLSearchParams): SimVerb {
   if (route.kind !== 'resource') return 'discovery';
@@ -531,36 +274,6 @@ function verbOf(route: Route, method: string, q: URLSearchParams): SimVerb {
     default:
       return 'get';
   }
-}
-
-/** Server-side apply bodies are YAML (JSON is YAML too). */
-function parseApplyBody(text: string): JsonValue | undefined {
-  try {
-    const v: unknown = parseYaml(text);
-    return isObject(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function deleteOptions(body: string, q: URLSearchParams): DeleteOptions {
-  const parsed = body.trim() === '' ? {} : parseJson(body);
-  if (!isObject(parsed)) throw badRequest('DeleteOptions must be a JSON object');
-  const pre = isObject(parsed.preconditions) ? parsed.preconditions : {};
-  const graceQ = q.get('gracePeriodSeconds');
-  const grace =
-    typeof parsed.gracePeriodSeconds === 'number'
-      ? parsed.gracePeriodSeconds
-      : graceQ !== null
-        ? Number(graceQ)
-        : undefined;
-  return {
-    preconditions: {
-      uid: typeof pre.uid === 'string' ? pre.uid : undefined,
-      resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
-    },
-    gracePeriodSeconds: grace !== undefined && Number.isFinite(grace) ? grace : undefined,
-  };
 }
 
 export async function startSimServer(opts: SimServerOptions = {}): Promise<SimServer> {

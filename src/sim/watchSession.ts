@@ -30,8 +30,10 @@ export class WatchSession {
     private readonly def: ResourceDef,
     private readonly version: string,
     private readonly onClose: (s: WatchSession) => void,
+    /** Server-side transformation of each event's object (a one-row Table for `kubectl get -w`). */
+    private readonly transform?: (obj: JsonObject) => JsonObject,
   ) {
-    this.direct = isStorageVersion(def, version);
+    this.direct = isStorageVersion(def, version) && transform === undefined;
     res.on('close', () => this.close());
   }
 
@@ -58,7 +60,10 @@ export class WatchSession {
   send(type: EventType, e: StoredEntry): void {
     if (this.closed) return;
     if (this.direct) this.write(Buffer.concat([prefixes[type], e.json, suffix]));
-    else this.writeEvent(type, fromStorage(this.def, this.version, entryObject(e)));
+    else {
+      const obj = fromStorage(this.def, this.version, entryObject(e));
+      this.writeEvent(type, this.transform === undefined ? obj : this.transform(obj));
+    }
   }
 
   bookmark(rv: number, annotations?: Record<string, string>): void {

@@ -167,7 +167,7 @@ describe('KubeEvictionExecutor', () => {
     c.sim.requests.reset();
 
     expect(await executorOf(c).evict(old, [])).toBe('gone');
-    expect(writes(c.sim)).toEqual(['patch pods/status 409']);
+    expect(writes(c.sim)).toEqual(['patch pods/status 422']);
     expect(JSON.stringify(c.sim.store.get('pods', 'default', 'my-pod'))).toBe(before);
     expect(events(c.sim)).toHaveLength(0);
   });

@@ -167,7 +167,7 @@ for (const version of ['v1', 'v1beta2'] as RuleVersion[]) {
       await expect(writer.apply(old, pending(Date.UTC(2026, 0, 1)))).resolves.toBeUndefined();
       const replacement = sim.store.get(RULES, '', 'evict') as { status?: { conditions?: unknown[] } };
       expect(replacement.status?.conditions ?? []).toEqual([]);
-      expect(sim.requests.recent({ verb: 'patch' }).map((r) => r.code)).toEqual([404, 409]);
+      expect(sim.requests.recent({ verb: 'patch' }).map((r) => r.code)).toEqual([404, 422]);
     });
 
     it('rejects on server errors so the caller can retry', async () => {

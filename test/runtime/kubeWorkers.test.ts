@@ -71,7 +71,7 @@ describe('sharded runtime with the Kubernetes executor', () => {
     expect(stats.shards.every((s) => (s.worker?.partition.completed ?? 0) > 0)).toBe(true);
 
     // Every API call the workers made reaches the main thread as a metrics delta (sent at least once a
-    // second): 11 evictions × (status patch, event, delete) + the stale pod's rejected patch.
+    // second): 11 evictions × (status patch, event, delete) + the stale pod's patch, rejected with 422 (its UID is immutable).
     const total = (verb: string, resource: string, code: number): number =>
       deltas
         .filter((d) => d.verb === verb && d.resource === resource && d.code === code)
@@ -83,6 +83,6 @@ describe('sharded runtime with the Kubernetes executor', () => {
     );
     expect(total('PATCH', 'pods/status', 200)).toBe(11);
     expect(total('POST', 'events', 201)).toBe(11);
-    expect(total('PATCH', 'pods/status', 409)).toBe(1);
+    expect(total('PATCH', 'pods/status', 422)).toBe(1);
   });
 });

@@ -83,7 +83,7 @@ describe('simulated apiserver: create, get, update, delete', () => {
       h.core.deleteNamespacedPod({ name: 'a', namespace: 'default', body: { preconditions: { uid: 'not-the-uid' } } }),
     );
     expect(errorCode(wrongUid)).toBe(409);
-    expect(String(errorBody(wrongUid).message)).toContain('Precondition failed: UID in precondition: not-the-uid');
+    expect(String(errorBody(wrongUid).message)).toContain('the UID in the precondition (not-the-uid) does not match');
     const wrongRv = await rejection(
       h.core.deleteNamespacedPod({
         name: 'a',

@@ -31,7 +31,7 @@ describe('simulated apiserver: patches', () => {
     });
   }
 
-  it('strategic merge on /status merges conditions by type and honours a metadata.uid precondition', async () => {
+  it('strategic merge on /status merges conditions by type and rejects a changed metadata.uid (422)', async () => {
     const pod = await runningPod('a');
     const patched = await h.core.patchNamespacedPodStatus(
       {
@@ -63,8 +63,8 @@ describe('simulated apiserver: patches', () => {
         as(k8s.PatchStrategy.StrategicMergePatch),
       ),
     );
-    expect(errorCode(wrongUid)).toBe(409);
-    expect(errorBody(wrongUid)).toMatchObject({ reason: 'Conflict' });
+    expect(errorCode(wrongUid)).toBe(422);
+    expect(errorBody(wrongUid)).toMatchObject({ reason: 'Invalid' });
     const after = h.server.store.get('pods', 'default', 'a') as { status: { conditions: unknown[] } };
     expect(after.status.conditions).toHaveLength(3);
   });
@@ -180,9 +180,9 @@ describe('simulated apiserver: patches', () => {
       status: { conditions: { type: string; reason?: string }[] };
       metadata: { managedFields: { manager: string; subresource?: string }[] };
     };
+    // The manager stopped applying "Other" and nobody else owns it: server-side apply removes it.
     expect(stored.status.conditions.map((c) => `${c.type}:${c.reason ?? ''}`)).toEqual([
       'EvictionInProgress:Completed',
-      'Other:',
     ]);
     expect(stored.metadata.managedFields).toContainEqual(
       expect.objectContaining({ manager: 'device-taint-eviction-controller', subresource: 'status' }),
@@ -196,7 +196,7 @@ describe('simulated apiserver: patches', () => {
       JSON.stringify({ metadata: { name: 'r', uid: 'x' }, status: { conditions: [] } }),
       'application/apply-patch+yaml',
     );
-    expect(wrongUid.status).toBe(409);
+    expect(wrongUid.status).toBe(422);
   });
 
   it('server-side apply creates a missing object on the main resource', async () => {

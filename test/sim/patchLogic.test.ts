@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/sim/json.js';
-import { jsonPatch, mergePatch, strategicMerge } from '../../src/sim/patch.js';
+import { jsonPatch, mergePatch } from '../../src/sim/patch.js';
+import { kindSchemaName, type TypeNode } from '../../src/sim/schema/index.js';
+import { strategicMerge } from '../../src/sim/strategic.js';
+
+const POD: TypeNode = { kind: 'struct', def: kindSchemaName('', 'v1', 'Pod') };
+
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from '../../src/sim/selectors.js';
 
 describe('patch algorithms', () => {
@@ -10,7 +15,7 @@ describe('patch algorithms', () => {
     expect(target).toEqual({ a: { b: 1, c: [1, 2] }, d: 'x' });
   });
 
-  it('strategic merge: keyed lists merge by key, $patch: delete removes an element, finalizers merge as a set', () => {
+  it('strategic merge (schema-driven): keyed lists merge by key, $patch: delete removes an element, finalizers merge as a set', () => {
     const pod: JsonObject = {
       metadata: { finalizers: ['a'] },
       spec: {
@@ -22,17 +27,21 @@ describe('patch algorithms', () => {
       },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     };
-    const out = strategicMerge(pod, {
-      metadata: { finalizers: ['b', 'a'] },
-      spec: {
-        containers: [
-          { name: 'main', image: 'v2' },
-          { name: 'side', $patch: 'delete' },
-        ],
-        tolerations: [{ key: 'y' }],
+    const out = strategicMerge(
+      pod,
+      {
+        metadata: { finalizers: ['b', 'a'] },
+        spec: {
+          containers: [
+            { name: 'main', image: 'v2' },
+            { name: 'side', $patch: 'delete' },
+          ],
+          tolerations: [{ key: 'y' }],
+        },
+        status: { conditions: [{ type: 'DisruptionTarget', status: 'True' }] },
       },
-      status: { conditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-    });
+      POD,
+    );
     expect(out).toEqual({
       metadata: { finalizers: ['a', 'b'] },
       spec: { containers: [{ name: 'main', image: 'v2' }], tolerations: [{ key: 'y' }] },
@@ -43,11 +52,14 @@ describe('patch algorithms', () => {
         ],
       },
     });
-    expect(strategicMerge({ spec: { a: 1, b: 2 } }, { spec: { $patch: 'replace', c: 3 } })).toEqual({ spec: { c: 3 } });
+    expect(
+      strategicMerge({ spec: { hostname: 'a', subdomain: 'b' } }, { spec: { $patch: 'replace', nodeName: 'c' } }, POD),
+    ).toEqual({ spec: { nodeName: 'c' } });
     expect(
       strategicMerge(
         { metadata: { finalizers: ['a', 'b'] } },
         { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } },
+        POD,
       ),
     ).toEqual({
       metadata: { finalizers: ['b'] },

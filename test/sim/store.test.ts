@@ -43,7 +43,9 @@ describe('SimStore (in-process)', () => {
     })();
     expect(err).toBeInstanceOf(SimApiError);
     expect((err as SimApiError).toStatus()).toMatchObject({ kind: 'Status', code: 409, reason: 'AlreadyExists' });
-    expect(() => store.delete('pods', 'default', 'a', { preconditions: { uid: 'x' } })).toThrow(/Precondition failed/);
+    expect(() => store.delete('pods', 'default', 'a', { preconditions: { uid: 'x' } })).toThrow(
+      /does not match the UID in record/,
+    );
     expect(() => store.get('pods', 'default', 'nope')).not.toThrow();
     expect(() => store.patch('pods', 'default', 'nope', 'merge', {})).toThrow(/not found/);
   });

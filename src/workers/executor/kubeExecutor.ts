@@ -29,6 +29,7 @@ import {
   type ApiRequest,
   contentTypes,
   deletionTimestampOf,
+  isGoneOrReplaced,
   rfc3339,
 } from '../../kube/apiClient.js';
 import { eventMessages, eventsPath, type PodEventMessage, podEvent } from '../../kube/podEvents.js';
@@ -74,13 +75,7 @@ export interface KubeExecutorOptions {
 const podPath = (pod: PodRef): string =>
   `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}`;
 
-/**
- * The pod we meant is not there any more: 404 (deleted), 409 (DELETE's UID precondition: the name
- * belongs to another pod now), or 422 on `metadata.uid` (a patch that carried our UID met a replacement).
- */
-export const isPodGone = (err: unknown): boolean =>
-  err instanceof ApiError &&
-  (err.code === 404 || err.code === 409 || (err.code === 422 && err.causeFields.includes('metadata.uid')));
+const isPodGone = isGoneOrReplaced;
 
 export class KubeEvictionExecutor implements EvictionExecutor {
   private readonly fence: WriteFence;
