@@ -12,6 +12,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CachedPodState, EvictionOutcome, EvictionResult, ReasonId } from './decisions.js';
 import { isMetricsDelta, type MetricsDelta } from './metricsDelta.js';
+import type { SharedSlotsSpec } from './sharedSlots.js';
 import type { SharedTokenBucketSpec } from './tokenBucket.js';
 import type { PodRef } from './types.js';
 import type { WriteFenceSpec } from './writeFence.js';
@@ -487,6 +488,8 @@ export interface ShardWorkerData {
   readonly budget: SharedTokenBucketSpec | null;
   /** The process's write permission (leader lease); `null` = always open (no leader election). */
   readonly fence: WriteFenceSpec | null;
+  /** The process-wide bound on evictions in flight; `null` = only `concurrency` per worker. */
+  readonly slots: SharedSlotsSpec | null;
   /** Bound on in-flight evictions in this worker. */
   readonly concurrency: number;
   readonly backoff: { readonly baseMs: number; readonly maxMs: number } | null;
@@ -520,6 +523,9 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
   const fence = data.fence;
   if (fence !== null && (!isRecord(fence) || !(fence.buffer instanceof SharedArrayBuffer)))
     return reject('fence must be null or { buffer: SharedArrayBuffer }');
+  const slots = data.slots;
+  if (slots !== null && (!isRecord(slots) || !(slots.buffer instanceof SharedArrayBuffer)))
+    return reject('slots must be null or { buffer: SharedArrayBuffer }');
   const backoff = data.backoff;
   if (backoff !== null && (!isRecord(backoff) || !isFiniteNumber(backoff.baseMs) || !isFiniteNumber(backoff.maxMs)))
     return reject('backoff must be null or { baseMs, maxMs }');

@@ -30,6 +30,7 @@
 //   and the newest intent (if any) is scheduled as if the run had never started.
 
 import type { Clock, TimerHandle } from '../shared/clock.js';
+import { type Slots, unboundedSlots } from '../shared/sharedSlots.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from './backoff.js';
 import { MinHeap, NOT_IN_HEAP, type TimedNode } from './minHeap.js';
 
@@ -94,6 +95,11 @@ export interface TimedQueueOptions<P> {
    */
   readonly canStart?: () => boolean;
   readonly blockedRecheckMs?: number;
+  /**
+   * A bound on runs in flight shared with other queues (other worker threads): every run holds one slot
+   * for its whole duration, on top of this queue's own `concurrency`. Default: unbounded.
+   */
+  readonly slots?: Slots;
 }
 
 /** What `upsert` did. */
@@ -191,6 +197,9 @@ export class TimedQueue<P> {
   private readonly blockedRecheckMs: number;
   private pumpRequested = false;
   private blocked = false;
+  private readonly slots: Slots;
+  /** Waiting to be told that another queue freed a shared slot. */
+  private waitingForSlot = false;
 
   /** The current intent per key. A cancelled run is not here any more, only in `tokenInFlight`. */
   private readonly entries = new Map<string, Entry<P>>();
@@ -224,6 +233,7 @@ export class TimedQueue<P> {
     this.minRetryDelayMs = options.minRetryDelayMs;
     this.canStart = options.canStart ?? (() => true);
     this.blockedRecheckMs = options.blockedRecheckMs ?? 100;
+    this.slots = options.slots ?? unboundedSlots;
   }
 
   /**
@@ -416,6 +426,7 @@ export class TimedQueue<P> {
         this.pumpAgain = false;
         const now = this.clock.now();
         this.blocked = false;
+        let slotsExhausted = false;
         while (!this.draining && this.tokenInFlight.size < this.concurrency) {
           const top = this.dueHeap.peek();
           if (top === undefined || top.dueAt > now) break;
@@ -423,13 +434,22 @@ export class TimedQueue<P> {
             this.blocked = true;
             break;
           }
-          this.dueHeap.pop();
           if (this.tokenInFlight.has(top.key)) {
+            this.dueHeap.pop();
             top.waitingForStaleRun = true;
             this.waitingForStaleRunCount++;
             continue;
           }
+          if (!this.slots.tryAcquire()) {
+            slotsExhausted = true;
+            break;
+          }
+          this.dueHeap.pop();
           this.start(top);
+        }
+        if (slotsExhausted && !this.waitingForSlot) {
+          this.waitingForSlot = true;
+          this.slots.whenFree(this.onSlotFreed);
         }
       } while (this.pumpAgain);
     } finally {
@@ -478,8 +498,14 @@ export class TimedQueue<P> {
     return run.pending === null || run.pending.fireAt <= this.clock.now();
   }
 
+  private readonly onSlotFreed = (): void => {
+    this.waitingForSlot = false;
+    this.requestPump();
+  };
+
   private finish(run: RunningEntry<P>, outcome: 'succeeded' | 'superseded' | 'failed', error: unknown): void {
     this.tokenInFlight.delete(run.key);
+    this.slots.release();
     const succeeded = outcome === 'succeeded';
     if (succeeded) this.succeededRuns++;
     else if (outcome === 'failed') this.failedRuns++;
@@ -565,6 +591,8 @@ export class TimedQueue<P> {
     let wantAt = !this.draining && top !== undefined && this.tokenInFlight.size < this.concurrency ? top.dueAt : null;
     // Due work held back by `canStart`: look again a little later.
     if (wantAt !== null && this.blocked) wantAt = Math.max(wantAt, this.clock.now() + this.blockedRecheckMs);
+    // Due work waiting for a shared slot: the slot's release wakes the queue, not a timer.
+    else if (wantAt !== null && this.waitingForSlot && wantAt <= this.clock.now()) wantAt = null;
     if (wantAt === this.timerAt) return;
     if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.timer = null;

@@ -23,6 +23,7 @@ import {
   type WorkerToMainMessage,
 } from '../shared/messages.js';
 import { ApiCallCounter } from '../shared/metricsDelta.js';
+import { SharedSlots } from '../shared/sharedSlots.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';
 import { WriteFence } from '../shared/writeFence.js';
 import { serveControl } from './control.js';
@@ -99,6 +100,7 @@ class ShardWorker {
       log,
       // Without a valid lease (e.g. right after a SIGSTOP/SIGCONT), due evictions wait in the queue.
       canStart: () => fence.isOpen(),
+      ...(data.slots === null ? {} : { slots: new SharedSlots(data.slots) }),
       // In virtual time the queue's deferred starts are virtual too: they happen when time next moves,
       // before any timer of the new time, so a run of the same ops and time steps is deterministic.
       ...(clock instanceof FakeClock ? { defer: (fn: () => void) => void clock.setTimer(fn, 0) } : {}),

@@ -190,6 +190,7 @@ describe('workerData validation', () => {
     executor: { kind: 'fake' },
     budget: null,
     fence: null,
+    slots: null,
     concurrency: 4,
     backoff: null,
     clock: { kind: 'real' },

@@ -18,6 +18,7 @@ import { type Clock, RealClock } from '../../shared/clock.js';
 import type { EvictionSink } from '../../shared/decisions.js';
 import { createLogger } from '../../shared/log.js';
 import type { Logger } from '../../shared/logger.js';
+import { SharedSlots } from '../../shared/sharedSlots.js';
 import { SharedTokenBucket, type SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import { WriteFence } from '../../shared/writeFence.js';
 import { kubeExecutorWorkerOptions } from '../../workers/executor/kubeExecutorSpec.js';
@@ -156,6 +157,8 @@ async function build(
     },
     budget: budgetSpec,
     fence: fenceSpec,
+    // One global bound, like kube-controller-manager's N workers: any worker may use all of it.
+    slots: SharedSlots.createSpec(options.concurrentSyncs),
     concurrency: options.concurrentSyncs,
     pending: () => engine?.pendingEvictions() ?? [],
     onMetrics: (delta) => metrics.mergeDelta(delta),

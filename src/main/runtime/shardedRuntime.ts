@@ -5,6 +5,7 @@
 import type { Remote } from 'comlink';
 import type { Logger } from '../../shared/logger.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
+import { SharedSlots, type SharedSlotsSpec } from '../../shared/sharedSlots.js';
 import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import type { WriteFenceSpec } from '../../shared/writeFence.js';
 import type { WorkerControlApi } from '../../workers/controlApi.js';
@@ -30,6 +31,11 @@ export interface ShardedRuntimeOptions {
   readonly budget: SharedTokenBucketSpec | null;
   /** The process's write permission (leader lease) shared by all threads; absent/`null` = always open. */
   readonly fence?: WriteFenceSpec | null;
+  /**
+   * One bound on evictions in flight across all workers (`--concurrent-device-taint-eviction-syncs`);
+   * absent/`null` = only `concurrency` per worker.
+   */
+  readonly slots?: SharedSlotsSpec | null;
   /** Bound on in-flight evictions per worker. */
   readonly concurrency: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -80,6 +86,7 @@ export class ShardedRuntime implements EvictionRuntime {
         executor: options.executor,
         budget: options.budget,
         fence: options.fence ?? null,
+        slots: options.slots ?? null,
         concurrency: options.concurrency,
         backoff: options.backoff ?? null,
         clock: options.clock ?? { kind: 'real' },
@@ -147,6 +154,9 @@ export class ShardedRuntime implements EvictionRuntime {
   }
 
   async reconfigure(change: { readonly concurrency?: number }): Promise<readonly number[]> {
+    // The shared bound is the one that counts; each worker may use all of it.
+    const slots = this.options.slots;
+    if (slots != null && change.concurrency !== undefined) new SharedSlots(slots).setLimit(change.concurrency);
     const applied = await this.eachShard((control) => control.reconfigure(change));
     return applied.map((settings) => settings?.concurrency ?? 0);
   }
