@@ -99,6 +99,16 @@ export interface AbortWritesMessage {
   readonly reason: string;
 }
 
+/**
+ * Request headers that authenticate a thread's API calls (`authorization`, `impersonate-user`, …), as the
+ * main thread resolved them from the kubeconfig. `generation` grows with every refresh the main thread
+ * completes, so a thread can tell whether the headers a request was sent with are still the newest.
+ */
+export interface ApiCredentials {
+  readonly generation: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export type MainToWorkerMessage = OpsMessage | ReplayMessage | TimeMessage | ShutdownMessage | AbortWritesMessage;
 
 /** worker → main: the partition is built and listening. */
