@@ -4,6 +4,7 @@
 // replay.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { PushedCredentials } from '../kube/connection.js';
 import { unlimitedBudget } from '../shared/apiBudget.js';
 import { type Clock, FakeClock, RealClock } from '../shared/clock.js';
 import type { EvictionResult } from '../shared/decisions.js';
@@ -88,6 +89,7 @@ class ShardWorker {
     private readonly executor: ExecutorHandle,
     private readonly log: Logger,
     fence: WriteFence,
+    private readonly credentials: PushedCredentials | null,
     private readonly onStopping: () => void = () => {},
   ) {
     this.concurrency = data.concurrency;
@@ -142,6 +144,12 @@ class ShardWorker {
       case 'abortWrites':
         this.partition.abortWrites(message.reason);
         this.log.warn('Aborted writes in flight', { reason: message.reason });
+        return;
+      case 'credentials':
+        if (this.credentials === null) {
+          this.invalidMessages++;
+          this.log.warn('Ignoring credentials: this worker makes no API calls');
+        } else this.credentials.update(message.credentials);
         return;
     }
   }
@@ -238,6 +246,15 @@ async function start(): Promise<void> {
   const clock: Clock = data.clock.kind === 'virtual' ? new FakeClock(data.clock.startMs) : new RealClock();
   const budget = data.budget === null ? unlimitedBudget : new SharedTokenBucket(data.budget);
   const fence = data.fence === null ? WriteFence.alwaysOpen() : new WriteFence(data.fence);
+  // The main thread's credentials: pushed when they change; asked for when a request gets a 401. (Imported
+  // on demand, like the kube executor: a fake-executor thread loads no HTTP client.)
+  let credentials: PushedCredentials | null = null;
+  if (data.credentials !== null) {
+    const { PushedCredentials } = await import('../kube/connection.js');
+    credentials = new PushedCredentials(data.credentials, (generation) =>
+      post({ t: 'credentialsRequest', generation }),
+    );
+  }
   let executor: ExecutorHandle;
   try {
     executor = await createExecutor(data.executor, {
@@ -247,12 +264,13 @@ async function start(): Promise<void> {
       log,
       shard: data.shard,
       onCall: apiCalls.observe,
+      ...(credentials === null ? {} : { credentials }),
     });
   } catch (error) {
     post({ t: 'fatal', message: `executor: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  const worker = new ShardWorker(data, clock, executor, log, fence, flushApiCalls);
+  const worker = new ShardWorker(data, clock, executor, log, fence, credentials, flushApiCalls);
   port?.on('message', worker.onMessage);
   serveControl(data.controlPort, worker.control);
   post({ t: 'ready', shard: data.shard });

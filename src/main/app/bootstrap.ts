@@ -6,6 +6,7 @@
 // Worker threads take about a second to start; they start while discovery runs, not after it.
 
 import os from 'node:os';
+import { ApiConnection } from '../../kube/connection.js';
 import { DiscoveryError, discoverApis, resourcesFor } from '../../kube/discovery.js';
 import { InformerSet } from '../../kube/informers.js';
 import { KeepAliveApiClient } from '../../kube/keepAlive.js';
@@ -125,20 +126,21 @@ async function build(
 
   const identity = leaderIdentity();
   const agent = userAgent(identity);
-  const readTransport = disposer.add(
-    'read transport',
-    await HttpReadTransport.fromKubeConfig(kc, { userAgent: agent }).catch((e: unknown) => {
+  // One connection (TLS material, credentials and their refresh) for the read transport, the write
+  // client and every worker thread: workers get it as plain data and never load client-node.
+  const connection = disposer.add(
+    'API connection',
+    await ApiConnection.fromKubeConfig(kc, { log }).catch((e: unknown) => {
       throw failedAt(e);
     }),
-    (t) => t.close(),
+    (c) => c.credentials.close(),
+  );
+  const readTransport = disposer.add('read transport', new HttpReadTransport(connection, { userAgent: agent }), (t) =>
+    t.close(),
   );
   const api = disposer.add(
     'API client',
-    await KeepAliveApiClient.fromKubeConfig(kc, { onCall: metrics.observeApiCall, userAgent: agent }).catch(
-      (e: unknown) => {
-        throw failedAt(e);
-      },
-    ),
+    new KeepAliveApiClient(connection, { onCall: metrics.observeApiCall, userAgent: agent }),
     (c) => c.close(),
   );
 
@@ -148,7 +150,7 @@ async function build(
     executor: {
       kind: 'kube',
       options: {
-        ...kubeExecutorWorkerOptions(kc, {
+        ...kubeExecutorWorkerOptions(connection, {
           dryRun: options.dryRun,
           reportingInstance: os.hostname(),
           userAgent: agent,
@@ -164,6 +166,7 @@ async function build(
     onMetrics: (delta) => metrics.mergeDelta(delta),
     log,
     workerLog: { level: options.logLevel, format: options.logFormat },
+    credentials: connection.credentials,
   });
   const [discovered, started] = await Promise.allSettled([
     discoverApis(readTransport, { log, podGroups: options.workloadClaims }),

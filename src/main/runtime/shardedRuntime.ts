@@ -3,6 +3,7 @@
 // its source of truth; workers are replaceable caches of it (see supervisor.ts).
 
 import type { Remote } from 'comlink';
+import type { SharedCredentialSource } from '../../kube/connection.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
 import { SharedSlots, type SharedSlotsSpec } from '../../shared/sharedSlots.js';
@@ -52,6 +53,8 @@ export interface ShardedRuntimeOptions {
   /** Ops held for a restarting shard before falling back to a replay from the source of truth alone. */
   readonly maxHeldOps?: number;
   readonly spawn?: SupervisorOptions['spawn'];
+  /** API credentials for the workers' executors (the kube executor needs them). */
+  readonly credentials?: SharedCredentialSource;
 }
 
 export class ShardedRuntime implements EvictionRuntime {
@@ -100,6 +103,7 @@ export class ShardedRuntime implements EvictionRuntime {
       ...(options.controlTimeoutMs === undefined ? {} : { controlTimeoutMs: options.controlTimeoutMs }),
       ...(options.maxHeldOps === undefined ? {} : { maxHeldOps: options.maxHeldOps }),
       ...(options.spawn === undefined ? {} : { spawn: options.spawn }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
     this.shardCount = options.workers;
     this.sink = new ShardRouter(this.supervisor);
