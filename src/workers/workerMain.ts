@@ -187,7 +187,7 @@ class ShardWorker {
       await this.executor.close().catch((error: unknown) => {
         this.log.warn('Closing the executor failed', { error: error instanceof Error ? error.message : String(error) });
       });
-    this.log.info('Shard worker drained', { drained, tookMs: Date.now() - started });
+    this.log.debug('Shard worker drained', { drained, tookMs: Date.now() - started });
     this.onStopping();
     post({ t: 'stopped', drained });
   }

@@ -34,7 +34,10 @@ import { Disposer } from './disposer.js';
 import { ControllerMetrics } from './metrics.js';
 import { type OpsServer, parseBindAddress, startOpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
-import { userAgent } from './version.js';
+import { userAgent, VERSION } from './version.js';
+
+/** How long start-up tries to reach the API server before it reports one line and exits 1. */
+const STARTUP_DISCOVERY_DEADLINE_MS = 3_000;
 
 /** A writer that only logs, for --dry-run. */
 const dryRunRuleWriter = (log: Logger): RuleStatusWriter => ({
@@ -97,6 +100,22 @@ async function build(
     throw new StartupError(messageOf(error));
   }
   const { kc, server } = loaded;
+  // One line that says what this process is about to do, before it does anything.
+  log.info('Starting device-taint-evictor', {
+    version: VERSION,
+    server,
+    workers: options.workers,
+    concurrentSyncs: options.concurrentSyncs,
+    kubeApiQps: options.kubeApiQps,
+    mode: options.dryRun ? 'dry-run' : 'evicting',
+    leaderElect: options.leaderElect,
+    metrics:
+      options.metricsBindAddress === '0'
+        ? 'off'
+        : `${options.metricsSecure ? 'https' : 'http'}://${options.metricsBindAddress}`,
+    workloadClaims: options.workloadClaims,
+    deviceTaintRules: options.deviceTaintRules,
+  });
   const failedAt = (error: unknown): StartupError =>
     new StartupError(
       error instanceof DiscoveryError
@@ -169,13 +188,15 @@ async function build(
     credentials: connection.credentials,
   });
   const [discovered, started] = await Promise.allSettled([
-    discoverApis(readTransport, { log, podGroups: options.workloadClaims }),
+    discoverApis(readTransport, { log, podGroups: options.workloadClaims, deadlineMs: STARTUP_DISCOVERY_DEADLINE_MS }),
     runtimeStarting,
   ]);
   if (started.status === 'fulfilled') disposer.add('worker threads', started.value, (r) => r.close(0));
   if (discovered.status === 'rejected') throw failedAt(discovered.reason);
   if (started.status === 'rejected') throw new StartupError(`worker threads: ${messageOf(started.reason)}`);
-  const apis = discovered.value;
+  // DRADeviceTaintRules=false: the rule API may be served, this controller ignores it (upstream builds
+  // no rule informer then).
+  const apis = options.deviceTaintRules ? discovered.value : { ...discovered.value, ruleVersion: null };
   const runtime = started.value;
   log.info('Discovered API versions', {
     server,
