@@ -30,10 +30,12 @@ import { createEngineWithRuleStatus } from '../engine/wiring.js';
 import { GatedSink } from '../runtime/gatedSink.js';
 import { ShardedRuntime } from '../runtime/shardedRuntime.js';
 import { Controller, type ControllerHooks, StartupError } from './controller.js';
+import { DelegatedAuth } from './delegatedAuth.js';
 import { Disposer } from './disposer.js';
 import { ControllerMetrics } from './metrics.js';
 import { type OpsServer, parseBindAddress, startOpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
+import { servingCertificate } from './servingCert.js';
 import { userAgent, VERSION } from './version.js';
 
 /** How long start-up tries to reach the API server before it reports one line and exits 1. */
@@ -207,11 +209,21 @@ async function build(
 
   let ops: OpsServer | null;
   try {
+    const secure = options.metricsSecure
+      ? {
+          tls: await servingCertificate({
+            ...(options.tlsCertFile !== undefined ? { certFile: options.tlsCertFile } : {}),
+            ...(options.tlsPrivateKeyFile !== undefined ? { keyFile: options.tlsPrivateKeyFile } : {}),
+          }),
+          auth: new DelegatedAuth(api, clock),
+        }
+      : undefined;
     ops = await startOpsServer({
       bindAddress: options.metricsBindAddress,
       metrics,
       isReady: () => controller?.isReady() ?? false,
       log,
+      ...(secure === undefined ? {} : { secure }),
     });
   } catch (error) {
     throw new StartupError(`metrics endpoint ${options.metricsBindAddress}: ${messageOf(error)}`);
