@@ -272,6 +272,17 @@ describe('PodDisruptionBudget status (the disruption controller, run synchronous
       "PodDisruptionBudget.policy \"op\" is invalid: spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
     );
     expect(s.store.list(PDBS)).toEqual([]);
+    // The status subresource (ValidatePodDisruptionBudgetStatusUpdate): counters are non-negative.
+    await raw(s, 'POST', pdbPath(), { metadata: { name: 'ok' }, spec: { minAvailable: 1 } });
+    const current = s.store.get(PDBS, NS, 'ok')!;
+    const put = await raw(s, 'PUT', `${pdbPath()}/ok/status`, {
+      ...current,
+      status: { ...(current.status as JsonObject), disruptionsAllowed: -1 },
+    });
+    expect(put.status).toBe(422);
+    expect(put.json.message).toBe(
+      'PodDisruptionBudget.policy "ok" is invalid: status.disruptionsAllowed: Invalid value: -1: must be greater than or equal to 0',
+    );
   });
 });
 
@@ -461,6 +472,63 @@ describe('POST pods/{name}/eviction', () => {
     expect((await evict(s, 'b')).status).toBe(429);
     const rvMismatch = await evict(s, 'a', { preconditions: { resourceVersion: '1' } });
     expect(rvMismatch.status).toBe(429);
+  });
+
+  it('a disruptedPods entry expires after DeletionTimeout (2 min) and the pod counts as healthy again', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const s = await start({ clock: () => now });
+    for (const n of ['a', 'b', 'c']) addPod(s, n);
+    await addPdb(s, 'web', { minAvailable: 2 });
+    // The refused update after checkAndDecrement leaves 'a' recorded as disrupted.
+    expect((await evict(s, 'a', { preconditions: { uid: 'stale' } })).status).toBe(409);
+    expect(pdbStatus(s, 'web')).toMatchObject({
+      disruptedPods: { a: '2026-01-01T00:00:00Z' },
+      currentHealthy: 2,
+      disruptionsAllowed: 0,
+    });
+    now += 120_000;
+    s.store.patch('pods', NS, 'b', 'merge', { metadata: { annotations: { touched: 'yes' } } });
+    // expectedDeletion is not yet before now: still disrupted.
+    expect(pdbStatus(s, 'web')).toMatchObject({ disruptedPods: { a: '2026-01-01T00:00:00Z' } });
+    now += 1000;
+    s.store.patch('pods', NS, 'b', 'merge', { metadata: { annotations: { touched: 'again' } } });
+    expect(pdbStatus(s, 'web')).not.toHaveProperty('disruptedPods');
+    expect(pdbStatus(s, 'web')).toMatchObject({ currentHealthy: 3, disruptionsAllowed: 1 });
+  });
+
+  it("replaces a DisruptionTarget condition set before (the device taint controller's) but keeps its transition time", async () => {
+    const s = await start({ podDeletion: { gracePeriodMs: 60_000 } });
+    addPod(s, 'a');
+    s.store.patch(
+      'pods',
+      NS,
+      'a',
+      'strategic',
+      {
+        status: {
+          conditions: [
+            {
+              type: 'DisruptionTarget',
+              status: 'True',
+              reason: 'DeletionByDeviceTaintManager',
+              message: 'Device Taint manager: deleting due to NoExecute taint',
+              lastTransitionTime: '2026-01-01T00:00:00Z',
+            },
+          ],
+        },
+      },
+      { subresource: 'status' },
+    );
+    expect((await evict(s, 'a')).json).toEqual(SUCCESS);
+    const conditions = (s.store.get('pods', NS, 'a')!.status as { conditions: JsonObject[] }).conditions;
+    expect(conditions.find((c) => c.type === 'DisruptionTarget')).toEqual({
+      type: 'DisruptionTarget',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+      reason: 'EvictionByEvictionAPI',
+      message: 'Eviction API: evicting',
+    });
   });
 
   it('a Pending pod skips the budget; a conflicting UID is retried (EvictionsRetry) before the 409', async () => {
