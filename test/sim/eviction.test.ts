@@ -628,5 +628,15 @@ describe('POST pods/{name}/eviction', () => {
     });
     addPod(s, 'a');
     expect((await raw(s, 'GET', evictPath('a'))).status).toBe(405);
+    // OpenAPI: createCoreV1NamespacedPodEviction, body and responses policy/v1 Eviction.
+    const v2 = (await raw(s, 'GET', '/openapi/v2')).json as { paths: Record<string, { post: JsonObject }> };
+    expect(v2.paths['/api/v1/namespaces/{namespace}/pods/{name}/eviction']!.post).toMatchObject({
+      operationId: 'createCoreV1NamespacedPodEviction',
+      'x-kubernetes-action': 'post',
+      'x-kubernetes-group-version-kind': { group: 'policy', kind: 'Eviction', version: 'v1' },
+      parameters: expect.arrayContaining([
+        { in: 'body', name: 'body', required: true, schema: { $ref: '#/definitions/io.k8s.api.policy.v1.Eviction' } },
+      ]),
+    });
   });
 });
