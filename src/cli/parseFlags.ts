@@ -53,6 +53,9 @@ export const parseDurationMs = (value: string): number => {
   return Math.round(ms);
 };
 
+/** A Go duration, or `0` for "none/never". */
+export const parseDurationOrZeroMs = (value: string): number => (value.trim() === '0' ? 0 : parseDurationMs(value));
+
 /** A positive Go duration. */
 export const parsePositiveDurationMs = (value: string): number => {
   const ms = parseDurationMs(value);

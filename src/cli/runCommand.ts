@@ -17,6 +17,7 @@ import { applyConfigFile } from './configFile.js';
 import { type FeatureGates, parseFeatureGates } from './featureGates.js';
 import {
   oneOf,
+  parseDurationOrZeroMs,
   parseNonNegativeInt,
   parseNonNegativeNumber,
   parsePositiveDurationMs,
@@ -61,6 +62,8 @@ export interface RunFlags {
   v?: number;
   logFormat: LogFormat;
   dryRun: boolean;
+  evictionMode: 'delete' | 'evict';
+  evictionTimeout: number;
   workloadClaims: boolean;
   featureGates?: FeatureGates;
   decodeThreads: number | 'auto';
@@ -137,6 +140,22 @@ export function registerRunCommand(program: Command, start: (options: Controller
     .addOption(new Option('-v, --v <n>', 'klog-style verbosity: 0-3 info, 4+ debug').argParser(parseNonNegativeInt))
     .addOption(new Option('--log-format <format>', 'json or text').argParser(oneOf(LOG_FORMATS)).default(d.logFormat))
     .option('--dry-run', 'decide and log, never write to the API', false)
+    .addOption(
+      new Option(
+        '--eviction-mode <mode>',
+        'delete (upstream) or evict: the eviction API, which respects PodDisruptionBudgets',
+      )
+        .argParser(oneOf(['delete', 'evict'] as const))
+        .default(d.evictionMode),
+    )
+    .addOption(
+      new Option(
+        '--eviction-timeout <duration>',
+        'with --eviction-mode evict: how long a disruption budget may hold an eviction before the pod is deleted anyway; 0 = never',
+      )
+        .argParser(parseDurationOrZeroMs)
+        .default(d.evictionTimeoutMs, '10m'),
+    )
     .option(
       '--workload-claims',
       'honour PodGroup-owned claims (= --feature-gates DRAWorkloadResourceClaims=true)',
@@ -214,6 +233,8 @@ export function controllerOptions(flags: RunFlags, cores = defaultWorkers()): Co
     logLevel: flags.logLevel ?? (flags.v !== undefined ? levelOfVerbosity(flags.v) : base.logLevel),
     logFormat: flags.logFormat,
     dryRun: flags.dryRun,
+    evictionMode: flags.evictionMode,
+    evictionTimeoutMs: flags.evictionTimeout,
     workloadClaims: gates?.known.DRAWorkloadResourceClaims ?? flags.workloadClaims,
     deviceTaintRules: gates?.known.DRADeviceTaintRules ?? true,
     decodeThreads: flags.decodeThreads === 'auto' ? base.decodeThreads : flags.decodeThreads,

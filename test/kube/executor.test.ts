@@ -365,6 +365,7 @@ const attempt = (overrides: Partial<EvictionAttempt> = {}): EvictionAttempt => (
   isCurrent: () => true,
   signal: new AbortController().signal,
   podState: POD_STATE_NONE,
+  dueAt: Number.POSITIVE_INFINITY,
   ...overrides,
 });
 const POD: PodRef = { namespace: 'default', name: 'my-pod', uid: 'u-1' };

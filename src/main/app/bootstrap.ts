@@ -109,7 +109,7 @@ async function build(
     workers: options.workers,
     concurrentSyncs: options.concurrentSyncs,
     kubeApiQps: options.kubeApiQps,
-    mode: options.dryRun ? 'dry-run' : 'evicting',
+    mode: options.dryRun ? 'dry-run' : options.evictionMode === 'evict' ? 'evict (eviction API)' : 'delete',
     leaderElect: options.leaderElect,
     metrics:
       options.metricsBindAddress === '0'
@@ -175,6 +175,8 @@ async function build(
           dryRun: options.dryRun,
           reportingInstance: os.hostname(),
           userAgent: agent,
+          evictionMode: options.evictionMode,
+          evictionTimeoutMs: options.evictionTimeoutMs,
         }),
       },
     },

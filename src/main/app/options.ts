@@ -38,6 +38,13 @@ export interface ControllerOptions {
   readonly logFormat: LogFormat;
   /** Decide and log, never write to the API. */
   readonly dryRun: boolean;
+  /**
+   * `delete` (upstream's: DELETE the pod) or `evict` (the eviction API, which respects the pod's
+   * PodDisruptionBudget); with `evict`, a budget that holds an eviction for `evictionTimeoutMs` is
+   * overruled by a DELETE (0 = never).
+   */
+  readonly evictionMode: 'delete' | 'evict';
+  readonly evictionTimeoutMs: number;
   /** PodGroup-owned claims (upstream DRAWorkloadResourceClaims gate). */
   readonly workloadClaims: boolean;
   /** Watch DeviceTaintRules when served (upstream DRADeviceTaintRules gate); off: slice taints only. */
@@ -76,6 +83,8 @@ export const defaultControllerOptions = (workers: number, cores = workers): Cont
   logLevel: 'info',
   logFormat: 'json',
   dryRun: false,
+  evictionMode: 'delete',
+  evictionTimeoutMs: 600_000,
   workloadClaims: false,
   deviceTaintRules: true,
   decodeThreads: autoDecodeThreads(cores),

@@ -16,7 +16,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { EvictionExecutor } from '../../shared/executor.js';
 import type { Logger } from '../../shared/logger.js';
 import type { WriteFence } from '../../shared/writeFence.js';
-import { DryRunEvictionExecutor, KubeEvictionExecutor } from './kubeExecutor.js';
+import { DryRunEvictionExecutor, type EvictionMode, KubeEvictionExecutor } from './kubeExecutor.js';
 
 /** Structured-clonable; goes into `KubeExecutorSpec.options` (src/workers/executorFactory.ts). */
 export interface KubeExecutorWorkerOptions {
@@ -29,6 +29,10 @@ export interface KubeExecutorWorkerOptions {
   readonly reportingInstance: string;
   /** User-Agent of every request this worker sends. */
   readonly userAgent: string;
+  /** `delete` (upstream) or `evict` (the eviction API, respecting disruption budgets). */
+  readonly evictionMode: EvictionMode;
+  /** With `evict`: how long a budget may hold an eviction before a DELETE overrules it; 0 = forever. */
+  readonly evictionTimeoutMs: number;
 }
 
 export function kubeExecutorWorkerOptions(
@@ -42,6 +46,8 @@ export function kubeExecutorWorkerOptions(
     connections: options.connections ?? 16,
     reportingInstance: options.reportingInstance ?? '',
     userAgent: options.userAgent ?? 'device-taint-evictor',
+    evictionMode: options.evictionMode ?? 'delete',
+    evictionTimeoutMs: options.evictionTimeoutMs ?? 600_000,
   };
 }
 
@@ -56,7 +62,10 @@ export function isKubeExecutorWorkerOptions(value: unknown): value is KubeExecut
     Number.isInteger(v.connections) &&
     (v.connections as number) > 0 &&
     typeof v.reportingInstance === 'string' &&
-    typeof v.userAgent === 'string'
+    typeof v.userAgent === 'string' &&
+    (v.evictionMode === 'delete' || v.evictionMode === 'evict') &&
+    typeof v.evictionTimeoutMs === 'number' &&
+    v.evictionTimeoutMs >= 0
   );
 }
 
@@ -101,6 +110,8 @@ export async function buildKubeExecutor(
     ...(context.fence === undefined ? {} : { fence: context.fence }),
     reportingInstance: options.reportingInstance,
     requestTimeoutMs: options.requestTimeoutMs,
+    evictionMode: options.evictionMode,
+    evictionTimeoutMs: options.evictionTimeoutMs,
   });
   return { executor, settle: (timeoutMs) => executor.settle(timeoutMs), close: () => api.close() };
 }
