@@ -4,7 +4,7 @@
 // (pods, claims, slices; 500 objects a page), fetched once over 127.0.0.1 and replayed from memory, so
 // the numbers cover decode + projection + storing and nothing of the network or the server. Modes:
 //   inline    — what the reflector does by default: UTF-8 decode, JSON.parse, project, store, per page;
-//   pool T×W  — PooledPageDecoder (src/main/decodePool.ts) with T threads and W pages in flight (W=1: one
+//   pool T×W  — PooledPageDecoder (src/kube/pageDecode/pool.ts) with T threads and W pages in flight (W=1: one
 //               reflector listing alone; W=3: pods, claims and slices listing at once): bytes
 //               transferred in, records cloned back, re-interned and stored on the main thread.
 // Part 2, a profile of where the inline time goes and what the pool leaves on the main thread.
@@ -20,8 +20,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
 import { discoverApis, resourcesFor } from '../src/kube/discovery.js';
 import { InformerSet } from '../src/kube/informers.js';
-import { decodeListPage, type PageDecoder, projectorNameOf } from '../src/kube/pageDecoder.js';
-import { reinternRecords } from '../src/kube/pageDecoderIntern.js';
+import { decodeListPage, type PageDecoder, projectorNameOf } from '../src/kube/pageDecode/pageDecoder.js';
+import { PooledPageDecoder } from '../src/kube/pageDecode/pool.js';
+import { reinternRecords } from '../src/kube/pageDecode/reintern.js';
 import { HttpReadTransport } from '../src/kube/readTransport.js';
 import {
   claimsResource,
@@ -31,7 +32,6 @@ import {
   type StoredRecord,
   slicesResource,
 } from '../src/kube/resources.js';
-import { PooledPageDecoder } from '../src/main/decodePool.js';
 import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
 import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';

@@ -33,7 +33,7 @@ import { type LogFields, type Logger, silentLogger } from '../shared/logger.js';
 import { keyOfRaw } from '../shared/projection.js';
 import { ApiError } from './apiClient.js';
 import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
-import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecoder.js';
+import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';
 import type { Query, ReadTransport } from './readTransport.js';
 import { collectionPath, keyOf, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
 
@@ -93,7 +93,7 @@ export interface ReflectorOptions<T extends StoredRecord> {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   /**
-   * Decodes list pages from their raw bytes (e.g. in a thread pool: src/main/decodePool.ts). Used only
+   * Decodes list pages from their raw bytes (e.g. in a thread pool: src/kube/pageDecode/pool.ts). Used only
    * when the transport has `getBytes`; otherwise, and by default, pages are parsed and projected here.
    * Watch events are always decoded here: they are small and their order matters.
    */

@@ -187,7 +187,7 @@ const sharedTolerations = new SharedValues<readonly DeviceToleration[]>();
 
 /**
  * The shared instance of a toleration list equal to `list` (which becomes it if there is none yet).
- * Exported for records that were not projected on this thread (pageDecoderIntern.ts).
+ * Exported for records that were not projected on this thread (kube/pageDecode/reintern.ts).
  */
 export function shareTolerations(list: readonly DeviceToleration[]): readonly DeviceToleration[] {
   if (list.length === 0) return EMPTY;

@@ -2,9 +2,17 @@
 // records in the same order, the same malformed-item errors and keys, the same failures for bodies
 // that are not lists, and records that share interned values like main-thread projections do.
 
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DecodedPage, decodeListPage, InlinePageDecoder, projectorNameOf } from '../../src/kube/pageDecoder.js';
-import { reinternRecords } from '../../src/kube/pageDecoderIntern.js';
+import {
+  type DecodedPage,
+  decodeListPage,
+  InlinePageDecoder,
+  projectorNameOf,
+} from '../../../src/kube/pageDecode/pageDecoder.js';
+import { decodeTaskFilename, PooledPageDecoder, parseDecodedPage } from '../../../src/kube/pageDecode/pool.js';
+import { reinternRecords } from '../../../src/kube/pageDecode/reintern.js';
+import { parseDecodeTask } from '../../../src/kube/pageDecode/task.js';
 import {
   claimsResource,
   deviceClassesResource,
@@ -12,12 +20,10 @@ import {
   podsResource,
   rulesResource,
   slicesResource,
-} from '../../src/kube/resources.js';
-import { PooledPageDecoder, parseDecodedPage } from '../../src/main/decodePool.js';
-import { EMPTY } from '../../src/shared/intern.js';
-import { RecordingLogger } from '../../src/shared/logger.js';
-import { projectSlice } from '../../src/shared/projection.js';
-import { parseDecodeTask } from '../../src/workers/decodeTask.js';
+} from '../../../src/kube/resources.js';
+import { EMPTY } from '../../../src/shared/intern.js';
+import { RecordingLogger } from '../../../src/shared/logger.js';
+import { projectSlice } from '../../../src/shared/projection.js';
 
 const bytesOf = (v: unknown): ArrayBuffer => {
   const b = Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
@@ -202,6 +208,13 @@ describe('PooledPageDecoder', () => {
 });
 
 describe('decode task boundary', () => {
+  it('finds the task file next to the pool: the compiled task in a build, the tsx shim from sources', () => {
+    expect(decodeTaskFilename('file:///app/dist/kube/pageDecode/pool.js')).toBe('/app/dist/kube/pageDecode/task.js');
+    const fromSources = decodeTaskFilename('file:///repo/src/kube/pageDecode/pool.ts');
+    expect(fromSources).toBe('/repo/src/kube/pageDecode/taskShim.mjs');
+    expect(existsSync(decodeTaskFilename())).toBe(true);
+  });
+
   it('names a projector for every resource descriptor the informers use', () => {
     expect(projectorNameOf(podsResource)).toBe('pod');
     expect(projectorNameOf(claimsResource('v1beta1'))).toBe('claim');

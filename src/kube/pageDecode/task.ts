@@ -1,15 +1,9 @@
-// The piscina task that decodes one list page in a pool thread (see src/main/decodePool.ts). Stateless:
+// The piscina task that decodes one list page in a pool thread (see pool.ts). Stateless:
 // bytes and a projector name in, the decoded page out. The page arrives as a transferred ArrayBuffer,
 // so the main thread neither copies nor UTF-8-decodes it; only the compact records travel back.
 
-import {
-  type DecodedPage,
-  decodeListPage,
-  isProjectorName,
-  PROJECTORS,
-  type ProjectorName,
-} from '../kube/pageDecoder.js';
-import type { StoredRecord } from '../kube/resources.js';
+import type { StoredRecord } from '../resources.js';
+import { type DecodedPage, decodeListPage, isProjectorName, PROJECTORS, type ProjectorName } from './pageDecoder.js';
 
 export interface DecodeTask {
   readonly projector: ProjectorName;

@@ -12,24 +12,22 @@
 import { setMaxListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { type Logger, silentLogger } from '../../shared/logger.js';
+import type { ResourceDescriptor, StoredRecord } from '../resources.js';
 import {
   type DecodedPage,
   decodeListPage,
   type MalformedItem,
   type PageDecoder,
   projectorNameOf,
-} from '../kube/pageDecoder.js';
-import { reinternRecords } from '../kube/pageDecoderIntern.js';
-import type { ResourceDescriptor, StoredRecord } from '../kube/resources.js';
-import { type Logger, silentLogger } from '../shared/logger.js';
-import type { DecodeTask } from '../workers/decodeTask.js';
+} from './pageDecoder.js';
+import { reinternRecords } from './reintern.js';
+import type { DecodeTask } from './task.js';
 
 /** The task file piscina loads: the compiled .js next to this module, or the tsx shim from sources. */
 export function decodeTaskFilename(moduleUrl: string = import.meta.url): string {
   return fileURLToPath(
-    moduleUrl.endsWith('.ts')
-      ? new URL('../workers/decodeTaskShim.mjs', moduleUrl)
-      : new URL('../workers/decodeTask.js', moduleUrl),
+    moduleUrl.endsWith('.ts') ? new URL('./taskShim.mjs', moduleUrl) : new URL('./task.js', moduleUrl),
   );
 }
 

@@ -4,8 +4,8 @@
 // 150k pods that sharing is a good part of the cache's size, so cloned records are re-interned in
 // place before they are stored. They are freshly cloned and owned by nobody else, hence the mutation.
 
-import { EMPTY, intern } from '../shared/intern.js';
-import { sharePodClaimSources, shareSliceDevice, shareTolerations } from '../shared/projection.js';
+import { EMPTY, intern } from '../../shared/intern.js';
+import { sharePodClaimSources, shareSliceDevice, shareTolerations } from '../../shared/projection.js';
 import type {
   AllocatedDevice,
   ClaimRecord,
@@ -16,9 +16,9 @@ import type {
   RuleRecord,
   SliceDevice,
   SliceRecord,
-} from '../shared/types.js';
+} from '../../shared/types.js';
+import type { StoredRecord } from '../resources.js';
 import type { ProjectorName } from './pageDecoder.js';
-import type { StoredRecord } from './resources.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -94,7 +94,7 @@ function internPodGroup(g: Mutable<PodGroupRecord>): void {
 
 /** Restores the sharing that projection on this thread would have produced; `records` is modified. */
 export function reinternRecords(projector: ProjectorName, records: readonly StoredRecord[]): void {
-  // The casts are sound because `projector` produced these records (decodeTask.ts), and the shapes
+  // The casts are sound because `projector` produced these records (task.ts), and the shapes
   // are those of that projector's record type.
   switch (projector) {
     case 'pod':

@@ -4,15 +4,15 @@
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InlinePageDecoder } from '../../src/kube/pageDecoder.js';
-import { HttpReadTransport } from '../../src/kube/readTransport.js';
-import { Reflector, type ReflectorOptions } from '../../src/kube/reflector.js';
-import { podsResource, type StoredRecord } from '../../src/kube/resources.js';
-import { PooledPageDecoder } from '../../src/main/decodePool.js';
-import { RecordingLogger } from '../../src/shared/logger.js';
-import type { PodRecord } from '../../src/shared/types.js';
-import { type SimServer, startSimServer } from '../../src/sim/index.js';
-import { waitFor } from '../support/waitFor.js';
+import { InlinePageDecoder } from '../../../src/kube/pageDecode/pageDecoder.js';
+import { PooledPageDecoder } from '../../../src/kube/pageDecode/pool.js';
+import { HttpReadTransport } from '../../../src/kube/readTransport.js';
+import { Reflector, type ReflectorOptions } from '../../../src/kube/reflector.js';
+import { podsResource, type StoredRecord } from '../../../src/kube/resources.js';
+import { RecordingLogger } from '../../../src/shared/logger.js';
+import type { PodRecord } from '../../../src/shared/types.js';
+import { type SimServer, startSimServer } from '../../../src/sim/index.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const FAST_BACKOFF = { initialMs: 10, maxMs: 100, factor: 2, jitter: 0.5, resetAfterMs: 1_000 };
 

@@ -1,10 +1,14 @@
 // Decoding one list page (the raw bytes of a `…List` response) into projected records, as a pure
 // function both the main thread and a pool thread can run. The reflector hands pages to a
-// `PageDecoder`; the inline one runs here, on the calling thread, the pooled one (decodePool.ts) in
+// `PageDecoder`; the inline one runs here, on the calling thread, the pooled one (pool.ts) in
 // piscina threads. Both must give the reflector exactly what its own loop over `items` did: records in
 // list order, malformed items reported with the projector's error text and key, in order.
+//
+// The page decoder is this folder: pageDecoder.ts (the pure decode and the inline decoder), pool.ts
+// (the piscina pool on the main thread), task.ts (what a pool thread runs), taskShim.mjs (the task
+// file when running from TypeScript sources) and reintern.ts (sharing restored on records cloned back).
 
-import { field, isObject } from '../shared/jsonShape.js';
+import { field, isObject } from '../../shared/jsonShape.js';
 import {
   makeSliceProjector,
   type Projector,
@@ -13,8 +17,8 @@ import {
   projectPod,
   projectPodGroup,
   projectRule,
-} from '../shared/projection.js';
-import type { ResourceDescriptor, StoredRecord } from './resources.js';
+} from '../../shared/projection.js';
+import type { ResourceDescriptor, StoredRecord } from '../resources.js';
 
 /**
  * A projector by name. Functions cannot cross a thread boundary, so a pool thread is told which
