@@ -10,6 +10,7 @@
 // allocate nothing on success, so validating a 1,000-op batch costs about as much as cloning it.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { BackoffOptions } from './backoff.js';
 import type { CachedPodState, EvictionOutcome, EvictionResult, ReasonId } from './decisions.js';
 import { isMetricsDelta, type MetricsDelta } from './metricsDelta.js';
 import type { SharedTokenBucketSpec } from './tokenBucket.js';
@@ -489,7 +490,7 @@ export interface ShardWorkerData {
   readonly fence: WriteFenceSpec | null;
   /** Bound on in-flight evictions in this worker. */
   readonly concurrency: number;
-  readonly backoff: { readonly baseMs: number; readonly maxMs: number } | null;
+  readonly backoff: BackoffOptions | null;
   readonly clock: WorkerClockSpec;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'text' };
   /** Port for the comlink control plane (transferred). */

@@ -8,12 +8,12 @@
 // each write: a cancel or a later-dated schedule that arrives while an attempt waits for its API token
 // turns the attempt into a no-op ('superseded') instead of a wrongful deletion.
 
+import { DEFAULT_BACKOFF } from '../shared/backoff.js';
 import { type CachedPodState, type EvictionResult, POD_STATE_NONE, type ReasonId } from '../shared/decisions.js';
 import type { AttemptOutcome, EvictionAttempt } from '../shared/executor.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { LruSet } from '../shared/lruSet.js';
 import { type PodRef, podKey, podUidKey } from '../shared/types.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EvictionPartition, PartitionEntrySnapshot, PartitionOptions, PartitionStats } from './partition.js';
 import { type RunFailure, type RunInfo, type RunResult, TimedQueue } from './timedQueue.js';
 

@@ -29,8 +29,8 @@
 //   key. A run that finds itself stale resolves `'superseded'`: nothing was written, nothing is counted,
 //   and the newest intent (if any) is scheduled as if the run had never started.
 
+import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from '../shared/backoff.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
-import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from './backoff.js';
 import { MinHeap, NOT_IN_HEAP, type TimedNode } from './minHeap.js';
 
 /** What a run learns about itself. */

@@ -3,6 +3,7 @@
 // its source of truth; workers are replaceable caches of it (see supervisor.ts).
 
 import type { Remote } from 'comlink';
+import type { BackoffOptions } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
 import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
@@ -32,7 +33,7 @@ export interface ShardedRuntimeOptions {
   readonly fence?: WriteFenceSpec | null;
   /** Bound on in-flight evictions per worker. */
   readonly concurrency: number;
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffOptions;
   /** Real time by default; virtual time is advanced with `advanceVirtualTime` (tests, simulations). */
   readonly clock?: WorkerClockSpec;
   /** The engine's pending evictions, replayed into a restarted worker's shard. */

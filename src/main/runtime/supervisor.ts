@@ -14,6 +14,7 @@
 
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Remote } from 'comlink';
+import { type BackoffOptions, ItemExponentialBackoff } from '../../shared/backoff.js';
 import type { EvictionResult, PendingEviction } from '../../shared/decisions.js';
 import type { Logger } from '../../shared/logger.js';
 import {
@@ -49,7 +50,7 @@ export interface SupervisorOptions {
   readonly onMetrics?: (delta: MetricsDelta, shard: number) => void;
   readonly log: Logger;
   /** Delay before restarting a crashed worker: base doubling per consecutive crash, up to max. */
-  readonly restartBackoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly restartBackoff?: BackoffOptions;
   /** Deadline of one control-plane call; a worker that does not answer is reported as unavailable. */
   readonly controlTimeoutMs?: number;
   /** Ops held for a restarting shard beyond this are dropped (the replay still carries the truth). */
@@ -91,7 +92,6 @@ class ShardSlot {
   restarts = 0;
   /** Messages posted to the current worker. */
   messagesSent = 0;
-  consecutiveCrashes = 0;
   readyAt = 0;
   restartTimer: NodeJS.Timeout | null = null;
   /** Shard contents taken when the crash was detected; `null` when there is no replay to send. */
@@ -115,7 +115,8 @@ export class WorkerSupervisor implements ShardTransport {
   private readonly spawn: (options: SpawnOptions) => Worker;
   private readonly controlTimeoutMs: number;
   private readonly maxHeldOps: number;
-  private readonly restartBackoff: { readonly baseMs: number; readonly maxMs: number };
+  /** Consecutive crashes per shard (shared/backoff.ts), forgotten after a healthy run. */
+  private readonly restartBackoff: ItemExponentialBackoff<number>;
   private totalRestarts = 0;
   private invalidMessages = 0;
   private receiveMs = 0;
@@ -130,7 +131,7 @@ export class WorkerSupervisor implements ShardTransport {
     this.spawn = options.spawn ?? spawnShardWorker;
     this.controlTimeoutMs = options.controlTimeoutMs ?? 5_000;
     this.maxHeldOps = options.maxHeldOps ?? 1_000_000;
-    this.restartBackoff = options.restartBackoff ?? { baseMs: 50, maxMs: 10_000 };
+    this.restartBackoff = new ItemExponentialBackoff(options.restartBackoff ?? { baseMs: 50, maxMs: 10_000 });
   }
 
   /** Starts every worker; resolves when all are ready, rejects if one cannot start. */
@@ -377,12 +378,8 @@ export class WorkerSupervisor implements ShardTransport {
       fail(new Error(`shard ${slot.shard} worker failed to start: ${problem}`));
       return;
     }
-    if (slot.readyAt > 0 && Date.now() - slot.readyAt > HEALTHY_RUN_MS) slot.consecutiveCrashes = 0;
-    const delayMs = Math.min(
-      this.restartBackoff.maxMs,
-      this.restartBackoff.baseMs * 2 ** Math.min(slot.consecutiveCrashes, 30),
-    );
-    slot.consecutiveCrashes++;
+    if (slot.readyAt > 0 && Date.now() - slot.readyAt > HEALTHY_RUN_MS) this.restartBackoff.forget(slot.shard);
+    const delayMs = this.restartBackoff.when(slot.shard);
     slot.restarts++;
     if (slot.replaySnapshot === null) {
       // The dead worker had everything sent so far: the truth now is what it held, minus nothing.

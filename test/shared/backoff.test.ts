@@ -1,5 +1,8 @@
+// The one per-item backoff (client-go's ItemExponentialFailureRateLimiter): the curve, per-item
+// counting, forget, and the option checks every user (queue, rule status, supervisor, watch loop) relies on.
+
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF, ItemExponentialBackoff } from '../../src/workers/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF, ItemExponentialBackoff } from '../../src/shared/backoff.js';
 
 describe('backoff', () => {
   it('follows client-go: 5 ms doubling per failure, capped at 1000 s', () => {
@@ -29,7 +32,19 @@ describe('backoff', () => {
     expect(backoff.failures('pod')).toBe(30);
   });
 
+  it('keys items by any value, e.g. a shard number, each with its own curve and cap', () => {
+    const restarts = new ItemExponentialBackoff<number>({ baseMs: 50, maxMs: 10_000 });
+    expect([restarts.when(0), restarts.when(0), restarts.when(1), restarts.when(0)]).toEqual([50, 100, 50, 200]);
+    for (let i = 0; i < 40; i++) restarts.when(1);
+    expect(restarts.when(1)).toBe(10_000);
+    restarts.forget(1);
+    expect(restarts.when(1)).toBe(50);
+    expect(restarts.failures(0)).toBe(3);
+  });
+
   it('rejects nonsense options', () => {
+    expect(() => new ItemExponentialBackoff({ baseMs: Number.NaN, maxMs: 10 })).toThrow(RangeError);
+    expect(() => new ItemExponentialBackoff({ baseMs: 5, maxMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
     expect(() => new ItemExponentialBackoff({ baseMs: 0, maxMs: 10 })).toThrow(RangeError);
     expect(() => new ItemExponentialBackoff({ baseMs: 10, maxMs: 5 })).toThrow(RangeError);
   });
