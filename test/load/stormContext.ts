@@ -4,7 +4,7 @@ import type { LoadCluster } from '../../src/load/cluster.js';
 import { TaintLedger } from '../../src/load/ledger.js';
 import type { LoadOptions } from '../../src/load/options.js';
 import type { PopulationPlan } from '../../src/load/population.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import type { StormContext } from '../../src/load/storms/context.js';
 import { SliceTainter } from '../../src/load/storms/sliceTainter.js';
 import type { LoadPod } from '../../src/load/types.js';
