@@ -1,5 +1,5 @@
 // What every benchmark script shares: the result file format (machine, Node version, parameters, raw
-// numbers, printable tables), flag parsing for `--quick`, condition waits with deadlines, and latency
+// numbers, printable tables), flag parsing for `--quick`, main-thread CPU time, and latency
 // histograms on hdr-histogram-js. Results go to bench/results/<name>.json, where bench/report.ts reads them.
 
 import { execFileSync } from 'node:child_process';
@@ -135,20 +135,6 @@ export function printTable(table: ResultTable): void {
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-/** Polls `cond` every `intervalMs` until true; rejects with `what` after `timeoutMs`. Never a fixed sleep. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 2,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** Microsecond-resolution histogram up to 10 minutes. */
 export const latencyHistogram = (): Histogram =>
   build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
@@ -241,11 +227,24 @@ export async function heapProfiled<T>(dir: string | null, name: string, section:
   }
 }
 
+/** CPU time (user + system, ms) of the whole process: every thread, pool threads and GC helpers included. */
+export function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The middle value (the upper one of the two middles for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 let clockTicksPerSecond: number | null = null;
 
 /**
  * CPU time (user + system, ms) of this process's main thread alone, from /proc (Linux), or null elsewhere.
- * Event loop utilization is wall time and inflates when other processes hold the cores; this does not.
+ * Event loop utilization is wall time and inflates when other processes hold the cores; this does not, and
+ * unlike processCpuMs it leaves out worker and pool threads. Ticks are the kernel's CLK_TCK, not assumed.
  */
 export function mainThreadCpuMs(): number | null {
   try {

@@ -24,6 +24,7 @@ import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
 import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
 import { silentLogger } from '../src/shared/logger.js';
+import { waitFor } from '../test/support/waitFor.js';
 import {
   collectGarbage,
   heapProfiled,
@@ -34,7 +35,6 @@ import {
   profileDirFlag,
   profiled,
   summarize,
-  waitFor,
   writeResult,
 } from './harness.js';
 import { SimProcess } from './simProcess.js';
@@ -188,7 +188,12 @@ async function measureChurn(r: Running): Promise<ChurnRun> {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await r.sim.request({ op: 'churn', ratePerSec: churn.ratePerSec, durationMs: churn.durationMs });
-  await waitFor('every churn event', () => events >= expected, 60_000, 10);
+  await waitFor(
+    () => events >= expected,
+    60_000,
+    () => 'every churn event',
+    10,
+  );
   const seconds = (performance.now() - started) / 1000;
   const used = performance.eventLoopUtilization(elu);
   const cpu = process.cpuUsage(cpuBefore);

@@ -19,6 +19,7 @@ import type { ClaimRecord, DeviceTaint, DeviceToleration, PodRecord, PodRef } fr
 import { QueuedEvictionPartition } from '../src/workers/evictionPartition.js';
 import { TimedQueue } from '../src/workers/timedQueue.js';
 import { inUseClaimWithToleration, podWithClaimName, slice, sliceTainted, taintTime } from '../test/engine/fixtures.js';
+import { podConsumer } from '../test/support/records.js';
 import { type Cell, parseBenchFlags, type ResultTable, writeResult } from './harness.js';
 
 const flags = parseBenchFlags();
@@ -73,7 +74,7 @@ for (let i = 0; i < MANY; i++) {
     name: claimName,
     uid: `claim-${i}`,
     controllerOwnerUid: uid,
-    reservedFor: [{ apiGroup: '', resource: 'pods', name, uid }],
+    reservedFor: [podConsumer(name, uid)],
   });
 }
 const manyEngine = newEngine(new FakeClock(taintTime));

@@ -14,7 +14,6 @@
 //
 //   npx tsx --expose-gc bench/piscina.ts [--quick] [--pods N] [--reps R]
 
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
@@ -37,7 +36,16 @@ import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { seedCluster, startSimServer } from '../src/sim/index.js';
-import { collectGarbage, mb, parseBenchFlags, type ResultTable, writeResult } from './harness.js';
+import {
+  collectGarbage,
+  mainThreadCpuMs,
+  mb,
+  median,
+  parseBenchFlags,
+  processCpuMs,
+  type ResultTable,
+  writeResult,
+} from './harness.js';
 import { SimProcess } from './simProcess.js';
 
 const flags = parseBenchFlags();
@@ -98,27 +106,6 @@ console.log(
 );
 
 // ------------------------------------------------------------------------------------------ a sync
-
-/**
- * CPU time of the main thread alone (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), or null. The
- * machine is shared, so wall-clock busy time also counts time the thread spent descheduled; CPU time
- * does not. process.cpuUsage() would include the pool threads.
- */
-function mainThreadCpuMs(): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat(5); `fields` starts at field 3.
-    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
-  } catch {
-    return null;
-  }
-}
-
-const processCpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 /** What one measured section cost the main thread and the process. */
 interface Cost {
@@ -199,11 +186,6 @@ async function sync(mode: string, decoder: PageDecoder, window: number): Promise
 const inlineDecoder: PageDecoder = {
   decode: async (resource, page) => decodeListPage(page, resource.project),
   close: async () => {},
-};
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 };
 
 interface ModeSummary {

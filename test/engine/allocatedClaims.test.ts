@@ -4,24 +4,13 @@
 import { describe, expect, test } from 'vitest';
 import { AllocatedClaims } from '../../src/main/engine/allocatedClaims.js';
 import type { AllocatedDevice, ClaimRecord } from '../../src/shared/types.js';
+import { allocatedDevice, claimRecord } from '../support/records.js';
 
-const device = (driver: string, pool: string, name: string): AllocatedDevice => ({
-  driver,
-  pool,
-  device: name,
-  request: 'r',
-  tolerations: [],
-});
+const device = (driver: string, pool: string, name: string): AllocatedDevice =>
+  allocatedDevice({ driver, pool, device: name });
 
-const claim = (name: string, devices: AllocatedDevice[]): ClaimRecord => ({
-  namespace: 'ns',
-  name,
-  uid: `uid-${name}`,
-  resourceVersion: '1',
-  controllerOwnerUid: null,
-  allocation: devices,
-  reservedFor: [],
-});
+const claim = (name: string, devices: AllocatedDevice[]): ClaimRecord =>
+  claimRecord({ namespace: 'ns', name, allocation: devices });
 
 const names = (set: Iterable<{ claim: ClaimRecord }>): string[] => [...set].map((e) => e.claim.name);
 

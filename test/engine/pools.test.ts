@@ -4,20 +4,16 @@ import { describe, expect, test } from 'vitest';
 import { PoolIndex, poolKey, publishedTaintReason } from '../../src/main/engine/pools.js';
 import { sliceReason } from '../../src/shared/reasons.js';
 import type { SliceRecord } from '../../src/shared/types.js';
+import { deviceTaint, sliceRecord } from '../support/records.js';
 
-const slice = (name: string, driver: string, pool: string, generation: number, devices: string[]): SliceRecord => ({
-  name,
-  uid: `uid-${name}`,
-  resourceVersion: '1',
-  driver,
-  pool,
-  generation,
-  nodeName: pool,
-  devices: devices.map((d) => ({
-    name: d,
-    taints: [{ key: 'k', value: '', effect: 'NoExecute', timeAdded: 1 }],
-  })),
-});
+const slice = (name: string, driver: string, pool: string, generation: number, devices: string[]): SliceRecord =>
+  sliceRecord({
+    name,
+    driver,
+    pool,
+    generation,
+    devices: devices.map((d) => ({ name: d, taints: [deviceTaint({ key: 'k', timeAdded: 1 })] })),
+  });
 
 function add(index: PoolIndex, s: SliceRecord): void {
   index.replace(poolKey(s.driver, s.pool), null, s);

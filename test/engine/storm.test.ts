@@ -9,6 +9,16 @@ import type { ReasonId } from '../../src/shared/decisions.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { ruleReason, sliceReason } from '../../src/shared/reasons.js';
 import type { ClaimRecord, PodRecord, RuleRecord, SliceRecord } from '../../src/shared/types.js';
+import {
+  allocatedDevice,
+  claimReservedFor,
+  deviceTaint,
+  podUsingClaim,
+  ruleRecord,
+  sliceDevices,
+  sliceRecord,
+  toleratesFor,
+} from '../support/records.js';
 
 const t0 = Date.UTC(2026, 0, 1);
 const DRIVER = 'gpu.example.com';
@@ -21,70 +31,48 @@ const tolerationOf = (i: number): number | null | undefined => (i % 5 === 0 ? nu
 function cluster() {
   const slices: SliceRecord[] = [];
   for (let n = 0; n < NODES; n++)
-    slices.push({
-      name: `node-${n}-slice`,
-      uid: `slice-${n}`,
-      resourceVersion: '1',
-      driver: DRIVER,
-      pool: `node-${n}`,
-      generation: 1,
-      nodeName: `node-${n}`,
-      devices: [0, 1, 2, 3].map((d) => ({ name: `gpu-${d}`, taints: [] })),
-    });
+    slices.push(
+      sliceRecord({
+        name: `node-${n}-slice`,
+        uid: `slice-${n}`,
+        driver: DRIVER,
+        pool: `node-${n}`,
+        devices: sliceDevices(['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3']),
+      }),
+    );
   const claims: ClaimRecord[] = [];
   const pods: PodRecord[] = [];
   for (let i = 0; i < PODS; i++) {
-    const namespace = `team-${i % 3}`;
     const name = `pod-${i}`;
     const seconds = tolerationOf(i);
-    claims.push({
-      namespace,
-      name: `${name}-gpu`,
-      uid: `claim-${i}`,
-      resourceVersion: '1',
-      controllerOwnerUid: null,
-      allocation: [
-        {
-          driver: DRIVER,
-          pool: `node-${i % NODES}`,
-          device: `gpu-${Math.floor(i / NODES)}`,
-          request: 'gpu',
-          tolerations:
-            seconds === undefined
-              ? []
-              : [{ key: KEY, operator: 'Exists', value: '', effect: 'NoExecute', tolerationSeconds: seconds }],
-        },
-      ],
-      reservedFor: [{ apiGroup: '', resource: 'pods', name, uid: `uid-${i}` }],
-    });
-    pods.push({
-      namespace,
+    const pod = podUsingClaim(`${name}-gpu`, {
+      namespace: `team-${i % 3}`,
       name,
       uid: `uid-${i}`,
-      resourceVersion: '1',
       nodeName: `node-${i % NODES}`,
-      deletionTimestamp: null,
-      disruptionTargetSet: false,
-      resourceClaims: [
-        { name: 'gpu', resourceClaimName: `${name}-gpu`, resourceClaimTemplateName: null, podGroupResourceClaim: null },
-      ],
-      resourceClaimStatuses: [],
-      extendedResourceClaimName: null,
-      podGroupName: null,
     });
+    const device = allocatedDevice({
+      driver: DRIVER,
+      pool: `node-${i % NODES}`,
+      device: `gpu-${Math.floor(i / NODES)}`,
+      request: 'gpu',
+      tolerations: seconds === undefined ? [] : [toleratesFor(KEY, seconds)],
+    });
+    claims.push(claimReservedFor(pod, [device], { name: `${name}-gpu`, uid: `claim-${i}` }));
+    pods.push(pod);
   }
   return { slices, claims, pods };
 }
 
-const rule = (effect: string, generation: number): RuleRecord => ({
-  name: 'xid',
-  uid: 'rule-uid',
-  resourceVersion: String(generation),
-  generation,
-  selector: { driver: DRIVER },
-  taint: { key: KEY, value: '79', effect, timeAdded: t0 },
-  conditions: [],
-});
+const rule = (effect: string, generation: number): RuleRecord =>
+  ruleRecord({
+    name: 'xid',
+    uid: 'rule-uid',
+    resourceVersion: String(generation),
+    generation,
+    selector: { driver: DRIVER },
+    taint: deviceTaint({ key: KEY, value: '79', effect, timeAdded: t0 }),
+  });
 
 function setup() {
   const clock = new FakeClock(t0);
@@ -173,7 +161,7 @@ describe('rule flip over many pods', () => {
       resourceVersion: '2',
       devices: node3.devices.map((d) => ({
         ...d,
-        taints: [{ key: 'other', value: '', effect: 'NoExecute', timeAdded: t0 + 5_000 }],
+        taints: [deviceTaint({ key: 'other', timeAdded: t0 + 5_000 })],
       })),
     };
     engine.sliceUpdated(node3, tainted);

@@ -6,7 +6,8 @@ import { ShardedRuntime } from '../../src/main/runtime/shardedRuntime.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
 import { FakeClusterLedger } from '../../src/workers/executor/fakeExecutor.js';
-import { podRef, waitUntil } from './helpers.js';
+import { waitFor } from '../support/waitFor.js';
+import { podRef } from './helpers.js';
 
 const QPS = 50;
 const BURST = 10;
@@ -32,7 +33,7 @@ describe('shared API budget across workers', () => {
     for (let i = 0; i < 400; i++) runtime.sink.schedule(podRef('budget', i), Date.now(), []);
 
     // About 2 s of traffic at 50 qps after the burst.
-    await waitUntil(
+    await waitFor(
       () => ledger.counts().apiCalls >= BURST + 2 * QPS,
       15_000,
       () => JSON.stringify(ledger.counts()),

@@ -17,6 +17,7 @@ import { FakeClock } from '../../src/shared/clock.js';
 import type { EvictionResult } from '../../src/shared/decisions.js';
 import { FakeClusterLedger, FakeExecutor } from '../../src/workers/executor/fakeExecutor.js';
 import type { PartitionEntrySnapshot } from '../../src/workers/partition.js';
+import { waitFor } from '../support/waitFor.js';
 import { virtualDefer } from '../workers/helpers.js';
 import {
   DIFFERENTIAL_BACKOFF,
@@ -25,7 +26,6 @@ import {
   nextMacrotask,
   podRef,
   startDifferentialSharded,
-  waitUntil,
 } from './helpers.js';
 
 const executorSpec = (ledger: SharedArrayBuffer) => differentialExecutorSpec(ledger, 0.25, 42);
@@ -91,7 +91,7 @@ describe('sharded runtime vs inline reference', () => {
   /** Waits until every worker handled everything sent to it and reported every finished eviction. */
   async function settleSharded(): Promise<void> {
     let last = '';
-    await waitUntil(
+    await waitFor(
       async () => {
         const stats = await sharded.stats();
         last = JSON.stringify(stats.shards.map((s) => [s.messagesSent, s.worker?.messagesHandled]));

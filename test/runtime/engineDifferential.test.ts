@@ -22,6 +22,17 @@ import type {
   SliceRecord,
 } from '../../src/shared/types.js';
 import { FakeClusterLedger, FakeExecutor } from '../../src/workers/executor/fakeExecutor.js';
+import {
+  allocatedDevice,
+  claimReservedFor,
+  deviceTaint,
+  podUsingClaim,
+  ruleRecord,
+  sliceDevices,
+  sliceRecord,
+  toleratesFor,
+} from '../support/records.js';
+import { waitFor } from '../support/waitFor.js';
 import { virtualDefer } from '../workers/helpers.js';
 import {
   DIFFERENTIAL_BACKOFF,
@@ -29,7 +40,6 @@ import {
   differentialExecutorSpec,
   nextMacrotask,
   startDifferentialSharded,
-  waitUntil,
 } from './helpers.js';
 
 const DRIVER = 'gpu.nvidia.com';
@@ -99,59 +109,33 @@ class Cluster {
     readonly namespace: string,
     world: World,
   ) {
-    this.slice = {
-      name: `${POOL}-${DRIVER}`,
-      uid: `${namespace}-slice`,
-      resourceVersion: '1',
-      driver: DRIVER,
-      pool: POOL,
-      generation: 1,
-      nodeName: POOL,
-      devices: DEVICES.map((name) => ({ name, taints: [] })),
-    };
+    this.slice = sliceRecord({ uid: `${namespace}-slice`, driver: DRIVER, pool: POOL, devices: sliceDevices(DEVICES) });
     world.forEach((w, i) => {
       const pod = this.pod(i, 0);
       this.pods.push(pod);
       const tolerations: DeviceToleration[] =
         w.tolerationSeconds === undefined
           ? []
-          : [
-              {
-                key: 'gpu.nvidia.com/xid',
-                operator: 'Exists',
-                value: '',
-                effect: 'NoExecute',
-                tolerationSeconds: w.forever ? null : w.tolerationSeconds,
-              },
-            ];
-      this.claims.push({
-        namespace,
-        name: `claim-${i}`,
-        uid: `${namespace}-claim-${i}`,
-        resourceVersion: '1',
-        controllerOwnerUid: null,
-        allocation: [{ driver: DRIVER, pool: POOL, device: DEVICES[w.device]!, request: 'gpu', tolerations }],
-        reservedFor: [{ apiGroup: '', resource: 'pods', name: pod.name, uid: pod.uid }],
+          : [toleratesFor('gpu.nvidia.com/xid', w.forever ? null : w.tolerationSeconds)];
+      const device = allocatedDevice({
+        driver: DRIVER,
+        pool: POOL,
+        device: DEVICES[w.device]!,
+        request: 'gpu',
+        tolerations,
       });
+      this.claims.push(claimReservedFor(pod, [device], { name: `claim-${i}`, uid: `${namespace}-claim-${i}` }));
     });
   }
 
   pod(i: number, incarnation: number): PodRecord {
-    return {
+    return podUsingClaim(`claim-${i}`, {
       namespace: this.namespace,
       name: `pod-${i}`,
       uid: `${this.namespace}-pod-${i}-${incarnation}`,
       resourceVersion: String(this.version++),
       nodeName: POOL,
-      deletionTimestamp: null,
-      disruptionTargetSet: false,
-      resourceClaims: [
-        { name: 'gpu', resourceClaimName: `claim-${i}`, resourceClaimTemplateName: null, podGroupResourceClaim: null },
-      ],
-      resourceClaimStatuses: [],
-      extendedResourceClaimName: null,
-      podGroupName: null,
-    };
+    });
   }
 
   withDeviceTaints(device: number, taints: DeviceTaint[]): SliceRecord {
@@ -164,15 +148,13 @@ class Cluster {
 
   newRule(device: number | null, timeAdded: number): RuleRecord {
     this.ruleCount++;
-    return {
+    return ruleRecord({
       name: 'xid-escalation',
       uid: `${this.namespace}-rule-${this.ruleCount}`,
       resourceVersion: String(this.version++),
-      generation: 1,
       selector: device === null ? { driver: DRIVER } : { driver: DRIVER, device: DEVICES[device]! },
-      taint: { key: 'gpu.nvidia.com/xid', value: '79', effect: 'NoExecute', timeAdded },
-      conditions: [],
-    };
+      taint: deviceTaint({ key: 'gpu.nvidia.com/xid', value: '79', effect: 'NoExecute', timeAdded }),
+    });
   }
 }
 
@@ -212,7 +194,7 @@ describe('engine + sharded runtime vs engine + inline reference', () => {
   });
 
   async function settleSharded(): Promise<void> {
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const stats = await sharded.stats();
       return (
         stats.shards.every((s) => s.worker !== null && s.worker.messagesHandled === s.messagesSent) &&

@@ -2,7 +2,8 @@ import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/runti
 import { silentLogger } from '../../src/shared/logger.js';
 import type { FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
 // Shared pieces of the runtime tests: a stand-in for the engine's `deletePodAt` (the source of truth a
-// restarted worker is replayed from) and condition waits with deadlines (never sleeps for correctness).
+// restarted worker is replayed from), pod refs and the settings of the differential tests. Condition
+// waits use test/support/waitFor.ts (never sleeps for correctness).
 
 import type { PendingEviction } from '../../src/main/runtime/supervisor.js';
 import type { EvictionResult, ReasonId } from '../../src/shared/decisions.js';
@@ -28,21 +29,6 @@ export class PendingTable {
   }
 
   readonly source = (): Iterable<PendingEviction> => this.entries.values();
-}
-
-/** Polls `condition` (sync or async) until it holds; fails with `describe()` after `timeoutMs`. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  describe: () => string = () => 'condition',
-  pollMs = 10,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
 }
 
 export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -10,7 +10,7 @@ import type { ApiCallCount } from '../../src/shared/metricsDelta.js';
 import type { PodRef } from '../../src/shared/types.js';
 import { type SimServer, startSimServer } from '../../src/sim/index.js';
 import { kubeExecutorWorkerOptions } from '../../src/workers/executor/kubeExecutorSpec.js';
-import { waitUntil } from './helpers.js';
+import { waitFor } from '../support/waitFor.js';
 
 let server: SimServer | undefined;
 let runtime: ShardedRuntime | undefined;
@@ -54,7 +54,7 @@ describe('sharded runtime with the Kubernetes executor', () => {
     for (const pod of pods.slice(0, 11)) runtime.sink.schedule(pod, Date.now(), ['rule:gpu-xid:uid-1']);
     runtime.sink.schedule(stale, Date.now(), ['rule:gpu-xid:uid-1']);
 
-    await waitUntil(
+    await waitFor(
       () => results.length === 12,
       20_000,
       () => `${results.length}/12 results`,
@@ -76,7 +76,7 @@ describe('sharded runtime with the Kubernetes executor', () => {
       deltas
         .filter((d) => d.verb === verb && d.resource === resource && d.code === code)
         .reduce((n, d) => n + d.count, 0);
-    await waitUntil(
+    await waitFor(
       () => total('DELETE', 'pods', 200) === 11,
       5_000,
       () => JSON.stringify(deltas),

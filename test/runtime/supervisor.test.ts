@@ -6,7 +6,8 @@ import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/runti
 import type { EvictionResult } from '../../src/shared/decisions.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import { FakeClusterLedger, type FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
-import { PendingTable, podRef, waitUntil } from './helpers.js';
+import { waitFor } from '../support/waitFor.js';
+import { PendingTable, podRef } from './helpers.js';
 
 const runtimes: ShardedRuntime[] = [];
 afterEach(async () => {
@@ -71,7 +72,7 @@ describe('worker supervision', () => {
     // Not yet due when the crash happens: these exist only in the crashed worker's queue and the table.
     for (let i = 150; i < 200; i++) h.schedule('crash', i, now + 1_500);
 
-    await waitUntil(
+    await waitFor(
       () => h.table.entries.size === 0,
       20_000,
       () => `all evictions to finish (${h.table.entries.size} pending, ${JSON.stringify(h.ledger.counts())})`,
@@ -96,7 +97,7 @@ describe('worker supervision', () => {
     const h = await startHarness({});
     const fireAt = Date.now() + 800;
     for (let i = 0; i < 60; i++) h.schedule('exit', i, fireAt);
-    await waitUntil(
+    await waitFor(
       async () => (await h.runtime.snapshot()).length === 60,
       10_000,
       () => 'all 60 entries to reach the workers',
@@ -105,7 +106,7 @@ describe('worker supervision', () => {
     expect(victim).not.toBeNull();
     await victim?.terminate();
 
-    await waitUntil(
+    await waitFor(
       () => h.table.entries.size === 0,
       15_000,
       () => `${h.table.entries.size} evictions pending`,
@@ -122,7 +123,7 @@ describe('worker supervision', () => {
     const h = await startHarness({}, { restartBackoff: { baseMs: 300, maxMs: 300 } });
     const later = Date.now() + 60_000;
     for (let i = 0; i < 30; i++) h.schedule('hold', i, later);
-    await waitUntil(async () => (await h.runtime.snapshot()).length === 30, 10_000);
+    await waitFor(async () => (await h.runtime.snapshot()).length === 30, 10_000);
     await h.runtime.supervisor.workerOf(0)?.terminate();
     // While shard 0 is down: cancel everything (with events) and make one pod due now.
     for (let i = 0; i < 30; i++) {
@@ -131,12 +132,12 @@ describe('worker supervision', () => {
       h.runtime.sink.cancel(pod, true);
     }
     h.schedule('hold', 0, Date.now());
-    await waitUntil(
+    await waitFor(
       () => h.table.entries.size === 0,
       10_000,
       () => 'pod 0 to be evicted',
     );
-    await waitUntil(
+    await waitFor(
       async () => (await h.runtime.snapshot()).length === 0,
       10_000,
       () => 'queues to empty',
@@ -144,7 +145,7 @@ describe('worker supervision', () => {
     expect((await h.runtime.stats()).workerRestarts).toBe(1);
     expect(h.ledger.counts().deleted).toBe(1);
     // Cancellation events are recorded for every pod that was still waiting, including shard 0's.
-    await waitUntil(
+    await waitFor(
       () => h.ledger.counts().cancellations === 30,
       5_000,
       () => JSON.stringify(h.ledger.counts()),
@@ -155,7 +156,7 @@ describe('worker supervision', () => {
     const h = await startHarness({}, { restartBackoff: { baseMs: 300, maxMs: 300 }, maxHeldOps: 2 });
     const later = Date.now() + 60_000;
     for (let i = 0; i < 30; i++) h.schedule('overflow', i, later);
-    await waitUntil(async () => (await h.runtime.snapshot()).length === 30, 10_000);
+    await waitFor(async () => (await h.runtime.snapshot()).length === 30, 10_000);
     await h.runtime.supervisor.workerOf(0)?.terminate();
     for (let i = 0; i < 30; i++) {
       const pod = podRef('overflow', i);
@@ -164,13 +165,13 @@ describe('worker supervision', () => {
     }
     h.schedule('overflow', 0, Date.now());
     h.schedule('overflow', 1, later);
-    await waitUntil(
+    await waitFor(
       () => h.table.entries.size === 1,
       10_000,
       () => 'pod 0 to be evicted',
     );
     // Shard 0 came back with exactly what the source of truth holds: at most pod 1, nothing cancelled.
-    await waitUntil(
+    await waitFor(
       async () => (await h.runtime.stats()).shards[0]?.state === 'running',
       10_000,
       () => 'shard 0 to run again',
@@ -189,13 +190,13 @@ describe('worker supervision', () => {
     worker?.postMessage({ t: 'bogus' });
     worker?.postMessage({ t: 'ops', ops: [{ k: 'schedule', namespace: 'x' }] });
     worker?.postMessage('not even an object');
-    await waitUntil(
+    await waitFor(
       async () => (await h.runtime.stats()).shards[2]?.worker?.invalidMessages === 3,
       5_000,
       () => 'the worker to count 3 invalid messages',
     );
     for (let i = 0; i < 30; i++) h.schedule('valid', i, Date.now());
-    await waitUntil(() => h.table.entries.size === 0, 10_000);
+    await waitFor(() => h.table.entries.size === 0, 10_000);
     expect((await h.runtime.stats()).workerRestarts).toBe(0);
   });
 
@@ -228,7 +229,7 @@ describe('graceful shutdown', () => {
     const h = await startHarness({ latencyMs: 400 }, { concurrency: 10 });
     for (let i = 0; i < 12; i++) h.schedule('drain', i, Date.now());
     h.schedule('drain', 99, Date.now() + 60_000);
-    await waitUntil(
+    await waitFor(
       async () => (await h.runtime.stats()).totals.running === 12,
       10_000,
       () => 'all 12 evictions to be in flight',
@@ -247,7 +248,7 @@ describe('graceful shutdown', () => {
   it('cuts off evictions that outlast the drain timeout', async () => {
     const h = await startHarness({ latencyMs: 30_000 });
     h.schedule('slow', 1, Date.now());
-    await waitUntil(async () => (await h.runtime.stats()).totals.running === 1, 10_000);
+    await waitFor(async () => (await h.runtime.stats()).totals.running === 1, 10_000);
     await h.runtime.close(50);
     expect(h.results).toEqual([]);
     expect(h.ledger.counts().deleted).toBe(0);
