@@ -227,7 +227,7 @@ describe('delayed eviction and cancellation', () => {
 });
 
 describe('malformed objects', () => {
-  test('are logged and skipped; a later valid taint still evicts', async () => {
+  test('are logged and quarantined; a later valid taint still evicts', async () => {
     const ns = 'malformed';
     cluster.sim.store.ensureNamespace(ns);
     cluster.sim.store.create(
@@ -258,7 +258,7 @@ describe('malformed objects', () => {
       ['resourceslices', 'bad-slice'],
     ] as const) {
       const line = await controller.waitForLog(
-        (l) => l.msg === 'skipping malformed object' && typeof l.key === 'string' && l.key.includes(key),
+        (l) => l.msg.startsWith('malformed object:') && typeof l.key === 'string' && l.key.includes(key),
         `a malformed-object log line for ${key}`,
       );
       expect(String(line.resource)).toContain(resource);

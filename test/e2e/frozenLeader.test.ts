@@ -18,6 +18,7 @@ import {
   setDeviceTaints,
   startCluster,
   successfulDeletes,
+  taintTimeAdded,
   unhealthy,
   type Workload,
 } from '../support/simCluster.js';
@@ -137,8 +138,10 @@ test('a leader frozen with SIGSTOP and resumed after a takeover writes nothing a
     30_000,
     () => `standby-b evicts every pod ${b.tail()}`,
   );
-  // Resume the old leader well after its evictions fell due.
-  expect(Date.now() - frozenAt).toBeGreaterThan(TOLERATION_SECONDS * 1_000);
+  // Resume the old leader after its evictions fell due (while it was frozen).
+  const dueAt = taintTimeAdded(cluster.sim, 'node-fz', 'gpu-0') + TOLERATION_SECONDS * 1_000;
+  expect(dueAt).toBeGreaterThan(frozenAt);
+  expect(Date.now()).toBeGreaterThan(dueAt);
   a.signal('SIGCONT');
   const exit = await Promise.race([a.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000))]);
   expect(exit, `old leader exits promptly ${a.tail()}`).not.toBeNull();

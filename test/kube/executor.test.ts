@@ -63,8 +63,17 @@ async function setup(podDeletion?: { gracePeriodMs: number }): Promise<Ctx> {
   };
 }
 
+// A short call deadline: the sim's injected 429/503 carry Retry-After (as kube-apiserver's do), and a
+// wait that does not fit in the deadline surfaces the error at once instead of retrying for seconds.
 const executorOf = (c: Ctx, api: ApiClient = c.api) =>
-  new KubeEvictionExecutor({ api, budget: c.budget, clock: c.clock, log: c.log, reportingInstance: 'test-1' });
+  new KubeEvictionExecutor({
+    api,
+    budget: c.budget,
+    clock: c.clock,
+    log: c.log,
+    reportingInstance: 'test-1',
+    requestTimeoutMs: 900,
+  });
 
 function createPod(c: Ctx, name: string): PodRef {
   const created = c.sim.store.create('pods', podObject(name), { keepStatus: true });
