@@ -24,6 +24,12 @@ export const POD_TERMINATING: CachedPodState = 1;
 /** The pod already carries our `DisruptionTarget` condition (True, our reason): no status patch. */
 export const POD_HAS_DISRUPTION_TARGET: CachedPodState = 2;
 
+/**
+ * How many evicted pod UIDs are remembered (upstream's `maxUIDCacheEntries`, docs/behaviour.md §2.1),
+ * by the engine and by each worker partition: a pod queued twice in a burst is not evicted twice.
+ */
+export const EVICTED_PODS_CAPACITY = 500;
+
 /** One pending eviction (an entry of the engine's `deletePodAt`, the source of truth). */
 export interface PendingEviction {
   readonly pod: PodRef;

@@ -9,16 +9,19 @@
 // turns the attempt into a no-op ('superseded') instead of a wrongful deletion.
 
 import { DEFAULT_BACKOFF } from '../shared/backoff.js';
-import { type CachedPodState, type EvictionResult, POD_STATE_NONE, type ReasonId } from '../shared/decisions.js';
+import {
+  type CachedPodState,
+  EVICTED_PODS_CAPACITY,
+  type EvictionResult,
+  POD_STATE_NONE,
+  type ReasonId,
+} from '../shared/decisions.js';
 import type { AttemptOutcome, EvictionAttempt } from '../shared/executor.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { LruSet } from '../shared/lruSet.js';
 import { type PodRef, podKey, podUidKey } from '../shared/types.js';
 import type { EvictionPartition, PartitionEntrySnapshot, PartitionOptions, PartitionStats } from './partition.js';
 import { type RunFailure, type RunInfo, type RunResult, TimedQueue } from './timedQueue.js';
-
-/** Upstream's `evictedPods` capacity (spec §2.1). */
-export const EVICTED_PODS_CAPACITY = 500;
 
 export interface QueuedEvictionPartitionOptions extends PartitionOptions {
   /** Capacity of the evicted-UID cache; defaults to upstream's 500. */

@@ -138,6 +138,14 @@ export class PoolIndex {
     for (const p of this.pools.values()) yield* p.slices.values();
   }
 
+  /** Every stored slice, sorted by driver, pool, then name (for tests and debugging). */
+  sortedSlices(): SliceRecord[] {
+    const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+    return [...this.slices()].sort(
+      (a, b) => order(a.driver, b.driver) || order(a.pool, b.pool) || order(a.name, b.name),
+    );
+  }
+
   /** For tests and debugging: pools with their max generation and slice names. */
   snapshot(): { key: string; maxGeneration: number; slices: string[] }[] {
     return [...this.pools.entries()].map(([key, p]) => ({
