@@ -7,10 +7,9 @@ import {
   OpBatchBuilder,
   type ShardOp,
   scheduleOp,
-  validateMainToWorker,
-  validateShardWorkerData,
-  validateWorkerToMain,
-} from '../../src/shared/messages.js';
+} from '../../src/shared/messages/ops.js';
+import { validateMainToWorker, validateWorkerToMain } from '../../src/shared/messages/validate.js';
+import { validateShardWorkerData } from '../../src/shared/messages/workerData.js';
 
 const pod = { namespace: 'ns', name: 'p', uid: 'u1' };
 const result = { pod, outcome: 'deleted', fireAt: 1, doneAt: 2, attempts: 1, reasons: ['rule:r:1'] };

@@ -5,7 +5,7 @@
 import type { Remote } from 'comlink';
 import type { BackoffOptions } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
+import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages/workerData.js';
 import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import type { WriteFenceSpec } from '../../shared/writeFence.js';
 import type { WorkerControlApi } from '../../workers/controlApi.js';

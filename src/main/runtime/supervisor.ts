@@ -17,15 +17,10 @@ import type { Remote } from 'comlink';
 import { type BackoffOptions, ItemExponentialBackoff } from '../../shared/backoff.js';
 import type { EvictionResult, PendingEviction } from '../../shared/decisions.js';
 import type { Logger } from '../../shared/logger.js';
-import {
-  type MainToWorkerMessage,
-  type OpsMessage,
-  type ScheduleOp,
-  type ShardWorkerData,
-  scheduleOp,
-  validateWorkerToMain,
-  type WorkerToMainMessage,
-} from '../../shared/messages.js';
+import { type ScheduleOp, scheduleOp } from '../../shared/messages/ops.js';
+import type { MainToWorkerMessage, OpsMessage, WorkerToMainMessage } from '../../shared/messages/types.js';
+import { validateWorkerToMain } from '../../shared/messages/validate.js';
+import type { ShardWorkerData } from '../../shared/messages/workerData.js';
 import type { MetricsDelta } from '../../shared/metricsDelta.js';
 import { shardOf } from '../../shared/shardHash.js';
 import { connectControl } from '../../workers/control.js';
