@@ -30,7 +30,7 @@ import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { JitteredBackoff, type JitteredBackoffOptions, REFLECTOR_BACKOFF } from '../shared/jitteredBackoff.js';
 import { field, isObject } from '../shared/jsonShape.js';
 import { type LogFields, type Logger, silentLogger } from '../shared/logger.js';
-import { keyOfRaw } from '../shared/projection.js';
+import { keyOfRaw } from '../shared/projection/projector.js';
 import { ApiError } from './apiClient.js';
 import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
 import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';

@@ -1,6 +1,6 @@
 // Compact projections of the Kubernetes objects the controller reads. Only the fields that the
 // decision algorithm (spec §1.3, §2) uses are kept: whole objects are never cached, so 150k pods
-// stay small. Projection from raw API JSON lives in `projection.ts`; everything here is plain data.
+// stay small. Projection from raw API JSON lives in `projection/`; everything here is plain data.
 //
 // Times are milliseconds since the Unix epoch (number), never Date objects: they cross thread
 // boundaries and sit in heaps by the hundred thousand.

@@ -1,16 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  keyOfRaw,
-  makeSliceProjector,
-  type Projection,
-  type Projector,
-  projectClaim,
-  projectDeviceClass,
-  projectPod,
-  projectPodGroup,
-  projectRule,
-} from '../../src/shared/projection.js';
+import { projectClaim } from '../../src/shared/projection/claim.js';
+import { projectDeviceClass } from '../../src/shared/projection/deviceClass.js';
+import { projectPod } from '../../src/shared/projection/pod.js';
+import { projectPodGroup } from '../../src/shared/projection/podGroup.js';
+import { keyOfRaw, type Projection, type Projector } from '../../src/shared/projection/projector.js';
+import { projectRule } from '../../src/shared/projection/rule.js';
+import { makeSliceProjector } from '../../src/shared/projection/slice.js';
 
 const T0 = '2000-01-01T00:00:00Z';
 const T0_MS = Date.UTC(2000, 0, 1);

@@ -9,15 +9,13 @@
 // file when running from TypeScript sources) and reintern.ts (sharing restored on records cloned back).
 
 import { field, isObject } from '../../shared/jsonShape.js';
-import {
-  makeSliceProjector,
-  type Projector,
-  projectClaim,
-  projectDeviceClass,
-  projectPod,
-  projectPodGroup,
-  projectRule,
-} from '../../shared/projection.js';
+import { projectClaim } from '../../shared/projection/claim.js';
+import { projectDeviceClass } from '../../shared/projection/deviceClass.js';
+import { projectPod } from '../../shared/projection/pod.js';
+import { projectPodGroup } from '../../shared/projection/podGroup.js';
+import type { Projector } from '../../shared/projection/projector.js';
+import { projectRule } from '../../shared/projection/rule.js';
+import { makeSliceProjector } from '../../shared/projection/slice.js';
 import type { ResourceDescriptor, StoredRecord } from '../resources.js';
 
 /**

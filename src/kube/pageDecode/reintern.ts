@@ -5,7 +5,9 @@
 // place before they are stored. They are freshly cloned and owned by nobody else, hence the mutation.
 
 import { EMPTY, intern } from '../../shared/intern.js';
-import { sharePodClaimSources, shareSliceDevice, shareTolerations } from '../../shared/projection.js';
+import { shareTolerations } from '../../shared/projection/claim.js';
+import { sharePodClaimSources } from '../../shared/projection/pod.js';
+import { shareSliceDevice } from '../../shared/projection/slice.js';
 import type {
   AllocatedDevice,
   ClaimRecord,
@@ -69,7 +71,7 @@ function internSlice(s: Mutable<SliceRecord>): void {
   s.pool = intern(s.pool);
   s.nodeName = intern(s.nodeName);
   const devices = s.devices as SliceDevice[];
-  // A slice cached without its devices (the quarantine placeholder, see projection.ts) shares EMPTY.
+  // A slice cached without its devices (the quarantine placeholder, see shared/projection/slice.ts) shares EMPTY.
   if (devices.length === 0) {
     s.devices = EMPTY;
     return;

@@ -23,7 +23,7 @@ import {
 } from '../../../src/kube/resources.js';
 import { EMPTY } from '../../../src/shared/intern.js';
 import { RecordingLogger } from '../../../src/shared/logger.js';
-import { projectSlice } from '../../../src/shared/projection.js';
+import { projectSlice } from '../../../src/shared/projection/slice.js';
 
 const bytesOf = (v: unknown): ArrayBuffer => {
   const b = Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
