@@ -1,4 +1,4 @@
-// `device-taint-evictor demo` (and `npm start`): the story in src/demo/story.ts on a simulated cluster.
+// `device-taint-evictor demo` (and `npm start`): the story in src/demo/story.ts (acts.ts, stage.ts) on a simulated cluster.
 // It starts everything it needs on 127.0.0.1 and never reads KUBECONFIG: running against a real
 // cluster takes the explicit `run` command. Exit 0 when every act went as expected, 1 otherwise.
 
