@@ -4,7 +4,9 @@
 
 import { type Command, InvalidArgumentError } from 'commander';
 import { TimestampedPrinter, wantsColor } from './printer.js';
-import { type DemoOptions, type DemoReport, runDemo } from './story.js';
+import type { DemoReport } from './report.js';
+import type { DemoOptions } from './stage.js';
+import { runDemo } from './story.js';
 
 export interface DemoFlags {
   readonly workers: number;

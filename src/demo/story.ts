@@ -11,17 +11,14 @@
 //
 // Every wait is a wait for something to happen, with a deadline; a missed deadline, a pod evicted that
 // should not have been, or one evicted before its grace period ended fails the act and the demo.
-
-// The story is told here, in order; the stage it plays on is stage.ts, the acts are acts.ts.
+//
+// The story is told here, in order; the stage it plays on is stage.ts, the acts are acts.ts, what is
+// printed as things happen is narration.ts, and the report at the end is report.ts.
 
 import { actDelayed, actImmediate, actRuleNoExecute, actRuleNone, finalChecks } from './acts.js';
 import { narrate } from './narration.js';
 import { buildReport, type DemoReport } from './report.js';
 import { DemoFailure, type DemoOptions, DemoStage } from './stage.js';
-
-export type { DemoPodOutcome, DemoReport, PodFate } from './report.js';
-export type { DemoController, DemoOptions } from './stage.js';
-export { DemoFailure, RULE_NAME } from './stage.js';
 
 /** Plays the whole story; never throws for an unmet expectation (see `DemoReport.ok` / `failures`). */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {

@@ -7,7 +7,7 @@ import { expect, test } from 'vitest';
 import { runDemoCommand } from '../../src/demo/command.js';
 import { demoPlan } from '../../src/demo/plan.js';
 import { RecordingPrinter } from '../../src/demo/printer.js';
-import type { DemoController } from '../../src/demo/story.js';
+import type { DemoController } from '../../src/demo/stage.js';
 import { runDemo } from '../../src/demo/story.js';
 import type { ControllerOptions } from '../../src/main/app/options.js';
 
