@@ -6,11 +6,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiClient, ApiError, type ApiRequest, type ApiResponse, rfc3339Micro } from '../../src/kube/apiClient.js';
 import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
-import {
-  type LeaderElectionOptions,
-  type LeadershipEndReason,
-  LeaseLeaderElector,
-} from '../../src/kube/leaderElection.js';
+import type { LeaderElectionOptions, LeadershipEndReason } from '../../src/kube/leaderElection.js';
+import { LeaseLeaderElector } from '../../src/kube/leaderElector.js';
 
 import { silentLogger } from '../../src/shared/logger.js';
 import { monotonicNowMs } from '../../src/shared/writeFence.js';

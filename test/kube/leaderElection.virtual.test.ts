@@ -5,12 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { rfc3339Micro } from '../../src/kube/apiClient.js';
-import {
-  type LeaderElectionMetrics,
-  type LeaderElectionOptions,
-  type LeadershipEndReason,
-  LeaseLeaderElector,
+import type {
+  LeaderElectionMetrics,
+  LeaderElectionOptions,
+  LeadershipEndReason,
 } from '../../src/kube/leaderElection.js';
+import { LeaseLeaderElector } from '../../src/kube/leaderElector.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import {

@@ -10,7 +10,8 @@ import { DiscoveryError, discoverApis, resourcesFor } from '../../kube/discovery
 import { InformerSet } from '../../kube/informers.js';
 import { KeepAliveApiClient } from '../../kube/keepAlive.js';
 import { loadKubeconfig } from '../../kube/kubeconfig.js';
-import { defaultIdentity, LeaseLeaderElector } from '../../kube/leaderElection.js';
+import { defaultIdentity } from '../../kube/leaderElection.js';
+import { LeaseLeaderElector } from '../../kube/leaderElector.js';
 import { PooledPageDecoder } from '../../kube/pageDecode/pool.js';
 import { HttpReadTransport } from '../../kube/readTransport.js';
 import { KubeRuleStatusWriter } from '../../kube/ruleStatusWriter.js';
