@@ -1,4 +1,6 @@
 // A timed work queue keyed by string: our race-free take on upstream's TimedWorkerQueue (spec §3).
+// One cohesive state machine (per key: scheduled → running → done, with a pending update or a cancel
+// remembered during a run), kept in one file on purpose.
 //
 // Upstream kept a map key → worker where "running" was a nil placeholder; an update that arrived while
 // an immediate eviction was in flight dereferenced it and panicked (issue #130940). Here every entry is

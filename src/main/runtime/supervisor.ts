@@ -1,8 +1,11 @@
-// Keeps one worker thread per shard alive. A worker that throws or exits is replaced, and the new one
-// is given its shard's pending evictions from the main thread's source of truth (the engine's
-// `deletePodAt`), so a crash loses no scheduled eviction. Results the main thread already received are
-// not replayed: the engine removes finished entries when it gets them, and Node delivers every message a
-// worker posted before its 'exit' event, so the replay is computed after the last result arrived.
+// Keeps one worker thread per shard alive: one state machine per shard slot (starting → running →
+// restarting → … → stopping → stopped), kept in one file on purpose.
+//
+// A worker that throws or exits is replaced, and the new one is given its shard's pending evictions
+// from the main thread's source of truth (the engine's `deletePodAt`), so a crash loses no scheduled
+// eviction. Results the main thread already received are not replayed: the engine removes finished
+// entries when it gets them, and Node delivers every message a worker posted before its 'exit' event,
+// so the replay is computed after the last result arrived.
 // An eviction that was in flight when the worker died runs again; against the API server the second run
 // finds the pod gone (UID precondition) and reports 'gone', so no pod UID is deleted twice.
 //
