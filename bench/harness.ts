@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { build, type Histogram } from 'hdr-histogram-js';
 
@@ -256,4 +257,45 @@ export function mainThreadCpuMs(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * What one section cost the main thread and the process: wall time, main-thread CPU, the CPU of every
+ * other thread (pools, GC helpers), event-loop busy time and event-loop delay. Collects garbage first.
+ */
+export interface SectionCost {
+  readonly wallMs: number;
+  /** Main thread CPU time, or NaN where /proc is unavailable. */
+  readonly mainCpuMs: number;
+  /** CPU of every other thread of the process: pool threads, plus GC and libuv helpers. */
+  readonly otherCpuMs: number;
+  /** Event-loop utilization active time (wall clock). */
+  readonly mainBusyMs: number;
+  /** Event-loop delay: how long a timer or a watch event could have waited. */
+  readonly lagP99Ms: number;
+  readonly lagMaxMs: number;
+}
+
+export async function measureSection(section: () => Promise<void>): Promise<SectionCost> {
+  collectGarbage();
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  const elu0 = performance.eventLoopUtilization();
+  const main0 = mainThreadCpuMs();
+  const proc0 = processCpuMs();
+  const t0 = performance.now();
+  lag.enable();
+  await section();
+  const wallMs = performance.now() - t0;
+  lag.disable();
+  const elu = performance.eventLoopUtilization(elu0);
+  const main1 = mainThreadCpuMs();
+  const mainCpuMs = main0 === null || main1 === null ? Number.NaN : main1 - main0;
+  return {
+    wallMs,
+    mainCpuMs,
+    otherCpuMs: processCpuMs() - proc0 - mainCpuMs,
+    mainBusyMs: elu.active,
+    lagP99Ms: lag.percentile(99) / 1e6,
+    lagMaxMs: lag.max / 1e6,
+  };
 }

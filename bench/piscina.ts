@@ -14,15 +14,11 @@
 //
 //   npx tsx --expose-gc bench/piscina.ts [--quick] [--pods N] [--reps R]
 
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
-import { discoverApis, resourcesFor } from '../src/kube/discovery.js';
-import { InformerSet } from '../src/kube/informers.js';
 import { decodeListPage, type PageDecoder, projectorNameOf } from '../src/kube/pageDecode/pageDecoder.js';
 import { PooledPageDecoder } from '../src/kube/pageDecode/pool.js';
 import { reinternRecords } from '../src/kube/pageDecode/reintern.js';
-import { HttpReadTransport } from '../src/kube/readTransport.js';
 import {
   claimsResource,
   keyOf,
@@ -31,21 +27,20 @@ import {
   type StoredRecord,
   slicesResource,
 } from '../src/kube/resources.js';
-import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
-import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
-import { silentLogger } from '../src/shared/logger.js';
 import { seedCluster, startSimServer } from '../src/sim/index.js';
 import {
   collectGarbage,
   mainThreadCpuMs,
   mb,
+  measureSection,
   median,
   parseBenchFlags,
-  processCpuMs,
   type ResultTable,
+  type SectionCost,
   writeResult,
 } from './harness.js';
+import { startReadSide } from './readSide.js';
 import { SimProcess } from './simProcess.js';
 
 const flags = parseBenchFlags();
@@ -107,45 +102,7 @@ console.log(
 
 // ------------------------------------------------------------------------------------------ a sync
 
-/** What one measured section cost the main thread and the process. */
-interface Cost {
-  readonly wallMs: number;
-  /** Main thread CPU time, or NaN where /proc is unavailable. */
-  readonly mainCpuMs: number;
-  /** CPU of every other thread of the process: pool threads, plus GC and libuv helpers. */
-  readonly otherCpuMs: number;
-  /** Event-loop utilization active time (wall clock). */
-  readonly mainBusyMs: number;
-  /** Event-loop delay: how long a timer or a watch event could have waited. */
-  readonly lagP99Ms: number;
-  readonly lagMaxMs: number;
-}
-
-async function measured(section: () => Promise<void>): Promise<Cost> {
-  collectGarbage();
-  const lag = monitorEventLoopDelay({ resolution: 1 });
-  const elu0 = performance.eventLoopUtilization();
-  const main0 = mainThreadCpuMs();
-  const proc0 = processCpuMs();
-  const t0 = performance.now();
-  lag.enable();
-  await section();
-  const wallMs = performance.now() - t0;
-  lag.disable();
-  const elu = performance.eventLoopUtilization(elu0);
-  const main1 = mainThreadCpuMs();
-  const mainCpuMs = main0 === null || main1 === null ? Number.NaN : main1 - main0;
-  return {
-    wallMs,
-    mainCpuMs,
-    otherCpuMs: processCpuMs() - proc0 - mainCpuMs,
-    mainBusyMs: elu.active,
-    lagP99Ms: lag.percentile(99) / 1e6,
-    lagMaxMs: lag.max / 1e6,
-  };
-}
-
-interface Run extends Cost {
+interface Run extends SectionCost {
   readonly mode: string;
 }
 
@@ -171,7 +128,7 @@ async function sync(mode: string, decoder: PageDecoder, window: number): Promise
       for (const rec of out.items) store.set(keyOf(rec), rec);
     }
   };
-  const cost = await measured(async () => {
+  const cost = await measureSection(async () => {
     let next = 0;
     const lanes = Array.from({ length: window }, async () => {
       while (next < sets.length) await listSet(next++);
@@ -303,21 +260,10 @@ kc.loadFromFile(e2eSim.kubeconfigPath);
 const noDecisions: EvictionSink = { schedule: () => {}, cancel: () => {} };
 
 async function e2eSync(mode: string, threads: number | null): Promise<E2eRun> {
-  const transport = await HttpReadTransport.fromKubeConfig(kc);
-  const decoder = threads === null ? null : new PooledPageDecoder({ threads });
-  const clock = new RealClock();
-  const { engine, ruleStatus } = createEngineWithRuleStatus({
-    clock,
-    sink: noDecisions,
-    log: silentLogger,
-    writer: { apply: async () => {} },
-  });
-  const resources = resourcesFor(await discoverApis(transport));
-  const informers = new InformerSet(transport, resources, { clock, ...(decoder === null ? {} : { decoder }) });
-  informers.attach(engine);
+  const { informers, decoder, close } = await startReadSide(kc, { sink: noDecisions, decodeThreads: threads ?? 0 });
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
-  const cost = await measured(async () => {
+  const cost = await measureSection(async () => {
     informers.start();
     await informers.waitForSync(600_000);
   });
@@ -325,10 +271,7 @@ async function e2eSync(mode: string, threads: number | null): Promise<E2eRun> {
   const retainedHeapMb = mb(process.memoryUsage().heapUsed - heapBefore);
   const run: E2eRun = { mode, ...cost, retainedHeapMb, pooledPages: decoder?.counts.pooled ?? 0 };
   if (informers.pods.size !== pods) throw new Error(`${mode}: synced ${informers.pods.size} pods`);
-  ruleStatus.stop();
-  await informers.stop();
-  await decoder?.close();
-  await transport.close();
+  await close();
   console.log(
     `e2e ${mode.padEnd(12)} wall ${run.wallMs.toFixed(0).padStart(6)} ms  main cpu ${run.mainCpuMs.toFixed(0).padStart(6)} ms  ` +
       `other cpu ${run.otherCpuMs.toFixed(0).padStart(6)} ms  lag p99 ${run.lagP99Ms.toFixed(1)} ms max ${run.lagMaxMs.toFixed(1)} ms  ` +
