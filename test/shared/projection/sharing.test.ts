@@ -3,11 +3,11 @@
 // shapes must not depend on which optional fields an object had.
 
 import { describe, expect, it } from 'vitest';
-import { EMPTY, intern, memoizedIntern, SharedValues } from '../../src/shared/intern.js';
-import { projectClaim, shareTolerations } from '../../src/shared/projection/claim.js';
-import { projectPod, sharePodClaimSources } from '../../src/shared/projection/pod.js';
-import type { Projection } from '../../src/shared/projection/projector.js';
-import { makeSliceProjector, shareSliceDevice } from '../../src/shared/projection/slice.js';
+import { EMPTY, intern, memoizedIntern, SharedValues } from '../../../src/shared/intern.js';
+import { projectClaim, shareTolerations } from '../../../src/shared/projection/claim.js';
+import { projectPod, sharePodClaimSources } from '../../../src/shared/projection/pod.js';
+import type { Projection } from '../../../src/shared/projection/projector.js';
+import { makeSliceProjector, shareSliceDevice } from '../../../src/shared/projection/slice.js';
 
 function ok<T>(r: Projection<T>): T {
   if (!r.ok) throw new Error(`expected ok, got error: ${r.error}`);
