@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ControllerMetrics } from '../../src/main/app/metrics.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import type { EvictionOutcome, EvictionResult } from '../../src/shared/decisions.js';
-import { ApiCallCounter, isMetricsDelta, resourceOfPath } from '../../src/shared/metricsDelta.js';
-import type { PartitionStats } from '../../src/workers/partition.js';
+import { ControllerMetrics } from '../../../src/main/app/metrics.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import type { EvictionOutcome, EvictionResult } from '../../../src/shared/decisions.js';
+import { ApiCallCounter, isMetricsDelta, resourceOfPath } from '../../../src/shared/metricsDelta.js';
+import type { PartitionStats } from '../../../src/workers/partition.js';
 
 const pod = { namespace: 'default', name: 'p', uid: 'u1' };
 

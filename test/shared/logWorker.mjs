@@ -1,4 +1,4 @@
-// Worker entry for log.test.ts: loads src/main/log.ts inside a worker thread (which does not inherit
+// Worker entry for log.test.ts: loads src/shared/log.ts inside a worker thread (which does not inherit
 // vitest's loader, so tsx is registered first, as src/workers/workerShim.mjs does) and logs one line.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';

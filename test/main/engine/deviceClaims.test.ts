@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { DeviceClaims } from '../../src/main/engine/deviceClaims.js';
+import { DeviceClaims } from '../../../src/main/engine/deviceClaims.js';
 
 type Op = { readonly kind: 'add' | 'delete'; readonly claim: number };
 

@@ -3,12 +3,12 @@
 // bookkeeping; none of that may change what is decided or counted.
 
 import { describe, expect, test } from 'vitest';
-import { EvictionEngine } from '../../src/main/engine/engine.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import type { ReasonId } from '../../src/shared/decisions.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { ruleReason, sliceReason } from '../../src/shared/reasons.js';
-import type { ClaimRecord, PodRecord, RuleRecord, SliceRecord } from '../../src/shared/types.js';
+import { EvictionEngine } from '../../../src/main/engine/engine.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import type { ReasonId } from '../../../src/shared/decisions.js';
+import { silentLogger } from '../../../src/shared/logger.js';
+import { ruleReason, sliceReason } from '../../../src/shared/reasons.js';
+import type { ClaimRecord, PodRecord, RuleRecord, SliceRecord } from '../../../src/shared/types.js';
 import {
   allocatedDevice,
   claimReservedFor,
@@ -18,7 +18,7 @@ import {
   sliceDevices,
   sliceRecord,
   toleratesFor,
-} from '../support/records.js';
+} from '../../support/records.js';
 
 const t0 = Date.UTC(2026, 0, 1);
 const DRIVER = 'gpu.example.com';

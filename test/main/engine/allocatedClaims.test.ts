@@ -2,9 +2,9 @@
 // allocation result, across the one-claim and the shared-device representations.
 
 import { describe, expect, test } from 'vitest';
-import { AllocatedClaims } from '../../src/main/engine/allocatedClaims.js';
-import type { AllocatedDevice, ClaimRecord } from '../../src/shared/types.js';
-import { allocatedDevice, claimRecord } from '../support/records.js';
+import { AllocatedClaims } from '../../../src/main/engine/allocatedClaims.js';
+import type { AllocatedDevice, ClaimRecord } from '../../../src/shared/types.js';
+import { allocatedDevice, claimRecord } from '../../support/records.js';
 
 const device = (driver: string, pool: string, name: string): AllocatedDevice =>
   allocatedDevice({ driver, pool, device: name });

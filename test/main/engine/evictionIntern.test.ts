@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { EvictionInterner, ReasonRulesCache } from '../../src/main/engine/evictionIntern.js';
-import { makeEviction } from '../../src/shared/evictionTime.js';
-import { ruleReason, sliceReason } from '../../src/shared/reasons.js';
+import { EvictionInterner, ReasonRulesCache } from '../../../src/main/engine/evictionIntern.js';
+import { makeEviction } from '../../../src/shared/evictionTime.js';
+import { ruleReason, sliceReason } from '../../../src/shared/reasons.js';
 
 const ruleA = ruleReason('a', 'uid-a');
 const ruleB = ruleReason('b', 'uid-b');

@@ -2,12 +2,12 @@
 // with a deadline; nothing here asserts how fast something happened.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShardedRuntime, type ShardedRuntimeOptions } from '../../src/main/runtime/shardedRuntime.js';
-import type { EvictionResult } from '../../src/shared/decisions.js';
-import { RecordingLogger } from '../../src/shared/logger.js';
-import { FakeClusterLedger, type FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
-import { waitFor } from '../support/waitFor.js';
-import { PendingTable, podRef } from './helpers.js';
+import { ShardedRuntime, type ShardedRuntimeOptions } from '../../../src/main/runtime/shardedRuntime.js';
+import type { EvictionResult } from '../../../src/shared/decisions.js';
+import { RecordingLogger } from '../../../src/shared/logger.js';
+import { FakeClusterLedger, type FakeExecutorSpec } from '../../../src/workers/executor/fakeExecutor.js';
+import { PendingTable, podRef } from '../../differential/helpers.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const runtimes: ShardedRuntime[] = [];
 afterEach(async () => {

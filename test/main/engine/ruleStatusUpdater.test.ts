@@ -2,17 +2,17 @@
 // by lastTransitionTime, writing only real changes, retries with per-item exponential backoff.
 
 import { describe, expect, test } from 'vitest';
-import { buildRuleCondition, conditionsEquivalent } from '../../src/main/engine/ruleStatus.js';
+import { buildRuleCondition, conditionsEquivalent } from '../../../src/main/engine/ruleStatus.js';
 import {
   type RuleStatusSource,
   RuleStatusUpdater,
   type RuleStatusWriter,
-} from '../../src/main/engine/ruleStatusUpdater.js';
-import { createEngineWithRuleStatus } from '../../src/main/engine/wiring.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import { RecordingLogger } from '../../src/shared/logger.js';
-import type { RuleCondition, RuleRecord } from '../../src/shared/types.js';
-import * as f from './fixtures.js';
+} from '../../../src/main/engine/ruleStatusUpdater.js';
+import { createEngineWithRuleStatus } from '../../../src/main/engine/wiring.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import { RecordingLogger } from '../../../src/shared/logger.js';
+import type { RuleCondition, RuleRecord } from '../../../src/shared/types.js';
+import * as f from '../../engine/fixtures.js';
 
 const { S, taintTime: t0 } = f;
 

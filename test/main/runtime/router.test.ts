@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ShardRouter, type ShardTransport } from '../../src/main/runtime/router.js';
-import { decodeOps } from '../../src/shared/messages/ops.js';
-import type { OpsMessage } from '../../src/shared/messages/types.js';
-import { shardOf } from '../../src/shared/shardHash.js';
+import { ShardRouter, type ShardTransport } from '../../../src/main/runtime/router.js';
+import { decodeOps } from '../../../src/shared/messages/ops.js';
+import type { OpsMessage } from '../../../src/shared/messages/types.js';
+import { shardOf } from '../../../src/shared/shardHash.js';
 
 class RecordingTransport implements ShardTransport {
   readonly sent: { shard: number; message: OpsMessage }[] = [];

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControllerMetrics } from '../../src/main/app/metrics.js';
-import { type OpsServer, parseBindAddress, startOpsServer } from '../../src/main/app/opsServer.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
+import { ControllerMetrics } from '../../../src/main/app/metrics.js';
+import { type OpsServer, parseBindAddress, startOpsServer } from '../../../src/main/app/opsServer.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import { silentLogger } from '../../../src/shared/logger.js';
 
 describe('parseBindAddress', () => {
   it('parses host:port, :port, [v6]:port and 0', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { unlimitedBudget } from '../../src/shared/apiBudget.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
-import { WriteFence } from '../../src/shared/writeFence.js';
-import { createExecutor, isExecutorSpec } from '../../src/workers/executor/factory.js';
-import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../src/workers/executor/fakeExecutor.js';
-import { podRef } from './helpers.js';
+import { unlimitedBudget } from '../../../src/shared/apiBudget.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import { silentLogger } from '../../../src/shared/logger.js';
+import { SharedTokenBucket } from '../../../src/shared/tokenBucket.js';
+import { WriteFence } from '../../../src/shared/writeFence.js';
+import { createExecutor, isExecutorSpec } from '../../../src/workers/executor/factory.js';
+import { FakeClusterLedger, FakeExecutor, type FakeExecutorSpec } from '../../../src/workers/executor/fakeExecutor.js';
+import { podRef } from '../../differential/helpers.js';
 
 const outcomeOf = (promise: Promise<unknown>) =>
   promise.then(

@@ -2,11 +2,11 @@
 // results from executors, pending-count bookkeeping, PodGroup claims, incremental re-evaluation.
 
 import { describe, expect, test } from 'vitest';
-import { EvictionEngine } from '../../src/main/engine/engine.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import type { EvictionSink, ReasonId } from '../../src/shared/decisions.js';
-import { RecordingLogger } from '../../src/shared/logger.js';
-import { ruleReason, sliceReason } from '../../src/shared/reasons.js';
+import { EvictionEngine } from '../../../src/main/engine/engine.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import type { EvictionSink, ReasonId } from '../../../src/shared/decisions.js';
+import { RecordingLogger } from '../../../src/shared/logger.js';
+import { ruleReason, sliceReason } from '../../../src/shared/reasons.js';
 import type {
   ClaimRecord,
   PodGroupRecord,
@@ -14,8 +14,8 @@ import type {
   PodRef,
   RuleRecord,
   SliceRecord,
-} from '../../src/shared/types.js';
-import * as f from './fixtures.js';
+} from '../../../src/shared/types.js';
+import * as f from '../../engine/fixtures.js';
 
 const { S, taintTime: t0 } = f;
 

@@ -1,8 +1,8 @@
 // deletePodAt is keyed by UID; two different pods sharing a UID (synthetic data) must stay apart.
 
 import { describe, expect, test } from 'vitest';
-import { PendingEvictions } from '../../src/main/engine/pendingEvictions.js';
-import type { PodRef } from '../../src/shared/types.js';
+import { PendingEvictions } from '../../../src/main/engine/pendingEvictions.js';
+import type { PodRef } from '../../../src/shared/types.js';
 
 interface Entry {
   readonly pod: PodRef;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PendingByRule } from '../../src/main/engine/pendingByRule.js';
+import { PendingByRule } from '../../../src/main/engine/pendingByRule.js';
 
 describe('PendingByRule', () => {
   test('counts pods and distinct namespaces per rule; remove undoes add', () => {

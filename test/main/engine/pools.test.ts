@@ -1,10 +1,10 @@
 // Published-device lookups and counts, including the nested driver → pool index they go through.
 
 import { describe, expect, test } from 'vitest';
-import { PoolIndex, poolKey, publishedTaintReason } from '../../src/main/engine/pools.js';
-import { sliceReason } from '../../src/shared/reasons.js';
-import type { SliceRecord } from '../../src/shared/types.js';
-import { deviceTaint, sliceRecord } from '../support/records.js';
+import { PoolIndex, poolKey, publishedTaintReason } from '../../../src/main/engine/pools.js';
+import { sliceReason } from '../../../src/shared/reasons.js';
+import type { SliceRecord } from '../../../src/shared/types.js';
+import { deviceTaint, sliceRecord } from '../../support/records.js';
 
 const slice = (name: string, driver: string, pool: string, generation: number, devices: string[]): SliceRecord =>
   sliceRecord({

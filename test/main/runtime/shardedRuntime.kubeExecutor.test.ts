@@ -3,14 +3,14 @@
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShardedRuntime } from '../../src/main/runtime/shardedRuntime.js';
-import type { EvictionResult } from '../../src/shared/decisions.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import type { ApiCallCount } from '../../src/shared/metricsDelta.js';
-import type { PodRef } from '../../src/shared/types.js';
-import { type SimServer, startSimServer } from '../../src/sim/index.js';
-import { kubeExecutorWorkerOptions } from '../../src/workers/executor/kubeExecutorSpec.js';
-import { waitFor } from '../support/waitFor.js';
+import { ShardedRuntime } from '../../../src/main/runtime/shardedRuntime.js';
+import type { EvictionResult } from '../../../src/shared/decisions.js';
+import { silentLogger } from '../../../src/shared/logger.js';
+import type { ApiCallCount } from '../../../src/shared/metricsDelta.js';
+import type { PodRef } from '../../../src/shared/types.js';
+import { type SimServer, startSimServer } from '../../../src/sim/index.js';
+import { kubeExecutorWorkerOptions } from '../../../src/workers/executor/kubeExecutorSpec.js';
+import { waitFor } from '../../support/waitFor.js';
 
 let server: SimServer | undefined;
 let runtime: ShardedRuntime | undefined;

@@ -2,12 +2,12 @@
 // what a single token bucket allows (burst + qps × t for every window), not 4× that.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShardedRuntime } from '../../src/main/runtime/shardedRuntime.js';
-import { silentLogger } from '../../src/shared/logger.js';
-import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
-import { FakeClusterLedger } from '../../src/workers/executor/fakeExecutor.js';
-import { waitFor } from '../support/waitFor.js';
-import { podRef } from './helpers.js';
+import { ShardedRuntime } from '../../../src/main/runtime/shardedRuntime.js';
+import { silentLogger } from '../../../src/shared/logger.js';
+import { SharedTokenBucket } from '../../../src/shared/tokenBucket.js';
+import { FakeClusterLedger } from '../../../src/workers/executor/fakeExecutor.js';
+import { podRef } from '../../differential/helpers.js';
+import { waitFor } from '../../support/waitFor.js';
 
 const QPS = 50;
 const BURST = 10;

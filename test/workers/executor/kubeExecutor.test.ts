@@ -2,24 +2,24 @@
 // for vanished, replaced and terminating pods, retryable failures and the API budget.
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiClient, ApiError, type ApiRequest } from '../../src/kube/apiClient.js';
-import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
-import type { ApiBudget } from '../../src/shared/apiBudget.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import { POD_HAS_DISRUPTION_TARGET, POD_STATE_NONE, POD_TERMINATING } from '../../src/shared/decisions.js';
-import type { EvictionAttempt } from '../../src/shared/executor.js';
-import { RecordingLogger } from '../../src/shared/logger.js';
-import { ApiCallCounter } from '../../src/shared/metricsDelta.js';
-import type { PodRef } from '../../src/shared/types.js';
-import { FenceClosedError, WriteFence } from '../../src/shared/writeFence.js';
-import { type SimServer, startSimServer } from '../../src/sim/server.js';
-import { DryRunEvictionExecutor, KubeEvictionExecutor } from '../../src/workers/executor/kubeExecutor.js';
+import { type ApiClient, ApiError, type ApiRequest } from '../../../src/kube/apiClient.js';
+import { KeepAliveApiClient } from '../../../src/kube/keepAlive.js';
+import type { ApiBudget } from '../../../src/shared/apiBudget.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import { POD_HAS_DISRUPTION_TARGET, POD_STATE_NONE, POD_TERMINATING } from '../../../src/shared/decisions.js';
+import type { EvictionAttempt } from '../../../src/shared/executor.js';
+import { RecordingLogger } from '../../../src/shared/logger.js';
+import { ApiCallCounter } from '../../../src/shared/metricsDelta.js';
+import type { PodRef } from '../../../src/shared/types.js';
+import { FenceClosedError, WriteFence } from '../../../src/shared/writeFence.js';
+import { type SimServer, startSimServer } from '../../../src/sim/server.js';
+import { DryRunEvictionExecutor, KubeEvictionExecutor } from '../../../src/workers/executor/kubeExecutor.js';
 import {
   buildKubeExecutor,
   isKubeExecutorWorkerOptions,
   kubeExecutorWorkerOptions,
-} from '../../src/workers/executor/kubeExecutorSpec.js';
-import { waitFor } from '../support/waitFor.js';
+} from '../../../src/workers/executor/kubeExecutorSpec.js';
+import { waitFor } from '../../support/waitFor.js';
 
 class CountingBudget implements ApiBudget {
   taken = 0;
