@@ -7,7 +7,7 @@ export const EVICTION_IN_PROGRESS = 'EvictionInProgress';
 /** Shortest time between two status writes while eviction is in progress; also the post-eviction delay. */
 export const RULE_STATUS_PERIOD_MS = 10_000;
 
-export interface RuleCounts {
+export interface ConditionCounts {
   readonly effect: string;
   readonly generation: number;
   /** Pods pending eviction because of the rule (NoExecute), or that would be (None). */
@@ -23,7 +23,7 @@ export interface RuleCounts {
 
 const count = (n: number, one: string, many: string): string => (n === 1 ? one : `${n} ${many}`);
 
-export function buildRuleCondition(c: RuleCounts, now: number): RuleCondition {
+export function buildRuleCondition(c: ConditionCounts, now: number): RuleCondition {
   let status = 'False';
   let reason: string;
   let message = '';
