@@ -1,6 +1,6 @@
 // List, then watch from the list's resourceVersion, and keep watching until stopped: the reflector
 // pattern in its smallest form. client-node's own ListWatch gives up on the first non-410 error and has
-// no backoff (design.md); a load run must not lose deletions because one watch connection dropped.
+// no backoff (docs/architecture.md §5); a load run must not lose deletions because one watch connection dropped.
 
 import { ItemExponentialBackoff } from '../shared/backoff.js';
 import type { Logger } from '../shared/logger.js';

@@ -5,7 +5,7 @@
 import type { PodRef } from './types.js';
 
 /**
- * Why a pod is evicted, as a compact id. Rule reasons sort before slice reasons (spec §2.5):
+ * Why a pod is evicted, as a compact id. Rule reasons sort before slice reasons (docs/behaviour.md §2.5):
  * - `rule:<ruleName>:<ruleUid>`
  * - `slice:<driver>/<pool>/<sliceName>/<device>#<taintIndex>`
  * Use the helpers in `reasons.ts` to build and parse them.
@@ -56,7 +56,7 @@ export interface EvictionSink {
 export type EvictionOutcome =
   /** The pod was deleted by us. Counts in metrics and rule stats. */
   | 'deleted'
-  /** The pod already had a deletionTimestamp: success, counted (upstream quirk, spec §6.5), no writes. */
+  /** The pod already had a deletionTimestamp: success, counted (upstream quirk, docs/behaviour.md §6.5), no writes. */
   | 'alreadyTerminating'
   /** NotFound or UID mismatch at any step: done, not counted, no events. */
   | 'gone';

@@ -1,6 +1,6 @@
 // One worker's share of pending evictions: the timed queue keyed by pod incarnation, running the
 // executor for each due pod, remembering evicted UIDs, and reporting every finished eviction.
-// It mirrors upstream's `maybeDeletePod` worker (spec §2.7) on top of our TimedQueue: the main thread's
+// It mirrors upstream's `maybeDeletePod` worker (docs/behaviour.md §2.7) on top of our TimedQueue: the main thread's
 // `deletePodAt` stays the source of truth, this partition only caches the part routed to it.
 //
 // A run starts only from the newest intent after every op already received was applied (the queue

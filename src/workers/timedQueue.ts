@@ -1,4 +1,4 @@
-// A timed work queue keyed by string: our race-free take on upstream's TimedWorkerQueue (spec §3).
+// A timed work queue keyed by string: our race-free take on upstream's TimedWorkerQueue (docs/behaviour.md §3).
 // One cohesive state machine (per key: scheduled → running → done, with a pending update or a cancel
 // remembered during a run), kept in one file on purpose.
 //

@@ -33,7 +33,7 @@ const group: PodGroupRecord = {
 const claim = (c: Partial<ClaimRecord>): ClaimRecord =>
   claimRecord({ namespace: 'ns', name: 'c', uid: 'claim-uid', allocation: [], ...c });
 
-describe('claim resolution (spec §2.5 steps 2-5)', () => {
+describe('claim resolution (docs/behaviour.md §2.5 steps 2-5)', () => {
   test('names: direct without owner check; template/PodGroup/extended with; missing or null skipped', () => {
     expect(podClaimReferences(pod, group, true)).toEqual([
       { claimName: 'c-direct', mustCheckOwner: false },

@@ -1,4 +1,4 @@
-// Regression test for the seed race (spec §3.2, upstream issue #130940): while an immediate eviction is
+// Regression test for the seed race (docs/behaviour.md §3.2, upstream issue #130940): while an immediate eviction is
 // in flight, more events for the same pod arrive. Upstream's UpdateWork dereferenced the nil "running"
 // placeholder and panicked. Here an update, a cancel and a cancel+re-add are injected at every await
 // point of an eviction (before PATCH, before the event, before DELETE, after DELETE but before the

@@ -1,6 +1,6 @@
 // List pages decoded off the main thread. During the initial sync of a large cluster the main thread
 // spends most of its time in UTF-8 decoding, JSON.parse and projection of 500-object pages; that is
-// stateless CPU work, the one kind piscina fits (design.md). Pages go to a piscina pool as transferred
+// stateless CPU work, the one kind piscina fits (docs/architecture.md §2.3). Pages go to a piscina pool as transferred
 // bytes and come back as compact records, while the main thread keeps running handlers and watches.
 // Measured (bench/piscina.ts, 150k pods): main-thread CPU of the sync 2.1× lower, event-loop delay
 // p99 ~100 → ~25 ms, for about the same total CPU end to end (up to 30 % more in decode alone: the

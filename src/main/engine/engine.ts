@@ -322,7 +322,7 @@ export class EvictionEngine implements RuleStatusSource {
 
   // ---- Rule status ------------------------------------------------------------------------------
 
-  /** The rule's `EvictionInProgress` condition as of now (docs/behaviour.md §2.8 steps 3-4); null for unknown rules. */
+  /** The rule's `EvictionInProgress` condition as of now (docs/behaviour.md §2.8 steps 3-4); null if unknown. */
   ruleCondition(ruleName: string): RuleCondition | null {
     const rule = this.rules.get(ruleName);
     if (rule === undefined) return null;

@@ -1,4 +1,4 @@
-// ResourceSlices grouped into pools (spec §2.2). Only slices of a pool's highest generation are
+// ResourceSlices grouped into pools (docs/behaviour.md §2.2). Only slices of a pool's highest generation are
 // "current"; older ones may be stale leftovers of a driver update and are ignored completely.
 // Pool completeness (`resourceSliceCount`) is deliberately not checked, as upstream.
 

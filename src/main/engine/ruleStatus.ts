@@ -1,4 +1,4 @@
-// The DeviceTaintRule `EvictionInProgress` condition (spec §2.8 step 4). Texts and reasons are
+// The DeviceTaintRule `EvictionInProgress` condition (docs/behaviour.md §2.8 step 4). Texts and reasons are
 // upstream's, byte for byte: users and tooling match on them.
 
 import type { RuleCondition } from '../../shared/types.js';
@@ -68,7 +68,7 @@ export function buildRuleCondition(c: ConditionCounts, now: number): RuleConditi
   };
 }
 
-/** Equal in everything but `lastTransitionTime` (spec §2.8 step 5). */
+/** Equal in everything but `lastTransitionTime` (docs/behaviour.md §2.8 step 5). */
 export function conditionsEquivalent(a: RuleCondition, b: RuleCondition): boolean {
   return (
     a.type === b.type &&

@@ -1,4 +1,4 @@
-// DeviceTaintRule status updates (spec §2.8): a main-thread delayed queue of rule names, driven by the
+// DeviceTaintRule status updates (docs/behaviour.md §2.8): a main-thread delayed queue of rule names, driven by the
 // injected Clock, that recomputes a rule's `EvictionInProgress` condition and writes it when it
 // changed. Upstream shares its workqueue between pod deletions and status updates; here pod deletions
 // live in worker partitions, so status updates get this small queue of their own, with the same
@@ -35,7 +35,7 @@ export interface RuleStatusSource {
 }
 
 /**
- * One pass of `maybeUpdateRuleStatus` (spec §2.8 steps 1-5). Resolves with the delay after which the
+ * One pass of `maybeUpdateRuleStatus` (docs/behaviour.md §2.8 steps 1-5). Resolves with the delay after which the
  * rule must be looked at again (0 = done); rejects when the write failed.
  */
 export async function syncRuleStatus(

@@ -52,7 +52,7 @@ function readSliceDevice(v: unknown, path: string, layout: DeviceLayoutVersion):
     return sliceDevice(name, readTaints(optArray(d, 'taints', path), path));
   }
   // v1beta1: fields live under `basic`; a device without it is of a type this client does not know,
-  // and upstream ignores such devices entirely (spec §1.2).
+  // and upstream ignores such devices entirely (docs/behaviour.md §1.2).
   const basic = optObject(d, 'basic', path);
   if (basic === null) return null;
   const bpath = `${path}.basic`;

@@ -1,4 +1,4 @@
-// The rule status queue (spec §2.8 steps 1-5) on virtual time: dedup with earliest due time, pacing
+// The rule status queue (docs/behaviour.md §2.8 steps 1-5) on virtual time: dedup with earliest due time, pacing
 // by lastTransitionTime, writing only real changes, retries with per-item exponential backoff.
 
 import { describe, expect, test } from 'vitest';
