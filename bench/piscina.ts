@@ -145,15 +145,10 @@ const inlineDecoder: PageDecoder = {
   close: async () => {},
 };
 
-interface ModeSummary {
+/** The median of each cost over a mode's runs. */
+interface ModeSummary extends SectionCost {
   readonly mode: string;
   readonly runs: readonly Run[];
-  readonly wallMs: number;
-  readonly mainCpuMs: number;
-  readonly otherCpuMs: number;
-  readonly mainBusyMs: number;
-  readonly lagP99Ms: number;
-  readonly lagMaxMs: number;
 }
 
 async function measure(mode: string, make: () => PageDecoder, window: number): Promise<ModeSummary> {

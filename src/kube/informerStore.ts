@@ -53,20 +53,9 @@ export class InformerStore<T extends StoredRecord> {
     this.burstHooks.end();
   }
 
-  get(key: string): T | undefined {
-    return this.store.get(key);
-  }
-
-  values(): IterableIterator<T> {
-    return this.store.values();
-  }
-
-  keys(): IterableIterator<string> {
-    return this.store.keys();
-  }
-
-  get size(): number {
-    return this.store.size;
+  /** The stored records by key (the current map: a relist replaces it; read it, never keep it). */
+  get records(): ReadonlyMap<string, T> {
+    return this.store;
   }
 
   /**

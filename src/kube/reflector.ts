@@ -214,24 +214,24 @@ export class Reflector<T extends StoredRecord> {
   }
 
   get(key: string): T | undefined {
-    return this.store.get(key);
+    return this.store.records.get(key);
   }
 
   list(): T[] {
-    return [...this.store.values()];
+    return [...this.store.records.values()];
   }
 
   /** Iterates the store without copying it (150k pods); do not hold across event-loop turns. */
   values(): IterableIterator<T> {
-    return this.store.values();
+    return this.store.records.values();
   }
 
   keys(): IterableIterator<string> {
-    return this.store.keys();
+    return this.store.records.keys();
   }
 
   get size(): number {
-    return this.store.size;
+    return this.store.records.size;
   }
 
   // ------------------------------------------------------------------------------------------ loop

@@ -38,7 +38,7 @@ describe('InformerStore', () => {
     events.length = 0;
     s.replace(listOf(pod('c')));
     expect(events).toEqual(['begin', 'deleted a', 'deleted b', 'end']);
-    expect([...s.keys()]).toEqual(['default/c']);
+    expect([...s.records.keys()]).toEqual(['default/c']);
   });
 
   it('applies watch upserts and deletes, ignoring a replayed resourceVersion', () => {
@@ -49,7 +49,7 @@ describe('InformerStore', () => {
     s.delete('default/a');
     s.delete('default/a');
     expect(events).toEqual(['added a@1', 'updated a@1→2', 'deleted a']);
-    expect(s.size).toBe(0);
+    expect(s.records.size).toBe(0);
   });
 
   it('replays the store to a late handler when asked', () => {
@@ -60,7 +60,7 @@ describe('InformerStore', () => {
     s.addEventHandler({ added: (p) => seen.push(p.name) }, true);
     s.addEventHandler({ added: (p) => seen.push(`late ${p.name}`) }, false);
     expect(seen).toEqual(['a', 'b']);
-    expect(s.get('default/b')?.name).toBe('b');
+    expect(s.records.get('default/b')?.name).toBe('b');
   });
 
   it('counts and logs a throwing handler without starving the others', () => {
