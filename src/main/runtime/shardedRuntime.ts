@@ -25,7 +25,7 @@ import { type PendingEvictionSource, type SupervisorOptions, WorkerSupervisor } 
 export interface ShardedRuntimeOptions {
   /** Number of worker threads (shards), ≥ 1. */
   readonly workers: number;
-  /** Built inside every worker (see executorFactory.ts). */
+  /** Built inside every worker (see src/workers/executor/factory.ts). */
   readonly executor: ExecutorSpec;
   /** The process-wide API budget shared by all threads; `null` = unlimited. */
   readonly budget: SharedTokenBucketSpec | null;
