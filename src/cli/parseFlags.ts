@@ -10,8 +10,8 @@ export const parseNonNegativeInt = (value: string): number => {
 };
 
 export const parsePositiveInt = (value: string): number => {
-  const n = parseNonNegativeInt(value);
-  if (n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
   return n;
 };
 
@@ -59,3 +59,11 @@ export const parsePositiveDurationMs = (value: string): number => {
   if (ms <= 0) throw new InvalidArgumentError(`expected a duration > 0, got "${value}"`);
   return ms;
 };
+
+/** A usage mistake found after parsing (a bad combination, a bad config file): one line, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

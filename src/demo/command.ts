@@ -3,10 +3,10 @@
 // cluster takes the explicit `run` command. Exit 0 when every act went as expected, 1 otherwise.
 
 import { type Command, InvalidArgumentError } from 'commander';
+import { EXIT } from '../shared/exitCodes.js';
 import { TimestampedPrinter, wantsColor } from './printer.js';
 import type { DemoReport } from './report.js';
 import type { DemoOptions } from './stage.js';
-import { runDemo } from './story.js';
 
 export interface DemoFlags {
   readonly workers: number;
@@ -16,7 +16,7 @@ export interface DemoFlags {
   readonly verbose: boolean;
 }
 
-export const DEMO_EXIT = { ok: 0, failed: 1, interrupted: 130 } as const;
+export const DEMO_EXIT = { ok: EXIT.ok, failed: EXIT.failure, interrupted: EXIT.interrupted } as const;
 
 const boundedNumber =
   (what: string, min: number, max: number, integer: boolean) =>
@@ -49,6 +49,8 @@ export async function runDemoCommand(
     color: wantsColor(io.stdout),
     startedAt: Date.now(),
   });
+  // The story pulls in the controller and the simulated cluster: loaded only when the demo runs.
+  const { runDemo } = await import('./story.js');
   const report = await runDemo({
     printer,
     workers: flags.workers,

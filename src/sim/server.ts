@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { handleNonResource } from './endpoints.js';
 import { writeInjectedFailure } from './faultResponse.js';
 import { type FaultConfig, FaultInjector } from './faults.js';
-import type { ResourceRequest } from './handlers/context.js';
+import type { ResourceRequest, SimAuthorizer } from './handlers/context.js';
 import { getObject, listObjects } from './handlers/read.js';
 import { createReview } from './handlers/reviews.js';
 import { type WatchHost, watchObjects } from './handlers/watch.js';
@@ -56,6 +56,8 @@ export interface SimServer {
   readonly store: SimStore;
   readonly requests: RequestLog;
   setFaults(f: FaultConfig): void;
+  /** Answers SubjectAccessReviews; allows everything unless a test sets it. */
+  authorizer: SimAuthorizer;
   /** Ends every open watch stream now (clients see a clean end of stream). */
   dropWatches(): void;
   /** Open watch streams. */
@@ -65,6 +67,7 @@ export interface SimServer {
 
 export class SimApiServer implements SimServer {
   readonly store: SimStore;
+  authorizer: SimAuthorizer = () => true;
   private readonly log: BoundedRequestLog;
   private readonly faults = new FaultInjector();
   private readonly served: ServedVersions;
@@ -209,7 +212,15 @@ export class SimApiServer implements SimServer {
       });
       return;
     }
-    const r: ResourceRequest = { req, res, route, q: url.searchParams, store: this.store, now: Date.now };
+    const r: ResourceRequest = {
+      req,
+      res,
+      route,
+      q: url.searchParams,
+      store: this.store,
+      now: Date.now,
+      authorize: this.authorizer,
+    };
     if (route.def.review === true) {
       if (verb !== 'create')
         throw new SimApiError(

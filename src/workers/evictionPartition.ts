@@ -81,6 +81,7 @@ export class QueuedEvictionPartition implements EvictionPartition {
       minRetryDelayMs: retryAfterMsOf,
       ...(options.defer === undefined ? {} : { defer: options.defer }),
       ...(options.canStart === undefined ? {} : { canStart: options.canStart }),
+      ...(options.slots === undefined ? {} : { slots: options.slots }),
     });
   }
 

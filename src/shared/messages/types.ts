@@ -41,7 +41,32 @@ export interface AbortWritesMessage {
   readonly reason: string;
 }
 
-export type MainToWorkerMessage = OpsMessage | ReplayMessage | TimeMessage | ShutdownMessage | AbortWritesMessage;
+/**
+ * Request headers that authenticate a thread's API calls (`authorization`, `impersonate-user`, …), as the
+ * main thread resolved them from the kubeconfig. `generation` grows with every refresh the main thread
+ * completes, so a thread can tell whether the headers a request was sent with are still the newest.
+ */
+export interface ApiCredentials {
+  readonly generation: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * main → worker: newer credentials (the main thread re-resolved them: a rotated token, an exec plugin's
+ * fresh one), or the answer to the worker's `credentialsRequest`.
+ */
+export interface CredentialsMessage {
+  readonly t: 'credentials';
+  readonly credentials: ApiCredentials;
+}
+
+export type MainToWorkerMessage =
+  | OpsMessage
+  | ReplayMessage
+  | TimeMessage
+  | ShutdownMessage
+  | AbortWritesMessage
+  | CredentialsMessage;
 
 /** worker → main: the partition is built and listening. */
 export interface ReadyMessage {
@@ -73,4 +98,19 @@ export interface StoppedMessage {
   readonly drained: boolean;
 }
 
-export type WorkerToMainMessage = ReadyMessage | ResultsMessage | MetricsMessage | FatalMessage | StoppedMessage;
+/**
+ * worker → main: a request sent with credentials of `generation` was answered 401. The main thread
+ * refreshes them (unless it already has newer ones) and answers with a `credentials` message.
+ */
+export interface CredentialsRequestMessage {
+  readonly t: 'credentialsRequest';
+  readonly generation: number;
+}
+
+export type WorkerToMainMessage =
+  | ReadyMessage
+  | ResultsMessage
+  | MetricsMessage
+  | FatalMessage
+  | StoppedMessage
+  | CredentialsRequestMessage;

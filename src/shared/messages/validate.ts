@@ -6,7 +6,14 @@
 import type { EvictionOutcome, ReasonId } from '../decisions.js';
 import { isMetricsDelta } from '../metricsDelta.js';
 import { MAX_POD_STATE, OP_CANCEL_WITH_EVENT, OP_SCHEDULE } from './ops.js';
-import type { MainToWorkerMessage, OpsMessage, ReplayMessage, ResultsMessage, WorkerToMainMessage } from './types.js';
+import type {
+  CredentialsMessage,
+  MainToWorkerMessage,
+  OpsMessage,
+  ReplayMessage,
+  ResultsMessage,
+  WorkerToMainMessage,
+} from './types.js';
 
 /** Outcome of validating a message: the typed message, or why it was rejected (for the log line). */
 export type Validated<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: string };
@@ -103,6 +110,26 @@ function checkOps(ops: unknown, check: (op: unknown) => string | null): string |
 const checkReplayEntry = (value: unknown): string | null =>
   isRecord(value) && value.k === 'schedule' ? checkScheduleOp(value) : 'replay entries must be schedule ops';
 
+/** An HTTP header name as undici sends it: a lower-case RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** A header value: visible characters, spaces and tabs (no CR, LF or NUL that could split a request). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Checks an `ApiCredentials` value; `null` when valid. */
+export function checkApiCredentials(value: unknown): string | null {
+  if (!isRecord(value)) return 'credentials must be an object';
+  if (!Number.isInteger(value.generation) || (value.generation as number) < 0)
+    return 'credentials.generation must be an integer ≥ 0';
+  const headers = value.headers;
+  if (!isRecord(headers)) return 'credentials.headers must be an object';
+  for (const [name, header] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) return `credentials.headers: invalid header name ${JSON.stringify(name)}`;
+    if (typeof header !== 'string' || !HEADER_VALUE.test(header))
+      return `credentials.headers.${name} must be a header value string`;
+  }
+  return null;
+}
+
 /** Validates a message received by a worker. */
 export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessage> {
   if (!isRecord(data)) return reject('message must be an object');
@@ -127,6 +154,10 @@ export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessa
       return typeof data.reason === 'string'
         ? { ok: true, message: { t: 'abortWrites', reason: data.reason } }
         : reject('reason must be a string');
+    case 'credentials': {
+      const error = checkApiCredentials(data.credentials);
+      return error === null ? { ok: true, message: data as unknown as CredentialsMessage } : reject(error);
+    }
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
   }
@@ -175,6 +206,10 @@ export function validateWorkerToMain(data: unknown): Validated<WorkerToMainMessa
       return typeof data.drained === 'boolean'
         ? { ok: true, message: { t: 'stopped', drained: data.drained } }
         : reject('drained must be a boolean');
+    case 'credentialsRequest':
+      return Number.isInteger(data.generation) && (data.generation as number) >= 0
+        ? { ok: true, message: { t: 'credentialsRequest', generation: data.generation as number } }
+        : reject('generation must be an integer ≥ 0');
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
   }

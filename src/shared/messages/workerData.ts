@@ -4,9 +4,11 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { BackoffOptions } from '../backoff.js';
+import type { SharedSlotsSpec } from '../sharedSlots.js';
 import type { SharedTokenBucketSpec } from '../tokenBucket.js';
 import type { WriteFenceSpec } from '../writeFence.js';
-import { isFiniteNumber, isRecord, reject, type Validated } from './validate.js';
+import type { ApiCredentials } from './types.js';
+import { checkApiCredentials, isFiniteNumber, isRecord, reject, type Validated } from './validate.js';
 
 /** How a worker tells time: the real clock, or virtual time driven by `time` messages (tests, simulations). */
 export type WorkerClockSpec = { readonly kind: 'real' } | { readonly kind: 'virtual'; readonly startMs: number };
@@ -21,11 +23,18 @@ export interface ShardWorkerData {
   readonly budget: SharedTokenBucketSpec | null;
   /** The process's write permission (leader lease); `null` = always open (no leader election). */
   readonly fence: WriteFenceSpec | null;
+  /** The process-wide bound on evictions in flight; `null` = only `concurrency` per worker. */
+  readonly slots: SharedSlotsSpec | null;
   /** Bound on in-flight evictions in this worker. */
   readonly concurrency: number;
   readonly backoff: BackoffOptions | null;
   readonly clock: WorkerClockSpec;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'text' };
+  /**
+   * The newest API credentials when the worker was started (later ones arrive as `credentials`
+   * messages); `null` when the executor makes no API calls (fake executor).
+   */
+  readonly credentials: ApiCredentials | null;
   /** Port for the comlink control plane (transferred). */
   readonly controlPort: MessagePort;
 }
@@ -54,6 +63,9 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
   const fence = data.fence;
   if (fence !== null && (!isRecord(fence) || !(fence.buffer instanceof SharedArrayBuffer)))
     return reject('fence must be null or { buffer: SharedArrayBuffer }');
+  const slots = data.slots;
+  if (slots !== null && (!isRecord(slots) || !(slots.buffer instanceof SharedArrayBuffer)))
+    return reject('slots must be null or { buffer: SharedArrayBuffer }');
   const backoff = data.backoff;
   if (backoff !== null && (!isRecord(backoff) || !isFiniteNumber(backoff.baseMs) || !isFiniteNumber(backoff.maxMs)))
     return reject('backoff must be null or { baseMs, maxMs }');
@@ -63,6 +75,10 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
   const log = data.log;
   if (!isRecord(log) || !LOG_LEVELS.has(log.level) || !(log.format === 'json' || log.format === 'text'))
     return reject('log must be { level, format }');
+  if (data.credentials !== null) {
+    const error = checkApiCredentials(data.credentials);
+    if (error !== null) return reject(error);
+  }
   // Duck-typed so this module stays free of runtime imports; a transferred port arrives as a MessagePort.
   const port = data.controlPort;
   if (!isRecord(port) || typeof port.postMessage !== 'function' || typeof port.on !== 'function')

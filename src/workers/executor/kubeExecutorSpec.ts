@@ -1,10 +1,15 @@
-// How a shard worker builds its own Kubernetes executor. A KubeConfig object cannot cross a thread
-// boundary, so the main thread exports it (client-node's `exportConfig`, which keeps file references
-// such as a rotating service-account token path) into plain data for `workerData`, and each worker
-// opens its own keep-alive pool from it: connections are per thread anyway.
+// How a shard worker builds its own Kubernetes executor. The main thread resolves the kubeconfig once
+// (client-node) into plain data: the connection target (server, TLS material) goes into the executor
+// spec, the credentials (headers) into `workerData` and later `credentials` messages. Each worker opens
+// its own keep-alive pool from that (connections are per thread anyway) and never loads client-node.
 
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ApiCallObserver, ApiClient } from '../../kube/apiClient.js';
+import {
+  ApiConnection,
+  type ConnectionTarget,
+  type CredentialSource,
+  checkConnectionTarget,
+} from '../../kube/connection.js';
 import { KeepAliveApiClient } from '../../kube/keepAlive.js';
 import type { ApiBudget } from '../../shared/apiBudget.js';
 import type { Clock } from '../../shared/clock.js';
@@ -15,8 +20,8 @@ import { DryRunEvictionExecutor, KubeEvictionExecutor } from './kubeExecutor.js'
 
 /** Structured-clonable; goes into `KubeExecutorSpec.options` (src/workers/executorFactory.ts). */
 export interface KubeExecutorWorkerOptions {
-  /** `KubeConfig.exportConfig()` of the main thread's config (current context already selected). */
-  readonly kubeconfig: string;
+  /** Where the API server is and how to trust it: the main thread's `ApiConnection.target`. */
+  readonly connection: ConnectionTarget;
   readonly dryRun: boolean;
   readonly requestTimeoutMs: number;
   /** Keep-alive connections of this worker's pool. */
@@ -27,11 +32,11 @@ export interface KubeExecutorWorkerOptions {
 }
 
 export function kubeExecutorWorkerOptions(
-  kc: KubeConfig,
-  options: Partial<Omit<KubeExecutorWorkerOptions, 'kubeconfig'>> = {},
+  connection: ApiConnection,
+  options: Partial<Omit<KubeExecutorWorkerOptions, 'connection'>> = {},
 ): KubeExecutorWorkerOptions {
   return {
-    kubeconfig: kc.exportConfig(),
+    connection: connection.target,
     dryRun: options.dryRun ?? false,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     connections: options.connections ?? 16,
@@ -44,7 +49,7 @@ export function isKubeExecutorWorkerOptions(value: unknown): value is KubeExecut
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    typeof v.kubeconfig === 'string' &&
+    checkConnectionTarget(v.connection) === null &&
     typeof v.dryRun === 'boolean' &&
     typeof v.requestTimeoutMs === 'number' &&
     v.requestTimeoutMs > 0 &&
@@ -62,6 +67,8 @@ export interface KubeExecutorContext {
   readonly log: Logger;
   /** Counts calls for metrics (e.g. `ApiCallCounter.observe`). */
   readonly onCall?: ApiCallObserver;
+  /** The headers to send (a worker's `PushedCredentials`); not needed in dry run. */
+  readonly credentials?: CredentialSource;
 }
 
 export interface BuiltExecutor {
@@ -78,9 +85,8 @@ export async function buildKubeExecutor(
 ): Promise<BuiltExecutor> {
   if (options.dryRun)
     return { executor: new DryRunEvictionExecutor(context.log), settle: async () => {}, close: async () => {} };
-  const kc = new KubeConfig();
-  kc.loadFromString(options.kubeconfig);
-  const api: ApiClient = await KeepAliveApiClient.fromKubeConfig(kc, {
+  if (context.credentials === undefined) throw new Error('the kube executor needs API credentials');
+  const api: ApiClient = new KeepAliveApiClient(new ApiConnection(options.connection, context.credentials), {
     connections: options.connections,
     timeoutMs: options.requestTimeoutMs,
     userAgent: options.userAgent,

@@ -17,6 +17,10 @@ describe('main → worker validation', () => {
       { t: 'replay', entries: [scheduleOp(pod, 10, [])] },
       { t: 'time', now: 5 },
       { t: 'shutdown', drainMs: 0 },
+      {
+        t: 'credentials',
+        credentials: { generation: 3, headers: { authorization: 'Bearer abc', 'impersonate-user': 'x' } },
+      },
     ]) {
       const validated = validateMainToWorker(structuredClone(message));
       expect(validated).toEqual({ ok: true, message });
@@ -58,6 +62,23 @@ describe('main → worker validation', () => {
     ['cancel inside replay', { t: 'replay', entries: [cancelOp(pod, true)] }, 'replay entries'],
     ['negative drain', { t: 'shutdown', drainMs: -1 }, 'drainMs'],
     ['time without now', { t: 'time' }, 'now'],
+    ['credentials without headers', { t: 'credentials', credentials: { generation: 1 } }, 'credentials.headers'],
+    ['negative generation', { t: 'credentials', credentials: { generation: -1, headers: {} } }, 'generation'],
+    [
+      'header value that splits a request',
+      { t: 'credentials', credentials: { generation: 1, headers: { authorization: 'Bearer a\r\nx-evil: 1' } } },
+      'credentials.headers.authorization',
+    ],
+    [
+      'upper-case header name',
+      { t: 'credentials', credentials: { generation: 1, headers: { Authorization: 'Bearer a' } } },
+      'invalid header name',
+    ],
+    [
+      'non-string header value',
+      { t: 'credentials', credentials: { generation: 1, headers: { authorization: 7 } } },
+      'credentials.headers.authorization',
+    ],
   ])('rejects %s', (_label, message, error) => {
     const validated = validateMainToWorker(message);
     expect(validated.ok).toBe(false);
@@ -98,6 +119,7 @@ describe('worker → main validation', () => {
       { t: 'ready', shard: 0 },
       { t: 'fatal', message: 'boom' },
       { t: 'stopped', drained: true },
+      { t: 'credentialsRequest', generation: 4 },
       { t: 'metrics', delta: { apiCalls: [{ verb: 'DELETE', resource: 'pods', code: 200, count: 3 }] } },
     ])
       expect(validateWorkerToMain(structuredClone(message))).toEqual({ ok: true, message });
@@ -111,6 +133,7 @@ describe('worker → main validation', () => {
     ['fatal without text', { t: 'fatal' }, 'fatal'],
     ['null', null, 'object'],
     ['metrics without a delta', { t: 'metrics', delta: { apiCalls: 'many' } }, 'delta'],
+    ['credentials request without a generation', { t: 'credentialsRequest' }, 'generation'],
   ])('rejects %s', (_label, message, error) => {
     const validated = validateWorkerToMain(message);
     expect(validated.ok).toBe(false);

@@ -11,15 +11,20 @@ describe('workerData validation', () => {
     executor: { kind: 'fake' },
     budget: null,
     fence: null,
+    slots: null,
     concurrency: 4,
     backoff: null,
     clock: { kind: 'real' },
     log: { level: 'warn', format: 'json' },
+    credentials: null,
     controlPort: port1,
   };
 
   it('accepts a complete workerData', () => {
     expect(validateShardWorkerData(good).ok).toBe(true);
+    expect(
+      validateShardWorkerData({ ...good, credentials: { generation: 0, headers: { authorization: 'Bearer t' } } }).ok,
+    ).toBe(true);
     port1.close();
   });
 
@@ -31,6 +36,8 @@ describe('workerData validation', () => {
     ['virtual clock without start', { ...good, clock: { kind: 'virtual' } }, 'clock'],
     ['unknown log level', { ...good, log: { level: 'trace', format: 'json' } }, 'log'],
     ['no control port', { ...good, controlPort: {} }, 'controlPort'],
+    ['credentials missing', { ...good, credentials: undefined }, 'credentials'],
+    ['credentials with a bad header', { ...good, credentials: { generation: 0, headers: { 'a b': 'c' } } }, 'header'],
   ])('rejects %s', (_label, data, error) => {
     const validated = validateShardWorkerData(data);
     expect(validated.ok).toBe(false);
