@@ -41,7 +41,8 @@ export async function waitForSample(
     },
     timeoutMs,
     () => `${name} (last scrape: ${String(last)})`,
-    50,
+    // Below the ops server's scrape limit (5 renders/s, burst 10), so that waiting never earns a 429.
+    250,
   );
   return last!;
 }
