@@ -25,11 +25,13 @@ import { stampRule, stampSlice } from '../../shared/timeAdded.js';
 import { NO_EXECUTE } from '../../shared/tolerations.js';
 import type {
   ClaimRecord,
+  DeviceSelector,
   PodGroupRecord,
   PodRecord,
   PodRef,
   RuleCondition,
   RuleRecord,
+  SliceDevice,
   SliceRecord,
 } from '../../shared/types.js';
 import { type AllocatedClaim, AllocatedClaims } from './allocatedClaims.js';
@@ -398,5 +400,55 @@ export class EvictionEngine implements RuleStatusSource {
 
   wasEvicted(uid: string): boolean {
     return this.decisions.wasEvicted(uid);
+  }
+
+  // ---- Read access for explanations (src/main/explain): what the decisions above read, unchanged --
+
+  /** Every known rule (a `None` one too), with `timeAdded` stamped as the engine uses it. */
+  knownRules(): RuleRecord[] {
+    return [...this.rules.values()];
+  }
+
+  /** The rules that evict (effect NoExecute), in the order claim evaluation loops over them. */
+  evictingRules(): RuleRecord[] {
+    return this.rules.evicting.map((e) => e.rule);
+  }
+
+  /** The device as a current slice of its pool publishes it (taints stamped), or null. */
+  publishedDevice(driver: string, pool: string, device: string): { slice: SliceRecord; device: SliceDevice } | null {
+    const published = this.pools.lookup(driver, pool, device);
+    return published === null ? null : { slice: published.slice, device: published.device };
+  }
+
+  /** Every device in a current slice that `selector` selects (what a `None` rule's status counts). */
+  publishedDevicesSelectedBy(selector: DeviceSelector | null): { slice: SliceRecord; device: SliceDevice }[] {
+    return selector === null ? [] : this.pools.publishedMatching(selector);
+  }
+
+  /** The tracked (allocated) claim, or null. */
+  allocatedClaim(namespace: string, name: string): ClaimRecord | null {
+    return this.claims.get(namespace, name)?.claim ?? null;
+  }
+
+  /** The allocated claims with an allocation result `selector` selects. */
+  claimsSelectedBy(selector: DeviceSelector | null): ClaimRecord[] {
+    return [...this.claims.matching(selector)].map((c) => c.claim);
+  }
+
+  /** The pod's PodGroup as claim resolution sees it (workload claims on and the group known), or null. */
+  podGroupOf(pod: PodRecord): PodGroupRecord | null {
+    return this.podClaims.groupOf(pod);
+  }
+
+  /** Whether `claim` is one of the claims the pod really uses (docs/behaviour.md §2.5 steps 2–5). */
+  podUsesClaim(pod: PodRecord, claim: ClaimRecord): boolean {
+    return this.podClaims.usesClaim(pod, claim);
+  }
+
+  /** The dry run a `None` rule's status counts (dryRun.ts), for any known rule; null if unknown. */
+  dryRunCounts(ruleName: string): { pods: number; namespaces: number } | null {
+    const rule = this.rules.get(ruleName);
+    if (rule === undefined) return null;
+    return simulateNoExecute(rule, this.claims, this.pods, this.podClaims, this.clock.now());
   }
 }

@@ -25,6 +25,11 @@ export class KnownRules {
     return this.rules.get(name);
   }
 
+  /** Every known rule (explanations). */
+  values(): IterableIterator<RuleRecord> {
+    return this.rules.values();
+  }
+
   /** Stores `rule` with a missing `timeAdded` stamped (kept from `stampedBefore`, else `now`); returns it. */
   store(rule: RuleRecord, stampedBefore: RuleRecord | null, now: number): RuleRecord {
     const stamped = stampRule(rule, stampedBefore, now);

@@ -133,6 +133,23 @@ export class PoolIndex {
     return n;
   }
 
+  /** The devices in current slices that `selector` selects: what `countPublished` counts, listed (explanations). */
+  publishedMatching(selector: DeviceSelector): { slice: SliceRecord; device: SliceDevice }[] {
+    const out: { slice: SliceRecord; device: SliceDevice }[] = [];
+    for (const [driver, pools] of this.byDriver) {
+      if (selector.driver !== undefined && selector.driver !== driver) continue;
+      for (const [pool, p] of pools) {
+        if (selector.pool !== undefined && selector.pool !== pool) continue;
+        for (const s of p.slices.values()) {
+          if (s.generation !== p.maxGeneration) continue;
+          for (const d of s.devices)
+            if (selector.device === undefined || d.name === selector.device) out.push({ slice: s, device: d });
+        }
+      }
+    }
+    return out;
+  }
+
   /** Every stored slice (current or not). */
   *slices(): Iterable<SliceRecord> {
     for (const p of this.pools.values()) yield* p.slices.values();
