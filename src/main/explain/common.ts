@@ -112,7 +112,9 @@ export function estimateBrakes(
     return perMinute === undefined ? [] : [{ rule, perMinute }];
   });
   for (const r of involved)
-    summary.push(`rule ${r.rule}: at most ${r.perMinute} evictions per minute start (annotation)`);
+    summary.push(
+      `rule ${r.rule}: at most ${r.perMinute} eviction${r.perMinute === 1 ? '' : 's'} per minute start (annotation)`,
+    );
   return {
     view: {
       breaker: {

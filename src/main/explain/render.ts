@@ -147,7 +147,7 @@ export function renderRule(e: RuleExplanation): string {
       'start rate',
       r.maxEvictionsPerMinute === null
         ? '(no annotation)'
-        : `${r.maxEvictionsPerMinute} evictions per minute (annotation)`,
+        : `${r.maxEvictionsPerMinute} eviction${r.maxEvictionsPerMinute === 1 ? '' : 's'} per minute (annotation)`,
     ],
   ];
   const width = Math.max(...header.map(([k]) => k.length));
