@@ -2,7 +2,8 @@
 //   0  done, and (load, demo) everything went as expected
 //   1  a runtime or configuration problem: unreachable server, bad kubeconfig, lost leadership, a run
 //      that could not be carried out
-//   2  a usage error: unknown flag, bad flag value or combination, bad --config file
+//   2  a usage error: unknown flag, bad flag value or combination, bad --config file; explain: a pod
+//      or DeviceTaintRule that does not exist
 //   3  load: wrongful evictions (a pod deleted that must not have been)
 //   4  load: evictions missed or the run timed out
 //   130 interrupted (SIGINT)

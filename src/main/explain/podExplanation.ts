@@ -110,6 +110,17 @@ export function explainPod(input: ExplainInput, namespace: string, name: string)
     if (e.claimName === null)
       return { ...base, status: 'unresolved', detail: e.unresolvedWhy, eviction: null, devices: [] };
     const listed = claimsByKey.get(`${namespace}/${e.claimName}`);
+    const unreadable = snapshot.skipped.find(
+      (x) => x.resource === 'resourceclaims' && x.key === `${namespace}/${e.claimName}`,
+    );
+    if (listed === undefined && unreadable !== undefined)
+      return {
+        ...base,
+        status: 'notFound',
+        detail: `ResourceClaim ${namespace}/${e.claimName} cannot be read (${unreadable.error}): the controller ignores it too`,
+        eviction: null,
+        devices: [],
+      };
     if (listed === undefined)
       return {
         ...base,
