@@ -142,6 +142,11 @@ export interface RuleRecord {
   readonly selector: DeviceSelector | null;
   readonly taint: DeviceTaint;
   readonly conditions: readonly RuleCondition[];
+  /**
+   * The rule's own start rate for the evictions it causes, from the annotation
+   * `device-taint-evictor.io/max-evictions-per-minute`; `null` = none.
+   */
+  readonly maxEvictionsPerMinute: number | null;
 }
 
 /** PodGroup projection (scheduling.k8s.io), only used with workload claims enabled. */
