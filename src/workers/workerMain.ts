@@ -8,6 +8,7 @@ import type { PushedCredentials } from '../kube/connection.js';
 import { unlimitedBudget } from '../shared/apiBudget.js';
 import { type Clock, FakeClock, RealClock } from '../shared/clock.js';
 import type { EvictionResult } from '../shared/decisions.js';
+import { EvictionBreaker } from '../shared/evictionBreaker.js';
 import { createLogger } from '../shared/log.js';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -21,7 +22,6 @@ import {
 import type { MainToWorkerMessage, RuleRate, WorkerToMainMessage } from '../shared/messages/types.js';
 import { validateMainToWorker } from '../shared/messages/validate.js';
 import { type ShardWorkerData, validateShardWorkerData } from '../shared/messages/workerData.js';
-import { EvictionBreaker } from '../shared/evictionBreaker.js';
 import { ApiCallCounter } from '../shared/metricsDelta.js';
 import { SharedSlots } from '../shared/sharedSlots.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';

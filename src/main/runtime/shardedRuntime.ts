@@ -5,8 +5,8 @@
 import type { Remote } from 'comlink';
 import type { SharedCredentialSource } from '../../kube/connection.js';
 import type { BackoffOptions } from '../../shared/backoff.js';
-import type { Logger } from '../../shared/logger.js';
 import type { EvictionBreakerSpec } from '../../shared/evictionBreaker.js';
+import type { Logger } from '../../shared/logger.js';
 import type { RuleRate } from '../../shared/messages/types.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages/workerData.js';
 import { SharedSlots, type SharedSlotsSpec } from '../../shared/sharedSlots.js';

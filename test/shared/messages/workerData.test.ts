@@ -34,7 +34,11 @@ describe('workerData validation', () => {
     ['shard out of range', { ...good, shard: 2 }, 'shard'],
     ['zero concurrency', { ...good, concurrency: 0 }, 'concurrency'],
     ['budget without buffer', { ...good, budget: { qps: 1, burst: 1, buffer: new ArrayBuffer(8) } }, 'budget'],
-    ['start rate without shared buffer', { ...good, startRate: { qps: 1, burst: 1, buffer: new ArrayBuffer(8) } }, 'startRate'],
+    [
+      'start rate without shared buffer',
+      { ...good, startRate: { qps: 1, burst: 1, buffer: new ArrayBuffer(8) } },
+      'startRate',
+    ],
     ['start rate missing', { ...good, startRate: undefined }, 'startRate'],
     ['breaker without shared buffer', { ...good, breaker: { buffer: new ArrayBuffer(8) } }, 'breaker'],
     ['fence without shared buffer', { ...good, fence: { buffer: new ArrayBuffer(8) } }, 'fence'],
