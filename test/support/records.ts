@@ -146,7 +146,7 @@ export const ruleRecord = (r: Partial<RuleRecord> = {}): RuleRecord => {
     selector: null,
     taint: deviceTaint(),
     conditions: [],
-    maxEvictionsPerMinute: null,
+    startLimit: null,
     ...r,
   };
 };

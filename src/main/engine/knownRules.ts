@@ -32,6 +32,11 @@ export class KnownRules {
     return stamped;
   }
 
+  /** Every known rule. */
+  values(): IterableIterator<RuleRecord> {
+    return this.rules.values();
+  }
+
   remove(name: string): void {
     this.rules.delete(name);
     this.warnedSelectors.delete(name);
