@@ -46,9 +46,11 @@ export const BUDGET_EXCEEDED_SHARE = 0.2;
 const OBSERVATION_SLACK_MS = 100;
 
 export const BUDGET_METHOD =
-  "budget-exhausted time = when a token bucket at the controller budget (--controller-qps/--controller-burst, full at the start), drained by the controller's writes as the watch saw them (condition patches, events, deletions), has no token left; " +
-  "each seen write takes (controller's /metrics write count ÷ writes seen, at least 1) tokens; " +
-  "a pod's API budget queue = the part of its due→deleted time inside it (a lower bound without /metrics: writes the watch cannot see drain the bucket too); controller = the rest. " +
+  'budget-exhausted time = when a token bucket at the controller budget (--controller-qps/--controller-burst, ' +
+  "full at the start), drained by the controller's writes as the watch saw them (condition patches, events, " +
+  "deletions), has no token left; each seen write takes (controller's /metrics write count ÷ writes seen, at " +
+  "least 1) tokens; a pod's API budget queue = the part of its due→deleted time inside it (a lower bound " +
+  'without /metrics: writes the watch cannot see drain the bucket too); controller = the rest. ' +
   `Budget-bound when the queue is ≥ ${BUDGET_BOUND_SHARE * 100}% of the summed latency.`;
 
 /** Length of the union of intervals, ms (intervals with end < start count as empty). */
