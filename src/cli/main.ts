@@ -1,105 +1,29 @@
 #!/usr/bin/env node
-// `device-taint-evictor`: one binary, four commands. Only `run` ever talks to a cluster you did not
+// `device-taint-evictor`: one binary, several commands. Only `run` ever talks to a cluster you did not
 // start yourself; `demo` and `sim` bring their own simulated API server on 127.0.0.1.
+//
+// Every command's flags are declared here or beside it, but what a command runs is imported only when
+// it runs: `run` must not carry the load generator's or the simulator's modules (memory, start-up).
+// Errors are one line on stderr with the exit codes of src/shared/exitCodes.ts: 2 for usage (with a
+// hint, never the whole help), 1 for anything the run itself hits.
 
-import os from 'node:os';
-import { Command, Option } from 'commander';
-import { validateLeaderTimings } from '../kube/leaderElection.js';
-import {
-  type ControllerOptions,
-  defaultControllerOptions,
-  type LogFormat,
-  type LogLevel,
-} from '../main/app/options.js';
-import {
-  oneOf,
-  parseNonNegativeInt,
-  parseNonNegativeNumber,
-  parsePositiveDurationMs,
-  parsePositiveInt,
-  parseRatio,
-} from './parseFlags.js';
+import { Command, CommanderError } from 'commander';
+import type { ControllerOptions } from '../main/app/options.js';
+import { VERSION } from '../main/app/version.js';
+import { EXIT } from '../shared/exitCodes.js';
+import { oneOf, parseNonNegativeInt, parsePositiveInt, parseRatio, UsageError } from './parseFlags.js';
+import { registerRunCommand } from './runCommand.js';
 
-const defaults = defaultControllerOptions(os.availableParallelism());
-const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-const logFormats: readonly LogFormat[] = ['json', 'text'];
-
-/** A bad combination of flags: one line and a hint, exit 2 (a usage error, like commander's own). */
-function usageError(message: string): never {
-  process.stderr.write(`device-taint-evictor: ${message} (see --help)\n`);
-  process.exit(2);
-}
-
-/** One line on stderr, exit 1: what an operator needs, never a stack trace for a known failure. */
+/** One line on stderr and the exit code: what an operator needs, never a stack trace for a known failure. */
 function die(error: unknown): never {
+  const usage = error instanceof UsageError;
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`device-taint-evictor: ${message}\n`);
+  process.stderr.write(`device-taint-evictor: ${message}${usage ? ' (see --help)' : ''}\n`);
   if (process.env.DTE_DEBUG === '1' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  process.exit(1);
+  process.exit(usage ? EXIT.usage : EXIT.failure);
 }
 
-interface RunFlags {
-  kubeconfig?: string;
-  context?: string;
-  workers: number;
-  concurrentSyncs: number;
-  kubeApiQps: number;
-  kubeApiBurst: number;
-  leaderElect: boolean;
-  leaderElectResourceNamespace: string;
-  leaderElectResourceName: string;
-  leaderElectLeaseDuration: number;
-  leaderElectRenewDeadline: number;
-  leaderElectRetryPeriod: number;
-  /** Deprecated spellings of the two above. */
-  leaderElectNamespace?: string;
-  leaderElectLeaseName?: string;
-  metricsBindAddress: string;
-  logLevel: LogLevel;
-  logFormat: LogFormat;
-  dryRun: boolean;
-  workloadClaims: boolean;
-  decodeThreads: number;
-}
-
-/** Warns once per deprecated flag that was used, on stderr (before any logging is set up). */
-function deprecated(used: string | undefined, oldName: string, newName: string): string | undefined {
-  if (used !== undefined)
-    process.stderr.write(`device-taint-evictor: ${oldName} is deprecated and will be removed; use ${newName}\n`);
-  return used;
-}
-
-async function runCommand(flags: RunFlags): Promise<void> {
-  const {
-    leaderElectNamespace,
-    leaderElectLeaseName,
-    leaderElectLeaseDuration,
-    leaderElectRenewDeadline,
-    leaderElectRetryPeriod,
-    ...rest
-  } = flags;
-  const options: ControllerOptions = {
-    ...defaults,
-    ...rest,
-    leaderElectResourceNamespace:
-      deprecated(leaderElectNamespace, '--leader-elect-namespace', '--leader-elect-resource-namespace') ??
-      flags.leaderElectResourceNamespace,
-    leaderElectResourceName:
-      deprecated(leaderElectLeaseName, '--leader-elect-lease-name', '--leader-elect-resource-name') ??
-      flags.leaderElectResourceName,
-    leaderElectLeaseDurationMs: leaderElectLeaseDuration,
-    leaderElectRenewDeadlineMs: leaderElectRenewDeadline,
-    leaderElectRetryPeriodMs: leaderElectRetryPeriod,
-  };
-  try {
-    validateLeaderTimings({
-      leaseDurationMs: options.leaderElectLeaseDurationMs,
-      renewDeadlineMs: options.leaderElectRenewDeadlineMs,
-      retryPeriodMs: options.leaderElectRetryPeriodMs,
-    });
-  } catch (error) {
-    usageError(`leader election timings: ${error instanceof Error ? error.message : String(error)}`);
-  }
+async function runController(options: ControllerOptions): Promise<void> {
   const { startController } = await import('../main/app/bootstrap.js');
   // A stray rejected promise must not take the controller down with every scheduled eviction in it; it
   // is a bug worth a loud line, not a crash. A thrown exception may have left state half-updated: exit
@@ -113,7 +37,7 @@ async function runCommand(flags: RunFlags): Promise<void> {
     process.stderr.write(
       `${JSON.stringify({ level: 'fatal', msg: 'Uncaught exception', error: error.message, stack: error.stack })}\n`,
     );
-    process.exit(1);
+    process.exit(EXIT.failure);
   });
   const controller = await startController(options);
   const onSignal = (signal: NodeJS.Signals) => {
@@ -125,75 +49,20 @@ async function runCommand(flags: RunFlags): Promise<void> {
   process.exit(code);
 }
 
-export function buildProgram(): Command {
-  const program = new Command('device-taint-evictor')
-    .description(
-      'Evicts pods whose DRA devices carry NoExecute taints they do not tolerate (the kube-controller-manager device taint eviction controller, multi-core).',
-    )
-    .showHelpAfterError()
-    .configureOutput({ outputError: (str, write) => write(str) });
+interface SimFlags {
+  port: number;
+  nodes: number;
+  devicesPerNode: number;
+  pods: number;
+  namespaces?: number;
+  toleratingRatio?: number;
+  tolerationSeconds?: number;
+  ruleVersions: string;
+  podGracePeriodMs?: number;
+  kubeconfigOut: string;
+}
 
-  program
-    .command('run')
-    .description('Run the controller against a cluster (kubeconfig, KUBECONFIG, ~/.kube/config or in-cluster config).')
-    .option('--kubeconfig <path>', 'path to a kubeconfig file')
-    .option('--context <name>', 'kubeconfig context to use')
-    .option('--workers <n>', 'worker threads owning eviction queue partitions', parsePositiveInt, defaults.workers)
-    .option(
-      '--concurrent-syncs <n>',
-      'evictions in flight per worker (upstream --concurrent-device-taint-eviction-syncs)',
-      parsePositiveInt,
-      defaults.concurrentSyncs,
-    )
-    .option(
-      '--kube-api-qps <qps>',
-      'API write budget shared by all threads; 0 = unlimited',
-      parseNonNegativeNumber,
-      defaults.kubeApiQps,
-    )
-    .option('--kube-api-burst <n>', 'burst of the API write budget', parsePositiveInt, defaults.kubeApiBurst)
-    .option('--leader-elect', 'campaign for a coordination.k8s.io/v1 Lease; only the leader evicts', false)
-    .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', defaults.leaderElectResourceNamespace)
-    .option('--leader-elect-resource-name <name>', 'name of the Lease', defaults.leaderElectResourceName)
-    .option(
-      '--leader-elect-lease-duration <duration>',
-      'how long candidates wait after the last observed renewal before taking the lease',
-      parsePositiveDurationMs,
-      defaults.leaderElectLeaseDurationMs,
-    )
-    .option(
-      '--leader-elect-renew-deadline <duration>',
-      'how long the leader keeps trying to renew before it stops leading (and exits)',
-      parsePositiveDurationMs,
-      defaults.leaderElectRenewDeadlineMs,
-    )
-    .option(
-      '--leader-elect-retry-period <duration>',
-      'how often candidates try to acquire and the leader renews',
-      parsePositiveDurationMs,
-      defaults.leaderElectRetryPeriodMs,
-    )
-    .addOption(new Option('--leader-elect-namespace <ns>', 'deprecated: --leader-elect-resource-namespace').hideHelp())
-    .addOption(new Option('--leader-elect-lease-name <name>', 'deprecated: --leader-elect-resource-name').hideHelp())
-    .option(
-      '--metrics-bind-address <addr>',
-      'host:port for /metrics, /healthz, /readyz; 0 disables',
-      defaults.metricsBindAddress,
-    )
-    .addOption(new Option('--log-level <level>', 'log level').argParser(oneOf(logLevels)).default(defaults.logLevel))
-    .addOption(
-      new Option('--log-format <format>', 'json or text').argParser(oneOf(logFormats)).default(defaults.logFormat),
-    )
-    .option('--dry-run', 'decide and log, never write to the API', false)
-    .option('--workload-claims', 'honour PodGroup-owned claims (DRAWorkloadResourceClaims)', false)
-    .option(
-      '--decode-threads <n|auto>',
-      'piscina threads decoding list pages; 0 = main thread; auto = 2 with ≥ 4 cores, else 0',
-      (v: string) => (v === 'auto' ? defaults.decodeThreads : parseNonNegativeInt(v)),
-      defaults.decodeThreads,
-    )
-    .action((flags: RunFlags) => runCommand(flags).catch(die));
-
+function registerSimCommand(program: Command): void {
   program
     .command('sim')
     .description('Start a simulated Kubernetes API server on 127.0.0.1 seeded with a synthetic GPU cluster.')
@@ -211,51 +80,60 @@ export function buildProgram(): Command {
     )
     .option('--pod-grace-period-ms <ms>', 'keep deleted pods terminating for this long', parseNonNegativeInt)
     .option('--kubeconfig-out <path>', 'where to write the kubeconfig', 'sim.kubeconfig')
-    .action(
-      async (flags: {
-        port: number;
-        nodes: number;
-        devicesPerNode: number;
-        pods: number;
-        namespaces?: number;
-        toleratingRatio?: number;
-        tolerationSeconds?: number;
-        ruleVersions: string;
-        podGracePeriodMs?: number;
-        kubeconfigOut: string;
-      }) => {
-        const { runSimCommand } = await import('../sim/index.js');
-        const ruleVersions = flags.ruleVersions
-          .split(',')
-          .map((v) => v.trim())
-          .filter((v) => v !== '')
-          .map(oneOf(['v1', 'v1beta2', 'v1alpha3'] as const));
-        await runSimCommand({
-          port: flags.port,
-          nodes: flags.nodes,
-          devicesPerNode: flags.devicesPerNode,
-          pods: flags.pods,
-          ruleVersions,
-          kubeconfigOut: flags.kubeconfigOut,
-          ...(flags.namespaces !== undefined ? { namespaces: flags.namespaces } : {}),
-          ...(flags.toleratingRatio !== undefined ? { toleratingRatio: flags.toleratingRatio } : {}),
-          ...(flags.tolerationSeconds !== undefined ? { tolerationSeconds: flags.tolerationSeconds } : {}),
-          ...(flags.podGracePeriodMs !== undefined ? { podGracePeriodMs: flags.podGracePeriodMs } : {}),
-        }).catch(die);
-      },
-    );
-
-  return program;
+    .action(async (flags: SimFlags) => {
+      const ruleVersions = flags.ruleVersions
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '')
+        .map(oneOf(['v1', 'v1beta2', 'v1alpha3'] as const));
+      const { runSimCommand } = await import('../sim/index.js');
+      await runSimCommand({
+        port: flags.port,
+        nodes: flags.nodes,
+        devicesPerNode: flags.devicesPerNode,
+        pods: flags.pods,
+        ruleVersions,
+        kubeconfigOut: flags.kubeconfigOut,
+        ...(flags.namespaces !== undefined ? { namespaces: flags.namespaces } : {}),
+        ...(flags.toleratingRatio !== undefined ? { toleratingRatio: flags.toleratingRatio } : {}),
+        ...(flags.tolerationSeconds !== undefined ? { tolerationSeconds: flags.tolerationSeconds } : {}),
+        ...(flags.podGracePeriodMs !== undefined ? { podGracePeriodMs: flags.podGracePeriodMs } : {}),
+      });
+    });
 }
 
-async function main(): Promise<void> {
-  const program = buildProgram();
-  // The load command registers itself (its many flags live beside the generator).
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('device-taint-evictor')
+    .description(
+      'Evicts pods whose DRA devices carry NoExecute taints they do not tolerate (the kube-controller-manager device taint eviction controller, multi-core).',
+    )
+    .version(VERSION, '--version', 'print the version')
+    // A mistake gets one line and a hint, not 40 lines of help; commands inherit these settings.
+    .showHelpAfterError('(see --help)')
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+  registerRunCommand(program, runController);
+  registerSimCommand(program);
+  // The load and demo commands declare their flags beside their code; their actions import the rest.
   const { registerLoadCommand } = await import('../load/command.js');
   registerLoadCommand(program);
   const { registerDemoCommand } = await import('../demo/command.js');
   registerDemoCommand(program);
-  await program.parseAsync(process.argv);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "exit" with code 0 through the override; commander printed the rest.
+      process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    }
+    die(error);
+  }
 }
 
 main().catch(die);

@@ -10,8 +10,8 @@ export const parseNonNegativeInt = (value: string): number => {
 };
 
 export const parsePositiveInt = (value: string): number => {
-  const n = parseNonNegativeInt(value);
-  if (n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
   return n;
 };
 
@@ -53,9 +53,20 @@ export const parseDurationMs = (value: string): number => {
   return Math.round(ms);
 };
 
+/** A Go duration, or `0` for "none/never". */
+export const parseDurationOrZeroMs = (value: string): number => (value.trim() === '0' ? 0 : parseDurationMs(value));
+
 /** A positive Go duration. */
 export const parsePositiveDurationMs = (value: string): number => {
   const ms = parseDurationMs(value);
   if (ms <= 0) throw new InvalidArgumentError(`expected a duration > 0, got "${value}"`);
   return ms;
 };
+
+/** A usage mistake found after parsing (a bad combination, a bad config file): one line, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -3,8 +3,9 @@
 // cluster takes the explicit `run` command. Exit 0 when every act went as expected, 1 otherwise.
 
 import { type Command, InvalidArgumentError } from 'commander';
+import { EXIT } from '../shared/exitCodes.js';
 import { TimestampedPrinter, wantsColor } from './printer.js';
-import { type DemoOptions, type DemoReport, runDemo } from './story.js';
+import type { DemoOptions, DemoReport } from './story.js';
 
 export interface DemoFlags {
   readonly workers: number;
@@ -14,7 +15,7 @@ export interface DemoFlags {
   readonly verbose: boolean;
 }
 
-export const DEMO_EXIT = { ok: 0, failed: 1, interrupted: 130 } as const;
+export const DEMO_EXIT = { ok: EXIT.ok, failed: EXIT.failure, interrupted: EXIT.interrupted } as const;
 
 const boundedNumber =
   (what: string, min: number, max: number, integer: boolean) =>
@@ -47,6 +48,8 @@ export async function runDemoCommand(
     color: wantsColor(io.stdout),
     startedAt: Date.now(),
   });
+  // The story pulls in the controller and the simulated cluster: loaded only when the demo runs.
+  const { runDemo } = await import('./story.js');
   const report = await runDemo({
     printer,
     workers: flags.workers,

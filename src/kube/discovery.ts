@@ -62,6 +62,11 @@ export interface DiscoveryOptions {
   readonly attempts?: number;
   readonly retryDelayMs?: number;
   /**
+   * Give up on discovery after this long in all, timeouts and retries included (default none). At
+   * start-up an unreachable server must be one clear line within seconds, not a minute of retries.
+   */
+  readonly deadlineMs?: number;
+  /**
    * Look for PodGroups (scheduling.k8s.io) at all: only with workload claims. Without them the group is
    * never asked for, so neither its absence nor missing RBAC can delay or block the startup.
    */
@@ -104,6 +109,7 @@ export async function discoverApis(transport: ReadTransport, opts: DiscoveryOpti
   const log = opts.log ?? silentLogger;
   const clock = opts.clock ?? new RealClock();
   const attempts = Math.max(1, opts.attempts ?? 5);
+  const deadline = opts.deadlineMs === undefined ? Number.POSITIVE_INFINITY : clock.now() + opts.deadlineMs;
   /** GET a discovery document; `null` when the server says it does not exist (404). */
   const fetchJson = async (path: string): Promise<unknown | null> => {
     // One backoff per document: lookups run concurrently, and a shared one would grow twice as fast,
@@ -116,15 +122,21 @@ export async function discoverApis(transport: ReadTransport, opts: DiscoveryOpti
       resetAfterMs: Number.POSITIVE_INFINITY,
     });
     for (let attempt = 1; ; attempt++) {
+      const left = deadline - clock.now();
       try {
-        return await transport.getJson(path);
+        return await transport.getJson(
+          path,
+          {},
+          Number.isFinite(left) ? AbortSignal.timeout(Math.max(1, Math.ceil(left))) : undefined,
+        );
       } catch (err) {
         if (err instanceof ApiError && err.code === 404) return null;
         const transient = !(err instanceof ApiError) || err.code === 0 || err.code === 429 || err.code >= 500;
-        if (!transient || attempt >= attempts)
-          throw new DiscoveryError(`discovery ${path} failed: ${describeError(err)}`);
-        log.warn('discovery request failed; retrying', { path, attempt, error: describeError(err) });
         const delay = backoff.next(clock.now());
+        if (!transient || attempt >= attempts || clock.now() + delay >= deadline)
+          throw new DiscoveryError(`discovery ${path} failed: ${describeError(err)}`);
+        // Only the final verdict is worth a line at info and above: retries are routine.
+        log.debug('discovery request failed; retrying', { path, attempt, error: describeError(err) });
         await new Promise<void>((resolve) => clock.setTimer(resolve, delay));
       }
     }

@@ -1,12 +1,11 @@
 // The keep-alive transport behind `ApiClient`: one undici Pool per process (or per worker thread) to the
-// kubeconfig's server, with the TLS material and credentials that client-node's KubeConfig resolves.
+// server of an `ApiConnection` (connection.ts: TLS material, credentials and their refresh live there).
 // client-node 1.4.0 opens a new connection per request, and sharing a keep-alive agent with it trips
 // node-fetch's false "Premature close" on chunked responses; undici reuses connections and has no such bug.
 // bench/http.ts measures the difference.
 
-import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Clock } from '../shared/clock.js';
 import { RealClock } from '../shared/clock.js';
 import {
@@ -21,6 +20,7 @@ import {
   parseRetryAfter,
   transportError,
 } from './apiClient.js';
+import { ApiConnection } from './connection.js';
 
 export interface KeepAliveClientOptions {
   /** Upper bound on open connections; requests beyond it queue inside the pool. */
@@ -28,8 +28,8 @@ export interface KeepAliveClientOptions {
   /** Default per-request deadline when a request sets none. */
   readonly timeoutMs?: number;
   /**
-   * Credentials (tokens from exec/OIDC plugins) can rotate: headers are re-resolved through the
-   * KubeConfig at most this often, and immediately after a 401.
+   * Only for `fromKubeConfig`, which builds its own connection: credentials (tokens from exec/OIDC
+   * plugins, a rotated token file) are re-resolved at most this often, and immediately after a 401.
    */
   readonly authRefreshMs?: number;
   readonly onCall?: ApiCallObserver;
@@ -37,71 +37,27 @@ export interface KeepAliveClientOptions {
   readonly userAgent?: string;
 }
 
-interface ResolvedAuth {
-  readonly headers: Record<string, string>;
-  readonly at: number;
-}
-
-type TlsOptions = Pick<HttpsRequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
-
-/** Resolves TLS material and auth headers exactly as client-node would for its own requests. */
-async function resolveFromKubeConfig(kc: KubeConfig): Promise<{ tls: TlsOptions; headers: Record<string, string> }> {
-  const opts: HttpsRequestOptions = { headers: {} };
-  await kc.applyToHTTPSOptions(opts);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(opts.headers ?? {})) {
-    if (typeof value === 'string') headers[name.toLowerCase()] = value;
-    else if (typeof value === 'number') headers[name.toLowerCase()] = String(value);
-    else if (Array.isArray(value)) headers[name.toLowerCase()] = value.join(', ');
-  }
-  if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-  const tls: TlsOptions = {
-    ca: opts.ca,
-    cert: opts.cert,
-    key: opts.key,
-    rejectUnauthorized: opts.rejectUnauthorized,
-    servername: opts.servername,
-  };
-  return { tls, headers };
-}
-
 export class KeepAliveApiClient implements ApiClient {
-  private auth: ResolvedAuth;
-  private refreshing: Promise<ResolvedAuth> | null = null;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
-  private readonly authRefreshMs: number;
+  private readonly pool: Pool;
 
-  private constructor(
-    private readonly kc: KubeConfig,
-    private readonly pool: Pool,
-    private readonly basePath: string,
-    auth: Record<string, string>,
-    private readonly options: KeepAliveClientOptions,
+  constructor(
+    private readonly connection: ApiConnection,
+    private readonly options: KeepAliveClientOptions = {},
   ) {
     this.clock = options.clock ?? new RealClock();
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.authRefreshMs = options.authRefreshMs ?? 60_000;
-    this.auth = { headers: auth, at: this.clock.now() };
+    this.pool = connection.createPool({ connections: options.connections ?? 16, pipelining: 1 });
   }
 
-  /** Connects to the current context's cluster of `kc`. */
+  /** Connects to the current context's cluster of `kc` over a connection of its own. */
   static async fromKubeConfig(kc: KubeConfig, options: KeepAliveClientOptions = {}): Promise<KeepAliveApiClient> {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    const server = new URL(cluster.server);
-    if (server.protocol === 'http:' && !cluster.skipTLSVerify)
-      // Same rule as client-node: plain http only when the kubeconfig explicitly skips TLS verification.
-      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    const { tls, headers } = await resolveFromKubeConfig(kc);
-    const pool = new Pool(server.origin, {
-      connections: options.connections ?? 16,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      connect: server.protocol === 'https:' ? { ...tls } : undefined,
+    const connection = await ApiConnection.fromKubeConfig(kc, {
+      ...(options.authRefreshMs === undefined ? {} : { refreshMs: options.authRefreshMs }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
-    const basePath = server.pathname.replace(/\/+$/, '');
-    return new KeepAliveApiClient(kc, pool, basePath, headers, options);
+    return new KeepAliveApiClient(connection, options);
   }
 
   /**
@@ -114,10 +70,14 @@ export class KeepAliveApiClient implements ApiClient {
     const deadlineAt = this.clock.now() + timeoutMs;
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = req.signal === undefined ? deadline : AbortSignal.any([req.signal, deadline]);
+    const credentials = this.connection.credentials;
     for (let attempt = 1; ; attempt++) {
-      let response = await this.send(req, await this.currentAuth(false), signal);
-      // An expired rotating token: resolve credentials again and retry once.
-      if (response.status === 401) response = await this.send(req, await this.currentAuth(true), signal);
+      const sent = await credentials.current();
+      let response = await this.send(req, sent.headers, signal);
+      // An expired rotating token: credentials newer than the rejected ones (one refresh shared by every
+      // request that got this 401), and one more try.
+      if (response.status === 401)
+        response = await this.send(req, (await credentials.afterUnauthorized(sent.generation, signal)).headers, signal);
       this.options.onCall?.(req.method, req.path, response.status);
       if (response.status >= 200 && response.status < 300) return { status: response.status, body: response.body };
       const error = errorFromResponse(response.status, response.body, response.retryAfter);
@@ -157,10 +117,9 @@ export class KeepAliveApiClient implements ApiClient {
 
   private async send(
     req: ApiRequest,
-    auth: Record<string, string>,
+    auth: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ): Promise<{ status: number; body: unknown; retryAfter: number | null }> {
-    const search = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
     const headers: Record<string, string> = { ...auth, accept: 'application/json' };
     if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
     let payload: string | undefined;
@@ -171,7 +130,7 @@ export class KeepAliveApiClient implements ApiClient {
     try {
       const res = await this.pool.request({
         method: req.method,
-        path: `${this.basePath}${req.path}${search}`,
+        path: this.connection.requestPath(req.path, req.query),
         headers,
         body: payload,
         // undici closes the connection after a DELETE with a body ("may confuse some servers"); the
@@ -193,17 +152,5 @@ export class KeepAliveApiClient implements ApiClient {
       this.options.onCall?.(req.method, req.path, 0);
       throw transportError(err);
     }
-  }
-
-  private async currentAuth(force: boolean): Promise<Record<string, string>> {
-    if (!force && this.clock.now() - this.auth.at < this.authRefreshMs) return this.auth.headers;
-    // One refresh at a time: a burst of evictions must not run the exec plugin once per request.
-    this.refreshing ??= resolveFromKubeConfig(this.kc)
-      .then(({ headers }) => ({ headers, at: this.clock.now() }))
-      .finally(() => {
-        this.refreshing = null;
-      });
-    this.auth = await this.refreshing;
-    return this.auth.headers;
   }
 }

@@ -14,6 +14,20 @@ export const eventMessages = {
 
 export type PodEventMessage = (typeof eventMessages)[keyof typeof eventMessages];
 
+/** An event of ours beyond upstream's two: its type, reason and message. */
+export interface PodEventSpec {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** --eviction-mode evict gave up waiting for the disruption budget: the hardware fault wins. */
+export const evictionTimeoutEvent = (waitedMs: number): PodEventSpec => ({
+  type: 'Warning',
+  reason: 'DeviceTaintEvictionTimeout',
+  message: `The pod's disruption budget blocked its eviction for ${Math.round(waitedMs / 1000)}s (--eviction-timeout); deleting it directly, because its device is tainted NoExecute`,
+});
+
 export interface CoreEvent {
   readonly apiVersion: 'v1';
   readonly kind: 'Event';
@@ -27,7 +41,7 @@ export interface CoreEvent {
   };
   readonly reason: string;
   readonly message: string;
-  readonly type: 'Normal';
+  readonly type: 'Normal' | 'Warning';
   readonly source: { readonly component: string };
   readonly reportingComponent: string;
   readonly reportingInstance: string;
@@ -37,16 +51,23 @@ export interface CoreEvent {
 }
 
 /** A fresh Event (count 1) for `pod`; the apiserver completes the `<pod>.` generateName. */
-export function podEvent(pod: PodRef, message: PodEventMessage, nowMs: number, reportingInstance = ''): CoreEvent {
+export function podEvent(
+  pod: PodRef,
+  message: PodEventMessage | PodEventSpec,
+  nowMs: number,
+  reportingInstance = '',
+): CoreEvent {
+  const spec: PodEventSpec =
+    typeof message === 'string' ? { type: 'Normal', reason: evictionEventReason, message } : message;
   const ts = rfc3339(nowMs);
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { generateName: `${pod.name}.`, namespace: pod.namespace },
     involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
-    reason: evictionEventReason,
-    message,
-    type: 'Normal',
+    reason: spec.reason,
+    message: spec.message,
+    type: spec.type,
     source: { component: controllerName },
     reportingComponent: controllerName,
     reportingInstance,

@@ -1,14 +1,14 @@
 // The read side's HTTP: GETs returning JSON (list pages, discovery) and long-lived watch streams,
-// over one undici keep-alive pool with the TLS material and credentials client-node's KubeConfig
-// resolves. Not client-node's Watch: it swallows undecodable lines silently, hides the error body of
+// over one undici keep-alive pool to an `ApiConnection` (connection.ts: TLS material, credentials and
+// their refresh). Not client-node's Watch: it swallows undecodable lines silently, hides the error body of
 // a non-200 watch (so a 410 Status is indistinguishable from a 500), and rides node-fetch, whose
 // keep-alive handling fails on chunked responses (design.md). The reflector only sees this interface.
 
-import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { ApiError, errorFromResponse, parseRetryAfter, transportError } from './apiClient.js';
+import { ApiConnection } from './connection.js';
 
 export type Query = Readonly<Record<string, string>>;
 
@@ -35,60 +35,20 @@ export interface HttpReadTransportOptions {
   readonly userAgent?: string;
 }
 
-type TlsOptions = Pick<HttpsRequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
-
-async function resolveAuth(kc: KubeConfig): Promise<{ tls: TlsOptions; headers: Record<string, string> }> {
-  const opts: HttpsRequestOptions = { headers: {} };
-  await kc.applyToHTTPSOptions(opts);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(opts.headers ?? {})) {
-    if (typeof value === 'string' || typeof value === 'number') headers[name.toLowerCase()] = String(value);
-    else if (Array.isArray(value)) headers[name.toLowerCase()] = value.join(', ');
-  }
-  if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-  return {
-    tls: {
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      rejectUnauthorized: opts.rejectUnauthorized,
-      servername: opts.servername,
-    },
-    headers,
-  };
-}
-
-const AUTH_REFRESH_MS = 60_000;
-
 export class HttpReadTransport implements ReadTransport {
-  private headers: Record<string, string>;
-  private headersAt = Date.now();
+  private readonly pool: Pool;
 
-  private constructor(
-    private readonly kc: KubeConfig,
-    private readonly pool: Pool,
-    private readonly basePath: string,
-    headers: Record<string, string>,
-    private readonly options: HttpReadTransportOptions,
+  constructor(
+    private readonly connection: ApiConnection,
+    private readonly options: HttpReadTransportOptions = {},
   ) {
-    this.headers = headers;
+    // Each watch holds a connection for its lifetime; lists and discovery share the rest.
+    this.pool = connection.createPool({ connections: 32 });
   }
 
+  /** Connects to the current context's cluster of `kc` over a connection of its own. */
   static async fromKubeConfig(kc: KubeConfig, options: HttpReadTransportOptions = {}): Promise<HttpReadTransport> {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    const server = new URL(cluster.server);
-    if (server.protocol === 'http:' && !cluster.skipTLSVerify)
-      // client-node's rule, kept so every client of one kubeconfig accepts the same servers.
-      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    const { tls, headers } = await resolveAuth(kc);
-    const pool = new Pool(server.origin, {
-      // Each watch holds a connection for its lifetime; lists and discovery share the rest.
-      connections: 32,
-      keepAliveTimeout: 30_000,
-      connect: server.protocol === 'https:' ? { ...tls } : undefined,
-    });
-    return new HttpReadTransport(kc, pool, server.pathname.replace(/\/+$/, ''), headers, options);
+    return new HttpReadTransport(await ApiConnection.fromKubeConfig(kc), options);
   }
 
   async getJson(path: string, query: Query = {}, signal?: AbortSignal): Promise<unknown> {
@@ -156,14 +116,15 @@ export class HttpReadTransport implements ReadTransport {
   }
 
   private async send(path: string, query: Query, signal: AbortSignal, streaming: boolean) {
-    const search = new URLSearchParams(query).toString();
+    const credentials = this.connection.credentials;
+    const sent = await credentials.current();
+    let res: Awaited<ReturnType<Pool['request']>>;
     try {
-      const headers = await this.currentHeaders();
-      const res = await this.pool.request({
+      res = await this.pool.request({
         method: 'GET',
-        path: `${this.basePath}${path}${search ? `?${search}` : ''}`,
+        path: this.connection.requestPath(path, query),
         headers: {
-          ...headers,
+          ...sent.headers,
           accept: 'application/json',
           ...(this.options.userAgent ? { 'user-agent': this.options.userAgent } : {}),
         },
@@ -171,19 +132,13 @@ export class HttpReadTransport implements ReadTransport {
         // A watch can legitimately stay quiet between bookmarks; the reflector's watchdog decides.
         bodyTimeout: streaming ? 0 : undefined,
       });
-      if (res.statusCode === 401) this.headersAt = 0; // rotating token expired: re-resolve next time
-      return res;
     } catch (err) {
       throw transportError(err);
     }
-  }
-
-  private async currentHeaders(): Promise<Record<string, string>> {
-    if (Date.now() - this.headersAt >= AUTH_REFRESH_MS) {
-      this.headers = (await resolveAuth(this.kc)).headers;
-      this.headersAt = Date.now();
-    }
-    return this.headers;
+    // A rotating token expired: refresh now (once for every request that got this 401), so the caller's
+    // next attempt carries the new one. The 401 itself still surfaces; the reflector retries.
+    if (res.statusCode === 401) await credentials.afterUnauthorized(sent.generation, signal);
+    return res;
   }
 }
 

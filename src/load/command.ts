@@ -1,14 +1,21 @@
-// `device-taint-evictor load`: the CLI face of runLoad. The exit code tells a CI job what happened:
-// 0 clean, 1 wrongful evictions, 2 missed evictions or timeout, 3 the run could not be carried out.
+// `device-taint-evictor load`: the CLI face of runLoad. The exit code tells a CI job what happened
+// (src/shared/exitCodes.ts): 0 clean, 1 the run could not be carried out, 2 a usage error, 3 wrongful
+// evictions, 4 missed evictions or timeout. The generator itself is imported only when the command runs.
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { EXIT } from '../shared/exitCodes.js';
 import type { LogFields, Logger } from '../shared/logger.js';
-import { LOAD_OPTION_DEFINITIONS, parseLoadOptions } from './options.js';
+import { LOAD_OPTION_DEFINITIONS, LoadOptionsError, parseLoadOptions } from './options.js';
 import type { LoadSummary } from './report.js';
-import { type RunLoadDeps, runLoad } from './runLoad.js';
+import type { RunLoadDeps } from './runLoad.js';
 
-export const LOAD_EXIT = { ok: 0, wrongful: 1, incomplete: 2, failed: 3 } as const;
+export const LOAD_EXIT = {
+  ok: EXIT.ok,
+  failed: EXIT.failure,
+  wrongful: EXIT.wrongful,
+  incomplete: EXIT.incomplete,
+} as const;
 
 export function loadExitCode(summary: LoadSummary): number {
   if (summary.evictions.wrongful > 0) return LOAD_EXIT.wrongful;
@@ -39,8 +46,18 @@ export function registerLoadCommand(program: Command, deps: RunLoadDeps = {}): C
   for (const def of LOAD_OPTION_DEFINITIONS) command.addOption(new Option(def.flags, def.description));
   command.action(async (raw: Record<string, unknown>) => {
     const log = deps.log ?? stderrLogger();
+    let options: ReturnType<typeof parseLoadOptions>;
     try {
-      const summary = await runLoad(parseLoadOptions(raw), { ...deps, log });
+      options = parseLoadOptions(raw);
+    } catch (err) {
+      if (!(err instanceof LoadOptionsError)) throw err;
+      process.stderr.write(`device-taint-evictor load: ${err.message} (see --help)\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    try {
+      const { runLoad } = await import('./runLoad.js');
+      const summary = await runLoad(options, { ...deps, log });
       process.exitCode = loadExitCode(summary);
     } catch (err) {
       // Configuration and cluster problems are one readable line, not a stack trace.

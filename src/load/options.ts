@@ -114,10 +114,25 @@ export function parseLoadOptions(input: Readonly<Record<string, unknown>>): Load
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const result = loadOptionsSchema.safeParse({ ...LOAD_DEFAULTS, ...defined });
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
-    throw new Error(`invalid load options: ${problems.join('; ')}`);
+    // Name the flag an operator typed, and the value it gave, not the schema's field path.
+    const problems = result.error.issues.map((i) => {
+      const key = i.path.join('.');
+      if (key === '') return i.message;
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const given = Object.hasOwn(defined, key) ? ` (got "${String(defined[key])}")` : '';
+      return `${flag}: ${i.message.replace(/, received NaN$/, '')}${given}`;
+    });
+    throw new LoadOptionsError(problems.join('; '));
   }
   return result.data;
+}
+
+/** A load flag (or programmatic option) that cannot be used: a usage error (exit 2). */
+export class LoadOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LoadOptionsError';
+  }
 }
 
 /** One CLI flag: commander flags, help text, and the option key it fills. */

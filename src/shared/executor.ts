@@ -15,6 +15,8 @@ export interface EvictionAttempt {
   readonly signal: AbortSignal;
   /** What the informer cache knew about the pod when the eviction was scheduled. */
   readonly podState: CachedPodState;
+  /** When the eviction fell due (its fire time): how long a disruption budget has held it so far. */
+  readonly dueAt: number;
 }
 
 /** An attempt outside any queue: always current, never aborted, nothing known from a cache. */
@@ -22,6 +24,8 @@ export const standaloneAttempt: EvictionAttempt = {
   isCurrent: () => true,
   signal: new AbortController().signal,
   podState: POD_STATE_NONE,
+  // Unknown: an eviction outside a queue never times out waiting for a disruption budget.
+  dueAt: Number.POSITIVE_INFINITY,
 };
 
 /** `'superseded'`: the attempt found its intent stale before a write and did nothing more. */

@@ -12,6 +12,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CachedPodState, EvictionOutcome, EvictionResult, ReasonId } from './decisions.js';
 import { isMetricsDelta, type MetricsDelta } from './metricsDelta.js';
+import type { SharedSlotsSpec } from './sharedSlots.js';
 import type { SharedTokenBucketSpec } from './tokenBucket.js';
 import type { PodRef } from './types.js';
 import type { WriteFenceSpec } from './writeFence.js';
@@ -99,7 +100,32 @@ export interface AbortWritesMessage {
   readonly reason: string;
 }
 
-export type MainToWorkerMessage = OpsMessage | ReplayMessage | TimeMessage | ShutdownMessage | AbortWritesMessage;
+/**
+ * Request headers that authenticate a thread's API calls (`authorization`, `impersonate-user`, …), as the
+ * main thread resolved them from the kubeconfig. `generation` grows with every refresh the main thread
+ * completes, so a thread can tell whether the headers a request was sent with are still the newest.
+ */
+export interface ApiCredentials {
+  readonly generation: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * main → worker: newer credentials (the main thread re-resolved them: a rotated token, an exec plugin's
+ * fresh one), or the answer to the worker's `credentialsRequest`.
+ */
+export interface CredentialsMessage {
+  readonly t: 'credentials';
+  readonly credentials: ApiCredentials;
+}
+
+export type MainToWorkerMessage =
+  | OpsMessage
+  | ReplayMessage
+  | TimeMessage
+  | ShutdownMessage
+  | AbortWritesMessage
+  | CredentialsMessage;
 
 /** worker → main: the partition is built and listening. */
 export interface ReadyMessage {
@@ -131,7 +157,22 @@ export interface StoppedMessage {
   readonly drained: boolean;
 }
 
-export type WorkerToMainMessage = ReadyMessage | ResultsMessage | MetricsMessage | FatalMessage | StoppedMessage;
+/**
+ * worker → main: a request sent with credentials of `generation` was answered 401. The main thread
+ * refreshes them (unless it already has newer ones) and answers with a `credentials` message.
+ */
+export interface CredentialsRequestMessage {
+  readonly t: 'credentialsRequest';
+  readonly generation: number;
+}
+
+export type WorkerToMainMessage =
+  | ReadyMessage
+  | ResultsMessage
+  | MetricsMessage
+  | FatalMessage
+  | StoppedMessage
+  | CredentialsRequestMessage;
 
 export const scheduleOp = (
   pod: PodRef,
@@ -397,6 +438,26 @@ function checkOps(ops: unknown, check: (op: unknown) => string | null): string |
 const checkReplayEntry = (value: unknown): string | null =>
   isRecord(value) && value.k === 'schedule' ? checkScheduleOp(value) : 'replay entries must be schedule ops';
 
+/** An HTTP header name as undici sends it: a lower-case RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** A header value: visible characters, spaces and tabs (no CR, LF or NUL that could split a request). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Checks an `ApiCredentials` value; `null` when valid. */
+export function checkApiCredentials(value: unknown): string | null {
+  if (!isRecord(value)) return 'credentials must be an object';
+  if (!Number.isInteger(value.generation) || (value.generation as number) < 0)
+    return 'credentials.generation must be an integer ≥ 0';
+  const headers = value.headers;
+  if (!isRecord(headers)) return 'credentials.headers must be an object';
+  for (const [name, header] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) return `credentials.headers: invalid header name ${JSON.stringify(name)}`;
+    if (typeof header !== 'string' || !HEADER_VALUE.test(header))
+      return `credentials.headers.${name} must be a header value string`;
+  }
+  return null;
+}
+
 /** Validates a message received by a worker. */
 export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessage> {
   if (!isRecord(data)) return reject('message must be an object');
@@ -421,6 +482,10 @@ export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessa
       return typeof data.reason === 'string'
         ? { ok: true, message: { t: 'abortWrites', reason: data.reason } }
         : reject('reason must be a string');
+    case 'credentials': {
+      const error = checkApiCredentials(data.credentials);
+      return error === null ? { ok: true, message: data as unknown as CredentialsMessage } : reject(error);
+    }
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
   }
@@ -469,6 +534,10 @@ export function validateWorkerToMain(data: unknown): Validated<WorkerToMainMessa
       return typeof data.drained === 'boolean'
         ? { ok: true, message: { t: 'stopped', drained: data.drained } }
         : reject('drained must be a boolean');
+    case 'credentialsRequest':
+      return Number.isInteger(data.generation) && (data.generation as number) >= 0
+        ? { ok: true, message: { t: 'credentialsRequest', generation: data.generation as number } }
+        : reject('generation must be an integer ≥ 0');
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
   }
@@ -487,11 +556,18 @@ export interface ShardWorkerData {
   readonly budget: SharedTokenBucketSpec | null;
   /** The process's write permission (leader lease); `null` = always open (no leader election). */
   readonly fence: WriteFenceSpec | null;
+  /** The process-wide bound on evictions in flight; `null` = only `concurrency` per worker. */
+  readonly slots: SharedSlotsSpec | null;
   /** Bound on in-flight evictions in this worker. */
   readonly concurrency: number;
   readonly backoff: { readonly baseMs: number; readonly maxMs: number } | null;
   readonly clock: WorkerClockSpec;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'text' };
+  /**
+   * The newest API credentials when the worker was started (later ones arrive as `credentials`
+   * messages); `null` when the executor makes no API calls (fake executor).
+   */
+  readonly credentials: ApiCredentials | null;
   /** Port for the comlink control plane (transferred). */
   readonly controlPort: MessagePort;
 }
@@ -520,6 +596,9 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
   const fence = data.fence;
   if (fence !== null && (!isRecord(fence) || !(fence.buffer instanceof SharedArrayBuffer)))
     return reject('fence must be null or { buffer: SharedArrayBuffer }');
+  const slots = data.slots;
+  if (slots !== null && (!isRecord(slots) || !(slots.buffer instanceof SharedArrayBuffer)))
+    return reject('slots must be null or { buffer: SharedArrayBuffer }');
   const backoff = data.backoff;
   if (backoff !== null && (!isRecord(backoff) || !isFiniteNumber(backoff.baseMs) || !isFiniteNumber(backoff.maxMs)))
     return reject('backoff must be null or { baseMs, maxMs }');
@@ -529,6 +608,10 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
   const log = data.log;
   if (!isRecord(log) || !LOG_LEVELS.has(log.level) || !(log.format === 'json' || log.format === 'text'))
     return reject('log must be { level, format }');
+  if (data.credentials !== null) {
+    const error = checkApiCredentials(data.credentials);
+    if (error !== null) return reject(error);
+  }
   // Duck-typed so this module stays free of runtime imports; a transferred port arrives as a MessagePort.
   const port = data.controlPort;
   if (!isRecord(port) || typeof port.postMessage !== 'function' || typeof port.on !== 'function')

@@ -78,6 +78,15 @@ export class SharedTokenBucket implements ApiBudget {
     return new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
+  /** Milliseconds until `tryAcquire` could succeed (0 = now): when to look again after a refusal. */
+  waitMs(): number {
+    if (this.unlimited) return 0;
+    const nowUs = this.nowUs();
+    const tat = Atomics.load(this.state, TAT_SLOT);
+    const earlyUs = laterOf(tat, nowUs) + this.intervalUs - nowUs - this.toleranceUs;
+    return earlyUs > 0n ? Math.ceil(Number(earlyUs) / 1000) : 0;
+  }
+
   /** Tokens available right now (fractional), for metrics and tests. */
   available(): number {
     if (this.unlimited) return Number.POSITIVE_INFINITY;

@@ -56,6 +56,19 @@ export function resourceList(served: ServedVersions, group: string, version: str
     if (d.shortNames !== undefined) r.shortNames = [...d.shortNames];
     if (d.categories !== undefined) r.categories = [...d.categories];
     resources.push(r);
+    // installAPIResources lists subresources sorted by path: pods/eviction comes before pods/status.
+    // EvictionREST is a GroupVersionKindProvider, so the entry names policy/v1 Eviction.
+    if (d.id === 'pods') {
+      resources.push({
+        name: 'pods/eviction',
+        singularName: '',
+        namespaced: true,
+        group: 'policy',
+        version: 'v1',
+        kind: 'Eviction',
+        verbs: ['create'],
+      });
+    }
     if (d.hasStatus) {
       resources.push({
         name: `${d.plural}/status`,

@@ -14,6 +14,7 @@
 export { runSimCommand, type SimCommandOptions } from './command.js';
 export type { StoredEntry } from './entry.js';
 export type { FaultConfig, VerbFault } from './faults.js';
+export type { EvictionRetry } from './handlers/eviction.js';
 export type { JsonObject, JsonValue } from './json.js';
 export type { KubeconfigOptions } from './kubeconfig.js';
 export type { PatchType } from './patch.js';

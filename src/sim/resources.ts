@@ -32,7 +32,9 @@ export type SimResource =
   | 'clusterrolebindings.rbac.authorization.k8s.io'
   | 'selfsubjectaccessreviews.authorization.k8s.io'
   | 'selfsubjectrulesreviews.authorization.k8s.io'
-  | 'selfsubjectreviews.authentication.k8s.io';
+  | 'selfsubjectreviews.authentication.k8s.io'
+  | 'tokenreviews.authentication.k8s.io'
+  | 'subjectaccessreviews.authorization.k8s.io';
 
 export interface ResourceDef {
   readonly id: SimResource;
@@ -317,6 +319,10 @@ export const RESOURCES: readonly ResourceDef[] = [
   review('authorization.k8s.io', 'SelfSubjectAccessReview'),
   review('authorization.k8s.io', 'SelfSubjectRulesReview'),
   review('authentication.k8s.io', 'SelfSubjectReview'),
+  // What a delegating authenticator/authorizer (kube-controller-manager's secure port, controller-
+  // runtime's metrics filter) sends: answered from the token and the configured authorizer.
+  review('authentication.k8s.io', 'TokenReview'),
+  review('authorization.k8s.io', 'SubjectAccessReview'),
 ];
 
 const byId = new Map<SimResource, ResourceDef>(RESOURCES.map((r) => [r.id, r]));

@@ -74,6 +74,8 @@ export function parseRoute(pathname: string, served: ServedVersions): Route {
   const def = lookupResource(group, version, rest[0]!, served);
   if (def === undefined) return { kind: 'notFound' };
   const subresource = rest[2] ?? '';
-  if (subresource !== '' && !(subresource === 'status' && def.hasStatus)) return { kind: 'notFound' };
+  // status where the kind has one; pods/eviction (pkg/registry/core/pod/storage: EvictionREST).
+  const known = (subresource === 'status' && def.hasStatus) || (subresource === 'eviction' && def.id === 'pods');
+  if (subresource !== '' && !known) return { kind: 'notFound' };
   return { kind: 'resource', def, version, namespace, name: rest[1], subresource };
 }

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { handleNonResource } from './endpoints.js';
 import { writeInjectedFailure } from './faultResponse.js';
 import { type FaultConfig, FaultInjector } from './faults.js';
-import type { ResourceRequest } from './handlers/context.js';
+import type { ResourceRequest, SimAuthorizer } from './handlers/context.js';
+import { type EvictionRetry, evictPod } from './handlers/eviction.js';
 import { getObject, listObjects } from './handlers/read.js';
 import { createReview } from './handlers/reviews.js';
 import { type WatchHost, watchObjects } from './handlers/watch.js';
@@ -39,6 +40,16 @@ export interface SimServerOptions {
   bookmarkIntervalMs?: number;
   /** Default immediate removal; with grace: deletionTimestamp set, removed later. */
   podDeletion?: { gracePeriodMs: number };
+  /**
+   * Run the disruption controller (PodDisruptionBudget status) in the store (default true); false:
+   * PDB status is only what clients and evictions write, as with kube-controller-manager stopped.
+   */
+  disruptionController?: boolean;
+  /**
+   * EvictionsRetry of the eviction subresource: attempts and pause for a conflicting delete of a pod
+   * that skips the budget (default upstream's 20 × 500 ms, +10 % jitter).
+   */
+  evictionRetry?: EvictionRetry;
   faults?: FaultConfig;
   /** For timeAdded / creationTimestamp defaulting. */
   clock?: () => number;
@@ -56,6 +67,8 @@ export interface SimServer {
   readonly store: SimStore;
   readonly requests: RequestLog;
   setFaults(f: FaultConfig): void;
+  /** Answers SubjectAccessReviews; allows everything unless a test sets it. */
+  authorizer: SimAuthorizer;
   /** Ends every open watch stream now (clients see a clean end of stream). */
   dropWatches(): void;
   /** Open watch streams. */
@@ -65,6 +78,7 @@ export interface SimServer {
 
 export class SimApiServer implements SimServer {
   readonly store: SimStore;
+  authorizer: SimAuthorizer = () => true;
   private readonly log: BoundedRequestLog;
   private readonly faults = new FaultInjector();
   private readonly served: ServedVersions;
@@ -78,9 +92,16 @@ export class SimApiServer implements SimServer {
   private watchesToExpire = 0;
   private readonly openapi: OpenApiDocuments;
   private readonly watchHost: WatchHost;
+  private readonly evictionRetry: EvictionRetry | undefined;
 
   constructor(opts: SimServerOptions = {}) {
-    this.store = new SimStore({ watchHistory: opts.watchHistory, clock: opts.clock, podDeletion: opts.podDeletion });
+    this.store = new SimStore({
+      watchHistory: opts.watchHistory,
+      clock: opts.clock,
+      podDeletion: opts.podDeletion,
+      disruptionController: opts.disruptionController,
+    });
+    this.evictionRetry = opts.evictionRetry;
     this.log = new BoundedRequestLog(opts.requestLogCapacity ?? 10_000);
     this.served = {
       ruleVersions: opts.ruleVersions ?? ['v1'],
@@ -209,7 +230,15 @@ export class SimApiServer implements SimServer {
       });
       return;
     }
-    const r: ResourceRequest = { req, res, route, q: url.searchParams, store: this.store, now: Date.now };
+    const r: ResourceRequest = {
+      req,
+      res,
+      route,
+      q: url.searchParams,
+      store: this.store,
+      now: Date.now,
+      authorize: this.authorizer,
+    };
     if (route.def.review === true) {
       if (verb !== 'create')
         throw new SimApiError(
@@ -218,6 +247,16 @@ export class SimApiServer implements SimServer {
           `the server does not allow this method on the requested resource`,
         );
       return createReview(r);
+    }
+    // pods/eviction: EvictionREST is only a NamedCreater.
+    if (route.subresource === 'eviction') {
+      if (verb !== 'create')
+        throw new SimApiError(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        );
+      return evictPod(r, this.evictionRetry);
     }
     switch (verb) {
       case 'list':

@@ -13,12 +13,15 @@ export type StatusReason =
   | 'Gone'
   | 'InternalError'
   | 'TooManyRequests'
+  | 'Forbidden'
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'ServiceUnavailable'
   | 'Timeout'
-  | 'Unknown';
+  | 'Unknown'
+  /** No reason: a Status a REST storage returned as its result (errors.FromObject keeps it empty). */
+  | '';
 
 export interface StatusDetails {
   readonly name?: string;
@@ -46,6 +49,8 @@ export class SimApiError extends Error {
   }
 }
 
+// metav1.Status in its Go field order (kind, apiVersion, metadata, status, message, reason, details,
+// code); reason and details are `omitempty`.
 export function statusObject(code: number, reason: StatusReason, message: string, details?: StatusDetails): JsonObject {
   const body: JsonObject = {
     kind: 'Status',
@@ -53,13 +58,13 @@ export function statusObject(code: number, reason: StatusReason, message: string
     metadata: {},
     status: 'Failure',
     message,
-    reason,
-    code,
   };
+  if (reason !== '') body.reason = reason;
   if (details !== undefined) {
     const d = omitEmpty(details);
     if (Object.keys(d).length > 0) body.details = d;
   }
+  body.code = code;
   return body;
 }
 
@@ -121,6 +126,11 @@ export interface FieldError {
   readonly field: string;
   /** BadValue; absent for the types whose message never shows it (Required, Forbidden, TooLong). */
   readonly value?: JsonValue;
+  /**
+   * The bad value as ErrorBody prints it when JSON would not: a fmt.Stringer's String() (an
+   * IntOrString prints `50%` or `3`) or a struct's %#v. Takes precedence over `value`.
+   */
+  readonly shown?: string;
   readonly detail?: string;
 }
 
@@ -146,7 +156,8 @@ const SHOWS_VALUE = new Set<FieldErrorType>([
 // booleans printed bare, anything else JSON-encoded.
 export function fieldErrorBody(e: FieldError): string {
   let s = FIELD_ERROR_TEXT[e.type];
-  if (SHOWS_VALUE.has(e.type)) {
+  if (SHOWS_VALUE.has(e.type) && e.shown !== undefined) s += `: ${e.shown}`;
+  else if (SHOWS_VALUE.has(e.type)) {
     const v = e.value ?? null;
     s += `: ${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`;
   }

@@ -29,6 +29,8 @@ export class Storage {
   private readonly tables = new Map<SimResource, Table>();
   private readonly history: EventHistory;
   private readonly watchers = new Set<Watcher>();
+  private readonly settleHooks = new Set<() => void>();
+  private emitting = 0;
   private rv = 0;
 
   constructor(watchHistory: number) {
@@ -166,15 +168,31 @@ export class Storage {
     return last;
   }
 
+  /**
+   * Runs `hook` after each write once every watcher has its event, outside any other delivery: what a
+   * hook writes becomes the next revision and reaches every watcher after the write that caused it.
+   */
+  onSettled(hook: () => void): () => void {
+    this.settleHooks.add(hook);
+    return () => this.settleHooks.delete(hook);
+  }
+
   /** Ends every watch. */
   close(): void {
     this.watchers.clear();
+    this.settleHooks.clear();
   }
 
   private emit(ev: StoreEvent): void {
     this.history.push(ev);
-    for (const w of this.watchers) {
-      if (w.resource === ev.resource) this.deliver(w.filter, ev, w.listener);
+    this.emitting++;
+    try {
+      for (const w of this.watchers) {
+        if (w.resource === ev.resource) this.deliver(w.filter, ev, w.listener);
+      }
+    } finally {
+      this.emitting--;
     }
+    if (this.emitting === 0) for (const hook of this.settleHooks) hook();
   }
 }

@@ -9,6 +9,7 @@
 
 import { fromStorage, toStorage } from './conversion.js';
 import { applyCreateDefaults, ClusterIPAllocator } from './defaults.js';
+import { DisruptionController } from './disruption.js';
 import { entryObject, keyOf, metaOf, type StoredEntry } from './entry.js';
 import { type FieldManagerContext, trackApply, trackUpdate } from './fields/managedFields.js';
 import { clone, isObject, type JsonObject, type JsonValue, jsonEqual } from './json.js';
@@ -74,12 +75,14 @@ export class SimStore {
   private readonly clusterIPs = new ClusterIPAllocator();
   readonly clock: () => number;
   private readonly podGraceMs: number | undefined;
+  private readonly disruption: DisruptionController | undefined;
 
   constructor(opts: SimStoreOptions = {}) {
     this.storage = new Storage(opts.watchHistory ?? 10_000);
     this.clock = opts.clock ?? Date.now;
     this.podGraceMs = opts.podDeletion?.gracePeriodMs;
     for (const ns of opts.initialNamespaces ?? DEFAULT_NAMESPACES) this.ensureNamespace(ns);
+    this.disruption = opts.disruptionController === false ? undefined : new DisruptionController(this);
   }
 
   /** `obj` (at `version`) converted to the stored form of `resource`. */
@@ -136,6 +139,14 @@ export class SimStore {
   /** Subscribes to changes (see Storage.watch); events arrive synchronously inside each write. */
   watch(resource: SimResource, filter: EntryFilter, sinceRv: number | undefined, listener: WatchListener): WatchHandle {
     return this.storage.watch(resource, filter, sinceRv, listener);
+  }
+
+  /**
+   * Runs `hook` after every write, once all watchers have its event (see Storage.onSettled); the
+   * in-process controllers (the disruption controller) react there. Returns the unsubscribe.
+   */
+  onSettled(hook: () => void): () => void {
+    return this.storage.onSettled(hook);
   }
 
   // ---- writes ----
@@ -312,6 +323,7 @@ export class SimStore {
 
   /** Stops pending graceful-deletion timers and all watchers. */
   close(): void {
+    this.disruption?.close();
     for (const timer of this.graceTimers) clearTimeout(timer);
     this.graceTimers.clear();
     this.storage.close();
@@ -351,7 +363,7 @@ export class SimStore {
       bumpGeneration(next, old);
     }
     normalizeTimes(next);
-    errors.push(...validate(def, next));
+    errors.push(...validate(def, next, opts.subresource));
     // rest.BeforeUpdate returns every field error at once: errors.NewInvalid(kind, name, errs).
     if (errors.length > 0) throw invalid(def.kind, def.group, prev.name, errors);
     const nextMeta = metaOf(next);

@@ -16,6 +16,12 @@ export interface SimStoreOptions {
   readonly podDeletion?: { readonly gracePeriodMs: number };
   /** Namespaces that exist from the start (default: default, kube-system, kube-public, kube-node-lease). */
   readonly initialNamespaces?: readonly string[];
+  /**
+   * Run the disruption controller (PodDisruptionBudget status) inside the store, synchronously after
+   * each write (default true). false: PDB status is only what clients and evictions write, as with
+   * kube-controller-manager stopped.
+   */
+  readonly disruptionController?: boolean;
 }
 
 export interface ListPage {

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { StoredEntry } from './entry.js';
 import { etcdKey, metaOf } from './entry.js';
 import { getPath, isObject, type JsonObject, type JsonValue, jsonEqual } from './json.js';
+import { EMPTY_STATUS, PDB, validatePdbSpec, validatePdbStatus } from './pdb.js';
 import type { ResourceDef } from './resources.js';
 import { badRequest, conflict, type FieldError, invalid, storageInvalidObj } from './status.js';
 
@@ -205,6 +206,9 @@ export function normalizeTimes(v: JsonValue): void {
 export function resetStatus(def: ResourceDef, obj: JsonObject): void {
   if (def.id === 'pods') obj.status = { phase: 'Pending' };
   else if (def.id === 'namespaces') obj.status = { phase: 'Active' };
+  // podDisruptionBudgetStrategy.PrepareForCreate (pkg/registry/policy/poddisruptionbudget/strategy.go):
+  // Status = PodDisruptionBudgetStatus{}, whose four counters have no omitempty.
+  else if (def.id === PDB) obj.status = { ...EMPTY_STATUS };
   else delete obj.status;
 }
 
@@ -279,9 +283,17 @@ function validatePriorityClass(obj: JsonObject, errors: FieldError[]): void {
   }
 }
 
-/** The validation the controller's inputs depend on; everything else is accepted as is. */
-export function validate(def: ResourceDef, obj: JsonObject): FieldError[] {
+/**
+ * The validation the controller's inputs depend on; everything else is accepted as is. `subresource`
+ * picks the status strategy's ValidateUpdate where a kind has its own.
+ */
+export function validate(def: ResourceDef, obj: JsonObject, subresource?: 'status'): FieldError[] {
   const errors: FieldError[] = [];
+  if (def.id === PDB) {
+    // podDisruptionBudgetStrategy.Validate / ValidateUpdate: ValidatePodDisruptionBudget;
+    // podDisruptionBudgetStatusStrategy.ValidateUpdate: ValidatePodDisruptionBudgetStatusUpdate.
+    return subresource === 'status' ? validatePdbStatus(obj) : validatePdbSpec(obj);
+  }
   // ValidateDeviceTaint (pkg/apis/resource/validation): key required, effect one of the supported values.
   const checkTaint = (taint: JsonValue | undefined, field: string) => {
     if (!isObject(taint)) {

@@ -78,6 +78,7 @@ export class QueuedEvictionPartition implements EvictionPartition {
       minRetryDelayMs: retryAfterMsOf,
       ...(options.defer === undefined ? {} : { defer: options.defer }),
       ...(options.canStart === undefined ? {} : { canStart: options.canStart }),
+      ...(options.slots === undefined ? {} : { slots: options.slots }),
     });
   }
 
@@ -163,7 +164,12 @@ export class QueuedEvictionPartition implements EvictionPartition {
       this.log.debug('Pod already evicted, skipping', { pod: podKey(pod), uid: pod.uid });
       return;
     }
-    const attempt: EvictionAttempt = { isCurrent: info.isCurrent, signal: this.writes.signal, podState: work.podState };
+    const attempt: EvictionAttempt = {
+      isCurrent: info.isCurrent,
+      signal: this.writes.signal,
+      podState: work.podState,
+      dueAt: info.fireAt,
+    };
     let outcome: AttemptOutcome;
     try {
       outcome = await this.options.executor.evict(pod, reasons, attempt);

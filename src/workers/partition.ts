@@ -6,6 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import type { EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
 import type { EvictionExecutor } from '../shared/executor.js';
 import type { Logger } from '../shared/logger.js';
+import type { Slots } from '../shared/sharedSlots.js';
 import type { PodRef } from '../shared/types.js';
 
 export interface PartitionStats {
@@ -39,6 +40,8 @@ export interface PartitionOptions {
   readonly log?: Logger;
   /** Whether evictions may start now (the process holds the right to write); default always. */
   readonly canStart?: () => boolean;
+  /** The process-wide bound on evictions in flight, shared with the other partitions; default none. */
+  readonly slots?: Slots;
 }
 
 export interface EvictionPartition extends EvictionSink {

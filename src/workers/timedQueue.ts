@@ -30,6 +30,8 @@
 //   and the newest intent (if any) is scheduled as if the run had never started.
 
 import type { Clock, TimerHandle } from '../shared/clock.js';
+import { type Slots, unboundedSlots } from '../shared/sharedSlots.js';
+import type { Admission, ThrottleLimit } from './admission.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from './backoff.js';
 import { MinHeap, NOT_IN_HEAP, type TimedNode } from './minHeap.js';
 
@@ -90,11 +92,32 @@ export interface TimedQueueOptions<P> {
   readonly minRetryDelayMs?: (error: unknown) => number | null;
   /**
    * Whether runs may start now (e.g. this process holds a valid leader lease). While false, due
-   * entries stay queued and the queue looks again every `blockedRecheckMs`.
+   * entries stay queued and the queue looks again every `blockedRecheckMs`. Shorthand for an `admit`
+   * that holds or starts.
    */
   readonly canStart?: () => boolean;
+  /**
+   * The brakes a due entry passes before it starts (see src/workers/admission.ts): start it; hold
+   * every start for now (looked at again every `blockedRecheckMs`); delay every start until a time
+   * (`global`); or delay this entry alone (`rule`: it is rescheduled, keeping its fire time).
+   */
+  readonly admit?: (fireAt: number, payload: P, now: number) => Admission;
+  /** Told when a brake starts or stops holding this queue back (for logs and metrics). */
+  readonly onBrake?: (event: BrakeEvent) => void;
   readonly blockedRecheckMs?: number;
+  /**
+   * A bound on runs in flight shared with other queues (other worker threads): every run holds one slot
+   * for its whole duration, on top of this queue's own `concurrency`. Default: unbounded.
+   */
+  readonly slots?: Slots;
 }
+
+/** A brake that started or stopped holding the queue back. */
+export type BrakeEvent =
+  | { readonly kind: 'throttled'; readonly limit: ThrottleLimit }
+  | { readonly kind: 'unthrottled'; readonly limit: ThrottleLimit }
+  | { readonly kind: 'held'; readonly why: 'fence' | 'breaker'; readonly opened: boolean }
+  | { readonly kind: 'released'; readonly why: 'fence' | 'breaker' };
 
 /** What `upsert` did. */
 export type UpsertResult =
@@ -138,6 +161,12 @@ export interface TimedQueueStats {
   readonly running: number;
   /** Scheduled entries with at least one failed attempt. */
   readonly retrying: number;
+  /** Due entries a rate limit holds back right now. */
+  readonly throttled: number;
+  /** Entries that started later than they were due because of a rate limit, since start, by limit. */
+  readonly throttledTotal: { readonly global: number; readonly rule: number };
+  /** Whether the breaker (or the write fence) holds every start right now. */
+  readonly held: 'fence' | 'breaker' | null;
   readonly succeededRuns: number;
   readonly failedRuns: number;
   /** Runs that found their intent stale before doing anything. */
@@ -159,6 +188,8 @@ interface ScheduledEntry<P> extends TimedNode {
   payload: P;
   /** Popped as due while a cancelled run of the same key was in flight; not in the heap meanwhile. */
   waitingForStaleRun: boolean;
+  /** A per-rule rate limit moved `dueAt` past the fire time. */
+  ruleThrottled: boolean;
 }
 
 interface RunningEntry<P> {
@@ -179,6 +210,9 @@ interface DrainWaiter {
   timer: TimerHandle | null;
 }
 
+const START: Admission = { kind: 'start' };
+const HOLD_FOR_FENCE: Admission = { kind: 'hold', why: 'fence' };
+
 export class TimedQueue<P> {
   private readonly clock: Clock;
   private readonly run: RunFunction<P>;
@@ -187,10 +221,21 @@ export class TimedQueue<P> {
   private readonly backoff: ItemExponentialBackoff;
   private readonly defer: (fn: () => void) => void;
   private readonly minRetryDelayMs: ((error: unknown) => number | null) | undefined;
-  private readonly canStart: () => boolean;
+  private readonly admit: (fireAt: number, payload: P, now: number) => Admission;
+  private readonly onBrake: ((event: BrakeEvent) => void) | undefined;
   private readonly blockedRecheckMs: number;
   private pumpRequested = false;
-  private blocked = false;
+  /** Why every start is held right now (looked at again every `blockedRecheckMs`), or null. */
+  private held: 'fence' | 'breaker' | null = null;
+  /** While a global rate limit holds every start: when the next token comes; else null. */
+  private globalThrottledUntil: number | null = null;
+  /** The last time the global rate limit held starts back (for counting who waited). */
+  private lastGlobalThrottleAt = Number.NEGATIVE_INFINITY;
+  private ruleThrottledCount = 0;
+  private readonly throttledTotal = { global: 0, rule: 0 };
+  private readonly slots: Slots;
+  /** Waiting to be told that another queue freed a shared slot. */
+  private waitingForSlot = false;
 
   /** The current intent per key. A cancelled run is not here any more, only in `tokenInFlight`. */
   private readonly entries = new Map<string, Entry<P>>();
@@ -222,8 +267,11 @@ export class TimedQueue<P> {
     this.backoff = new ItemExponentialBackoff(options.backoff ?? DEFAULT_BACKOFF);
     this.defer = options.defer ?? setImmediate;
     this.minRetryDelayMs = options.minRetryDelayMs;
-    this.canStart = options.canStart ?? (() => true);
+    const canStart = options.canStart;
+    this.admit = options.admit ?? (canStart === undefined ? () => START : () => (canStart() ? START : HOLD_FOR_FENCE));
+    this.onBrake = options.onBrake;
     this.blockedRecheckMs = options.blockedRecheckMs ?? 100;
+    this.slots = options.slots ?? unboundedSlots;
   }
 
   /**
@@ -307,10 +355,22 @@ export class TimedQueue<P> {
       scheduled: this.dueHeap.size + this.waitingForStaleRunCount,
       running: this.tokenInFlight.size,
       retrying: this.retryingCount,
+      throttled: this.ruleThrottledCount + (this.globalThrottledUntil === null ? 0 : this.countDue()),
+      throttledTotal: { ...this.throttledTotal },
+      held: this.held,
       succeededRuns: this.succeededRuns,
       failedRuns: this.failedRuns,
       supersededRuns: this.supersededRuns,
     };
+  }
+
+  /** Due scheduled entries not held by a rule's limit (what the global limit holds back): O(entries). */
+  private countDue(): number {
+    const now = this.clock.now();
+    let due = 0;
+    for (const entry of this.entries.values())
+      if (entry.state === 'scheduled' && !entry.ruleThrottled && entry.dueAt <= now) due++;
+    return due;
   }
 
   /**
@@ -365,14 +425,24 @@ export class TimedQueue<P> {
       seq: this.nextSeq++,
       heapIndex: NOT_IN_HEAP,
       waitingForStaleRun: false,
+      ruleThrottled: false,
     };
     this.entries.set(key, entry);
     if (failures > 0) this.retryingCount++;
     this.dueHeap.push(entry);
   }
 
+  /** The entry no longer waits for a rule's token (it starts, or it goes). */
+  private unthrottle(entry: ScheduledEntry<P>): void {
+    if (!entry.ruleThrottled) return;
+    entry.ruleThrottled = false;
+    this.ruleThrottledCount--;
+    if (this.ruleThrottledCount === 0) this.onBrake?.({ kind: 'unthrottled', limit: 'rule' });
+  }
+
   /** Takes a scheduled entry out of the heap / waiting set (the caller updates `entries`). */
   private removeScheduled(entry: ScheduledEntry<P>): void {
+    this.unthrottle(entry);
     if (entry.waitingForStaleRun) {
       entry.waitingForStaleRun = false;
       this.waitingForStaleRunCount--;
@@ -415,21 +485,61 @@ export class TimedQueue<P> {
       do {
         this.pumpAgain = false;
         const now = this.clock.now();
-        this.blocked = false;
+        const wasHeld = this.held;
+        const wasGloballyThrottled = this.globalThrottledUntil !== null;
+        this.held = null;
+        this.globalThrottledUntil = null;
+        let slotsExhausted = false;
         while (!this.draining && this.tokenInFlight.size < this.concurrency) {
           const top = this.dueHeap.peek();
           if (top === undefined || top.dueAt > now) break;
-          if (!this.canStart()) {
-            this.blocked = true;
-            break;
-          }
-          this.dueHeap.pop();
           if (this.tokenInFlight.has(top.key)) {
+            this.dueHeap.pop();
             top.waitingForStaleRun = true;
             this.waitingForStaleRunCount++;
             continue;
           }
-          this.start(top);
+          if (!this.slots.tryAcquire()) {
+            slotsExhausted = true;
+            break;
+          }
+          const verdict = this.admit(top.fireAt, top.payload, now);
+          if (verdict.kind === 'start') {
+            this.dueHeap.pop();
+            this.start(top);
+            continue;
+          }
+          this.slots.release();
+          if (verdict.kind === 'hold') {
+            this.held = verdict.why;
+            if (wasHeld !== verdict.why)
+              this.onBrake?.({ kind: 'held', why: verdict.why, opened: verdict.opened === true });
+            break;
+          }
+          if (verdict.limit === 'global') {
+            this.globalThrottledUntil = verdict.untilMs;
+            this.lastGlobalThrottleAt = now;
+            break;
+          }
+          // A rule's limit holds this entry alone: it waits for its token, others go on.
+          this.dueHeap.pop();
+          if (!top.ruleThrottled) {
+            top.ruleThrottled = true;
+            this.ruleThrottledCount++;
+            this.throttledTotal.rule++;
+            if (this.ruleThrottledCount === 1) this.onBrake?.({ kind: 'throttled', limit: 'rule' });
+          }
+          top.dueAt = Math.max(verdict.untilMs, top.notBefore, top.fireAt);
+          top.seq = this.nextSeq++;
+          this.dueHeap.push(top);
+        }
+        if (wasHeld !== null && this.held !== wasHeld) this.onBrake?.({ kind: 'released', why: wasHeld });
+        const globallyThrottled = this.globalThrottledUntil !== null;
+        if (globallyThrottled !== wasGloballyThrottled)
+          this.onBrake?.({ kind: globallyThrottled ? 'throttled' : 'unthrottled', limit: 'global' });
+        if (slotsExhausted && !this.waitingForSlot) {
+          this.waitingForSlot = true;
+          this.slots.whenFree(this.onSlotFreed);
         }
       } while (this.pumpAgain);
     } finally {
@@ -440,6 +550,9 @@ export class TimedQueue<P> {
 
   private start(entry: ScheduledEntry<P>): void {
     if (entry.failures > 0) this.retryingCount--;
+    this.unthrottle(entry);
+    // Due while the global rate limit held starts back: it waited for a token.
+    if (entry.dueAt <= this.lastGlobalThrottleAt) this.throttledTotal.global++;
     const running: RunningEntry<P> = {
       state: 'running',
       key: entry.key,
@@ -478,8 +591,14 @@ export class TimedQueue<P> {
     return run.pending === null || run.pending.fireAt <= this.clock.now();
   }
 
+  private readonly onSlotFreed = (): void => {
+    this.waitingForSlot = false;
+    this.requestPump();
+  };
+
   private finish(run: RunningEntry<P>, outcome: 'succeeded' | 'superseded' | 'failed', error: unknown): void {
     this.tokenInFlight.delete(run.key);
+    this.slots.release();
     const succeeded = outcome === 'succeeded';
     if (succeeded) this.succeededRuns++;
     else if (outcome === 'failed') this.failedRuns++;
@@ -563,8 +682,13 @@ export class TimedQueue<P> {
   private syncTimer(): void {
     const top = this.dueHeap.peek();
     let wantAt = !this.draining && top !== undefined && this.tokenInFlight.size < this.concurrency ? top.dueAt : null;
-    // Due work held back by `canStart`: look again a little later.
-    if (wantAt !== null && this.blocked) wantAt = Math.max(wantAt, this.clock.now() + this.blockedRecheckMs);
+    // Due work held back (no lease, breaker open): look again a little later.
+    if (wantAt !== null && this.held !== null) wantAt = Math.max(wantAt, this.clock.now() + this.blockedRecheckMs);
+    // Due work waiting for the global start rate: look again when its next token comes.
+    else if (wantAt !== null && this.globalThrottledUntil !== null)
+      wantAt = Math.max(wantAt, this.globalThrottledUntil);
+    // Due work waiting for a shared slot: the slot's release wakes the queue, not a timer.
+    else if (wantAt !== null && this.waitingForSlot && wantAt <= this.clock.now()) wantAt = null;
     if (wantAt === this.timerAt) return;
     if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.timer = null;

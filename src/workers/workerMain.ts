@@ -4,6 +4,7 @@
 // replay.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { PushedCredentials } from '../kube/connection.js';
 import { unlimitedBudget } from '../shared/apiBudget.js';
 import { type Clock, FakeClock, RealClock } from '../shared/clock.js';
 import type { EvictionResult } from '../shared/decisions.js';
@@ -23,6 +24,7 @@ import {
   type WorkerToMainMessage,
 } from '../shared/messages.js';
 import { ApiCallCounter } from '../shared/metricsDelta.js';
+import { SharedSlots } from '../shared/sharedSlots.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';
 import { WriteFence } from '../shared/writeFence.js';
 import { serveControl } from './control.js';
@@ -87,6 +89,7 @@ class ShardWorker {
     private readonly executor: ExecutorHandle,
     private readonly log: Logger,
     fence: WriteFence,
+    private readonly credentials: PushedCredentials | null,
     private readonly onStopping: () => void = () => {},
   ) {
     this.concurrency = data.concurrency;
@@ -99,6 +102,7 @@ class ShardWorker {
       log,
       // Without a valid lease (e.g. right after a SIGSTOP/SIGCONT), due evictions wait in the queue.
       canStart: () => fence.isOpen(),
+      ...(data.slots === null ? {} : { slots: new SharedSlots(data.slots) }),
       // In virtual time the queue's deferred starts are virtual too: they happen when time next moves,
       // before any timer of the new time, so a run of the same ops and time steps is deterministic.
       ...(clock instanceof FakeClock ? { defer: (fn: () => void) => void clock.setTimer(fn, 0) } : {}),
@@ -141,6 +145,12 @@ class ShardWorker {
         this.partition.abortWrites(message.reason);
         this.log.warn('Aborted writes in flight', { reason: message.reason });
         return;
+      case 'credentials':
+        if (this.credentials === null) {
+          this.invalidMessages++;
+          this.log.warn('Ignoring credentials: this worker makes no API calls');
+        } else this.credentials.update(message.credentials);
+        return;
     }
   }
 
@@ -177,7 +187,7 @@ class ShardWorker {
       await this.executor.close().catch((error: unknown) => {
         this.log.warn('Closing the executor failed', { error: error instanceof Error ? error.message : String(error) });
       });
-    this.log.info('Shard worker drained', { drained, tookMs: Date.now() - started });
+    this.log.debug('Shard worker drained', { drained, tookMs: Date.now() - started });
     this.onStopping();
     post({ t: 'stopped', drained });
   }
@@ -236,6 +246,15 @@ async function start(): Promise<void> {
   const clock: Clock = data.clock.kind === 'virtual' ? new FakeClock(data.clock.startMs) : new RealClock();
   const budget = data.budget === null ? unlimitedBudget : new SharedTokenBucket(data.budget);
   const fence = data.fence === null ? WriteFence.alwaysOpen() : new WriteFence(data.fence);
+  // The main thread's credentials: pushed when they change; asked for when a request gets a 401. (Imported
+  // on demand, like the kube executor: a fake-executor thread loads no HTTP client.)
+  let credentials: PushedCredentials | null = null;
+  if (data.credentials !== null) {
+    const { PushedCredentials } = await import('../kube/connection.js');
+    credentials = new PushedCredentials(data.credentials, (generation) =>
+      post({ t: 'credentialsRequest', generation }),
+    );
+  }
   let executor: ExecutorHandle;
   try {
     executor = await createExecutor(data.executor, {
@@ -245,12 +264,13 @@ async function start(): Promise<void> {
       log,
       shard: data.shard,
       onCall: apiCalls.observe,
+      ...(credentials === null ? {} : { credentials }),
     });
   } catch (error) {
     post({ t: 'fatal', message: `executor: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  const worker = new ShardWorker(data, clock, executor, log, fence, flushApiCalls);
+  const worker = new ShardWorker(data, clock, executor, log, fence, credentials, flushApiCalls);
   port?.on('message', worker.onMessage);
   serveControl(data.controlPort, worker.control);
   post({ t: 'ready', shard: data.shard });

@@ -3,6 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiClient, ApiError, type ApiRequest } from '../../src/kube/apiClient.js';
+import { ApiConnection, PushedCredentials } from '../../src/kube/connection.js';
 import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
 import type { ApiBudget } from '../../src/shared/apiBudget.js';
 import { FakeClock } from '../../src/shared/clock.js';
@@ -275,15 +276,20 @@ describe('buildKubeExecutor (worker-side construction)', () => {
   it('rebuilds a working executor from structured-cloned options and counts its calls', async () => {
     const kc = new KubeConfig();
     kc.loadFromString(c.sim.kubeconfigYaml());
-    const options = structuredClone(kubeExecutorWorkerOptions(kc, { reportingInstance: 'shard-0' }));
+    const connection = await ApiConnection.fromKubeConfig(kc);
+    const options = structuredClone(kubeExecutorWorkerOptions(connection, { reportingInstance: 'shard-0' }));
     expect(isKubeExecutorWorkerOptions(options)).toBe(true);
     expect(isKubeExecutorWorkerOptions({ ...options, connections: 0 })).toBe(false);
+    expect(isKubeExecutorWorkerOptions({ ...options, connection: { server: 'http://x', tls: {} } })).toBe(false);
     const counter = new ApiCallCounter();
+    // What a worker holds: the main thread's credentials as structured-cloned plain data.
+    const credentials = new PushedCredentials(structuredClone(connection.credentials.latest()), () => {});
     const built = await buildKubeExecutor(options, {
       clock: c.clock,
       budget: c.budget,
       log: c.log,
       onCall: counter.observe,
+      credentials,
     });
     try {
       const pod = createPod(c, 'my-pod');
@@ -299,7 +305,8 @@ describe('buildKubeExecutor (worker-side construction)', () => {
   it('builds a dry-run executor that never touches the API', async () => {
     const kc = new KubeConfig();
     kc.loadFromString(c.sim.kubeconfigYaml());
-    const built = await buildKubeExecutor(kubeExecutorWorkerOptions(kc, { dryRun: true }), {
+    const connection = await ApiConnection.fromKubeConfig(kc);
+    const built = await buildKubeExecutor(kubeExecutorWorkerOptions(connection, { dryRun: true }), {
       clock: c.clock,
       budget: c.budget,
       log: c.log,
@@ -358,6 +365,7 @@ const attempt = (overrides: Partial<EvictionAttempt> = {}): EvictionAttempt => (
   isCurrent: () => true,
   signal: new AbortController().signal,
   podState: POD_STATE_NONE,
+  dueAt: Number.POSITIVE_INFINITY,
   ...overrides,
 });
 const POD: PodRef = { namespace: 'default', name: 'my-pod', uid: 'u-1' };

@@ -97,8 +97,8 @@ describe('load command options', () => {
       controllerMetricsInsecure: false,
     });
     expect((await parseCli([])).controllerMetrics).toBeUndefined();
-    expect(() => parseLoadOptions({ controllerMetrics: 'not a url' })).toThrow(/controllerMetrics/);
-    expect(() => parseLoadOptions({ qps: -1 })).toThrow(/qps/);
+    expect(() => parseLoadOptions({ controllerMetrics: 'not a url' })).toThrow(/--controller-metrics/);
+    expect(() => parseLoadOptions({ qps: -1 })).toThrow(/--qps/);
   });
 
   it('documents each option key with exactly one flag', () => {

@@ -105,7 +105,7 @@ describe('runLoad end to end against the simulated API server', () => {
     expect(summary.evictions.wrongfulForever).toBe(2);
     expect(summary.evictions.observed).toBe(6);
     expect(summary.wrongfulPods.map((p) => p.toleration)).toEqual(['forever', 'forever']);
-    expect(loadExitCode(summary)).toBe(1);
+    expect(loadExitCode(summary)).toBe(3);
   });
 
   it('reports a controller held back by its API budget as budget-bound, from its own /metrics', async () => {
@@ -176,7 +176,7 @@ describe('runLoad end to end against the simulated API server', () => {
     expect(summary.evictions).toMatchObject({ expected: 8, observed: 0, missed: 8, wrongful: 0 });
     expect(summary.latencyMs).toBeNull();
     expect(summary.apiCalls.perEviction).toBeNull();
-    expect(loadExitCode(summary)).toBe(2);
+    expect(loadExitCode(summary)).toBe(4);
     expect(env.sim.store.count('pods')).toBe(0);
   });
 });

@@ -23,6 +23,10 @@ describe('main → worker validation', () => {
       { t: 'replay', entries: [scheduleOp(pod, 10, [])] },
       { t: 'time', now: 5 },
       { t: 'shutdown', drainMs: 0 },
+      {
+        t: 'credentials',
+        credentials: { generation: 3, headers: { authorization: 'Bearer abc', 'impersonate-user': 'x' } },
+      },
     ]) {
       const validated = validateMainToWorker(structuredClone(message));
       expect(validated).toEqual({ ok: true, message });
@@ -64,6 +68,23 @@ describe('main → worker validation', () => {
     ['cancel inside replay', { t: 'replay', entries: [cancelOp(pod, true)] }, 'replay entries'],
     ['negative drain', { t: 'shutdown', drainMs: -1 }, 'drainMs'],
     ['time without now', { t: 'time' }, 'now'],
+    ['credentials without headers', { t: 'credentials', credentials: { generation: 1 } }, 'credentials.headers'],
+    ['negative generation', { t: 'credentials', credentials: { generation: -1, headers: {} } }, 'generation'],
+    [
+      'header value that splits a request',
+      { t: 'credentials', credentials: { generation: 1, headers: { authorization: 'Bearer a\r\nx-evil: 1' } } },
+      'credentials.headers.authorization',
+    ],
+    [
+      'upper-case header name',
+      { t: 'credentials', credentials: { generation: 1, headers: { Authorization: 'Bearer a' } } },
+      'invalid header name',
+    ],
+    [
+      'non-string header value',
+      { t: 'credentials', credentials: { generation: 1, headers: { authorization: 7 } } },
+      'credentials.headers.authorization',
+    ],
   ])('rejects %s', (_label, message, error) => {
     const validated = validateMainToWorker(message);
     expect(validated.ok).toBe(false);
@@ -153,6 +174,7 @@ describe('worker → main validation', () => {
       { t: 'ready', shard: 0 },
       { t: 'fatal', message: 'boom' },
       { t: 'stopped', drained: true },
+      { t: 'credentialsRequest', generation: 4 },
       { t: 'metrics', delta: { apiCalls: [{ verb: 'DELETE', resource: 'pods', code: 200, count: 3 }] } },
     ])
       expect(validateWorkerToMain(structuredClone(message))).toEqual({ ok: true, message });
@@ -166,6 +188,7 @@ describe('worker → main validation', () => {
     ['fatal without text', { t: 'fatal' }, 'fatal'],
     ['null', null, 'object'],
     ['metrics without a delta', { t: 'metrics', delta: { apiCalls: 'many' } }, 'delta'],
+    ['credentials request without a generation', { t: 'credentialsRequest' }, 'generation'],
   ])('rejects %s', (_label, message, error) => {
     const validated = validateWorkerToMain(message);
     expect(validated.ok).toBe(false);
@@ -190,15 +213,20 @@ describe('workerData validation', () => {
     executor: { kind: 'fake' },
     budget: null,
     fence: null,
+    slots: null,
     concurrency: 4,
     backoff: null,
     clock: { kind: 'real' },
     log: { level: 'warn', format: 'json' },
+    credentials: null,
     controlPort: port1,
   };
 
   it('accepts a complete workerData', () => {
     expect(validateShardWorkerData(good).ok).toBe(true);
+    expect(
+      validateShardWorkerData({ ...good, credentials: { generation: 0, headers: { authorization: 'Bearer t' } } }).ok,
+    ).toBe(true);
     port1.close();
   });
 
@@ -210,6 +238,8 @@ describe('workerData validation', () => {
     ['virtual clock without start', { ...good, clock: { kind: 'virtual' } }, 'clock'],
     ['unknown log level', { ...good, log: { level: 'trace', format: 'json' } }, 'log'],
     ['no control port', { ...good, controlPort: {} }, 'controlPort'],
+    ['credentials missing', { ...good, credentials: undefined }, 'credentials'],
+    ['credentials with a bad header', { ...good, credentials: { generation: 0, headers: { 'a b': 'c' } } }, 'header'],
   ])('rejects %s', (_label, data, error) => {
     const validated = validateShardWorkerData(data);
     expect(validated.ok).toBe(false);

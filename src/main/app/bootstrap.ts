@@ -6,6 +6,7 @@
 // Worker threads take about a second to start; they start while discovery runs, not after it.
 
 import os from 'node:os';
+import { ApiConnection } from '../../kube/connection.js';
 import { DiscoveryError, discoverApis, resourcesFor } from '../../kube/discovery.js';
 import { InformerSet } from '../../kube/informers.js';
 import { KeepAliveApiClient } from '../../kube/keepAlive.js';
@@ -18,6 +19,7 @@ import { type Clock, RealClock } from '../../shared/clock.js';
 import type { EvictionSink } from '../../shared/decisions.js';
 import { createLogger } from '../../shared/log.js';
 import type { Logger } from '../../shared/logger.js';
+import { SharedSlots } from '../../shared/sharedSlots.js';
 import { SharedTokenBucket, type SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import { WriteFence } from '../../shared/writeFence.js';
 import { kubeExecutorWorkerOptions } from '../../workers/executor/kubeExecutorSpec.js';
@@ -28,11 +30,16 @@ import { createEngineWithRuleStatus } from '../engine/wiring.js';
 import { GatedSink } from '../runtime/gatedSink.js';
 import { ShardedRuntime } from '../runtime/shardedRuntime.js';
 import { Controller, type ControllerHooks, StartupError } from './controller.js';
+import { DelegatedAuth } from './delegatedAuth.js';
 import { Disposer } from './disposer.js';
 import { ControllerMetrics } from './metrics.js';
 import { type OpsServer, parseBindAddress, startOpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
-import { userAgent } from './version.js';
+import { servingCertificate } from './servingCert.js';
+import { userAgent, VERSION } from './version.js';
+
+/** How long start-up tries to reach the API server before it reports one line and exits 1. */
+const STARTUP_DISCOVERY_DEADLINE_MS = 3_000;
 
 /** A writer that only logs, for --dry-run. */
 const dryRunRuleWriter = (log: Logger): RuleStatusWriter => ({
@@ -95,6 +102,22 @@ async function build(
     throw new StartupError(messageOf(error));
   }
   const { kc, server } = loaded;
+  // One line that says what this process is about to do, before it does anything.
+  log.info('Starting device-taint-evictor', {
+    version: VERSION,
+    server,
+    workers: options.workers,
+    concurrentSyncs: options.concurrentSyncs,
+    kubeApiQps: options.kubeApiQps,
+    mode: options.dryRun ? 'dry-run' : options.evictionMode === 'evict' ? 'evict (eviction API)' : 'delete',
+    leaderElect: options.leaderElect,
+    metrics:
+      options.metricsBindAddress === '0'
+        ? 'off'
+        : `${options.metricsSecure ? 'https' : 'http'}://${options.metricsBindAddress}`,
+    workloadClaims: options.workloadClaims,
+    deviceTaintRules: options.deviceTaintRules,
+  });
   const failedAt = (error: unknown): StartupError =>
     new StartupError(
       error instanceof DiscoveryError
@@ -124,20 +147,21 @@ async function build(
 
   const identity = leaderIdentity();
   const agent = userAgent(identity);
-  const readTransport = disposer.add(
-    'read transport',
-    await HttpReadTransport.fromKubeConfig(kc, { userAgent: agent }).catch((e: unknown) => {
+  // One connection (TLS material, credentials and their refresh) for the read transport, the write
+  // client and every worker thread: workers get it as plain data and never load client-node.
+  const connection = disposer.add(
+    'API connection',
+    await ApiConnection.fromKubeConfig(kc, { log }).catch((e: unknown) => {
       throw failedAt(e);
     }),
-    (t) => t.close(),
+    (c) => c.credentials.close(),
+  );
+  const readTransport = disposer.add('read transport', new HttpReadTransport(connection, { userAgent: agent }), (t) =>
+    t.close(),
   );
   const api = disposer.add(
     'API client',
-    await KeepAliveApiClient.fromKubeConfig(kc, { onCall: metrics.observeApiCall, userAgent: agent }).catch(
-      (e: unknown) => {
-        throw failedAt(e);
-      },
-    ),
+    new KeepAliveApiClient(connection, { onCall: metrics.observeApiCall, userAgent: agent }),
     (c) => c.close(),
   );
 
@@ -147,29 +171,36 @@ async function build(
     executor: {
       kind: 'kube',
       options: {
-        ...kubeExecutorWorkerOptions(kc, {
+        ...kubeExecutorWorkerOptions(connection, {
           dryRun: options.dryRun,
           reportingInstance: os.hostname(),
           userAgent: agent,
+          evictionMode: options.evictionMode,
+          evictionTimeoutMs: options.evictionTimeoutMs,
         }),
       },
     },
     budget: budgetSpec,
     fence: fenceSpec,
+    // One global bound, like kube-controller-manager's N workers: any worker may use all of it.
+    slots: SharedSlots.createSpec(options.concurrentSyncs),
     concurrency: options.concurrentSyncs,
     pending: () => engine?.pendingEvictions() ?? [],
     onMetrics: (delta) => metrics.mergeDelta(delta),
     log,
     workerLog: { level: options.logLevel, format: options.logFormat },
+    credentials: connection.credentials,
   });
   const [discovered, started] = await Promise.allSettled([
-    discoverApis(readTransport, { log, podGroups: options.workloadClaims }),
+    discoverApis(readTransport, { log, podGroups: options.workloadClaims, deadlineMs: STARTUP_DISCOVERY_DEADLINE_MS }),
     runtimeStarting,
   ]);
   if (started.status === 'fulfilled') disposer.add('worker threads', started.value, (r) => r.close(0));
   if (discovered.status === 'rejected') throw failedAt(discovered.reason);
   if (started.status === 'rejected') throw new StartupError(`worker threads: ${messageOf(started.reason)}`);
-  const apis = discovered.value;
+  // DRADeviceTaintRules=false: the rule API may be served, this controller ignores it (upstream builds
+  // no rule informer then).
+  const apis = options.deviceTaintRules ? discovered.value : { ...discovered.value, ruleVersion: null };
   const runtime = started.value;
   log.info('Discovered API versions', {
     server,
@@ -180,11 +211,21 @@ async function build(
 
   let ops: OpsServer | null;
   try {
+    const secure = options.metricsSecure
+      ? {
+          tls: await servingCertificate({
+            ...(options.tlsCertFile !== undefined ? { certFile: options.tlsCertFile } : {}),
+            ...(options.tlsPrivateKeyFile !== undefined ? { keyFile: options.tlsPrivateKeyFile } : {}),
+          }),
+          auth: new DelegatedAuth(api, clock),
+        }
+      : undefined;
     ops = await startOpsServer({
       bindAddress: options.metricsBindAddress,
       metrics,
       isReady: () => controller?.isReady() ?? false,
       log,
+      ...(secure === undefined ? {} : { secure }),
     });
   } catch (error) {
     throw new StartupError(`metrics endpoint ${options.metricsBindAddress}: ${messageOf(error)}`);

@@ -8,9 +8,9 @@ export interface ControllerOptions {
   /** Explicit kubeconfig path; otherwise KUBECONFIG, ~/.kube/config, then in-cluster config. */
   readonly kubeconfig?: string;
   readonly context?: string;
-  /** Worker threads owning queue partitions; ≥ 1. */
+  /** Worker threads owning queue partitions; ≥ 1 (`auto`: the container's CPU quota, at most 8). */
   readonly workers: number;
-  /** Evictions in flight per worker (upstream: --concurrent-device-taint-eviction-syncs, default 10). */
+  /** Evictions in flight across all workers (upstream --concurrent-device-taint-eviction-syncs, default 10). */
   readonly concurrentSyncs: number;
   /** Shared by every thread; 0 = unlimited. */
   readonly kubeApiQps: number;
@@ -25,12 +25,30 @@ export interface ControllerOptions {
   readonly leaderElectRetryPeriodMs: number;
   /** `host:port`, `:port` (all interfaces) or `0` (disabled). */
   readonly metricsBindAddress: string;
+  /**
+   * Serve /metrics over HTTPS, authenticating bearer tokens (TokenReview) and authorizing them
+   * (SubjectAccessReview), as kube-controller-manager's secure port does. /healthz, /readyz and /livez
+   * stay open (its --authorization-always-allow-paths default).
+   */
+  readonly metricsSecure: boolean;
+  /** The serving certificate and key for the secure endpoint; a self-signed pair when absent. */
+  readonly tlsCertFile?: string;
+  readonly tlsPrivateKeyFile?: string;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** Decide and log, never write to the API. */
   readonly dryRun: boolean;
+  /**
+   * `delete` (upstream's: DELETE the pod) or `evict` (the eviction API, which respects the pod's
+   * PodDisruptionBudget); with `evict`, a budget that holds an eviction for `evictionTimeoutMs` is
+   * overruled by a DELETE (0 = never).
+   */
+  readonly evictionMode: 'delete' | 'evict';
+  readonly evictionTimeoutMs: number;
   /** PodGroup-owned claims (upstream DRAWorkloadResourceClaims gate). */
   readonly workloadClaims: boolean;
+  /** Watch DeviceTaintRules when served (upstream DRADeviceTaintRules gate); off: slice taints only. */
+  readonly deviceTaintRules: boolean;
   /**
    * piscina threads decoding list pages (initial sync, relists); 0 = on the main thread. The pool
    * halves the main thread's CPU during a big sync, but costs ≈ 100 MB more resident memory, and it
@@ -44,8 +62,13 @@ export const autoDecodeThreads = (cores: number): number => (cores >= 4 ? 2 : 0)
 
 export const CONTROLLER_NAME = 'device-taint-eviction-controller';
 
-export const defaultControllerOptions = (cores: number): ControllerOptions => ({
-  workers: Math.max(1, cores),
+/** Plain HTTP only on loopback unless asked otherwise: an unauthenticated scraper must not reach it. */
+export const DEFAULT_INSECURE_METRICS_ADDRESS = '127.0.0.1:8080';
+/** The secure endpoint listens on every interface, like kube-controller-manager's 10257. */
+export const DEFAULT_SECURE_METRICS_ADDRESS = ':8443';
+
+export const defaultControllerOptions = (workers: number, cores = workers): ControllerOptions => ({
+  workers: Math.max(1, workers),
   concurrentSyncs: 10,
   kubeApiQps: 20,
   kubeApiBurst: 30,
@@ -55,10 +78,14 @@ export const defaultControllerOptions = (cores: number): ControllerOptions => ({
   leaderElectLeaseDurationMs: 15_000,
   leaderElectRenewDeadlineMs: 10_000,
   leaderElectRetryPeriodMs: 2_000,
-  metricsBindAddress: ':8080',
+  metricsBindAddress: DEFAULT_INSECURE_METRICS_ADDRESS,
+  metricsSecure: false,
   logLevel: 'info',
   logFormat: 'json',
   dryRun: false,
+  evictionMode: 'delete',
+  evictionTimeoutMs: 600_000,
   workloadClaims: false,
+  deviceTaintRules: true,
   decodeThreads: autoDecodeThreads(cores),
 });

@@ -3,8 +3,10 @@
 // its source of truth; workers are replaceable caches of it (see supervisor.ts).
 
 import type { Remote } from 'comlink';
+import type { SharedCredentialSource } from '../../kube/connection.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
+import { SharedSlots, type SharedSlotsSpec } from '../../shared/sharedSlots.js';
 import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import type { WriteFenceSpec } from '../../shared/writeFence.js';
 import type { WorkerControlApi } from '../../workers/controlApi.js';
@@ -30,6 +32,11 @@ export interface ShardedRuntimeOptions {
   readonly budget: SharedTokenBucketSpec | null;
   /** The process's write permission (leader lease) shared by all threads; absent/`null` = always open. */
   readonly fence?: WriteFenceSpec | null;
+  /**
+   * One bound on evictions in flight across all workers (`--concurrent-device-taint-eviction-syncs`);
+   * absent/`null` = only `concurrency` per worker.
+   */
+  readonly slots?: SharedSlotsSpec | null;
   /** Bound on in-flight evictions per worker. */
   readonly concurrency: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -46,6 +53,8 @@ export interface ShardedRuntimeOptions {
   /** Ops held for a restarting shard before falling back to a replay from the source of truth alone. */
   readonly maxHeldOps?: number;
   readonly spawn?: SupervisorOptions['spawn'];
+  /** API credentials for the workers' executors (the kube executor needs them). */
+  readonly credentials?: SharedCredentialSource;
 }
 
 export class ShardedRuntime implements EvictionRuntime {
@@ -80,6 +89,7 @@ export class ShardedRuntime implements EvictionRuntime {
         executor: options.executor,
         budget: options.budget,
         fence: options.fence ?? null,
+        slots: options.slots ?? null,
         concurrency: options.concurrency,
         backoff: options.backoff ?? null,
         clock: options.clock ?? { kind: 'real' },
@@ -93,6 +103,7 @@ export class ShardedRuntime implements EvictionRuntime {
       ...(options.controlTimeoutMs === undefined ? {} : { controlTimeoutMs: options.controlTimeoutMs }),
       ...(options.maxHeldOps === undefined ? {} : { maxHeldOps: options.maxHeldOps }),
       ...(options.spawn === undefined ? {} : { spawn: options.spawn }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
     this.shardCount = options.workers;
     this.sink = new ShardRouter(this.supervisor);
@@ -147,6 +158,9 @@ export class ShardedRuntime implements EvictionRuntime {
   }
 
   async reconfigure(change: { readonly concurrency?: number }): Promise<readonly number[]> {
+    // The shared bound is the one that counts; each worker may use all of it.
+    const slots = this.options.slots;
+    if (slots != null && change.concurrency !== undefined) new SharedSlots(slots).setLimit(change.concurrency);
     const applied = await this.eachShard((control) => control.reconfigure(change));
     return applied.map((settings) => settings?.concurrency ?? 0);
   }

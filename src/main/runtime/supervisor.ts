@@ -14,9 +14,11 @@
 
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Remote } from 'comlink';
+import type { SharedCredentialSource } from '../../kube/connection.js';
 import type { EvictionResult, PendingEviction } from '../../shared/decisions.js';
 import type { Logger } from '../../shared/logger.js';
 import {
+  type ApiCredentials,
   type MainToWorkerMessage,
   type OpsMessage,
   type ScheduleOp,
@@ -37,8 +39,8 @@ export type { PendingEviction };
 /** All pending evictions right now; the supervisor keeps the ones of the shard it replays. */
 export type PendingEvictionSource = () => Iterable<PendingEviction>;
 
-/** `workerData` minus the fields the supervisor fills in per shard. */
-export type CommonWorkerData = Omit<ShardWorkerData, 'shard' | 'shardCount' | 'controlPort'>;
+/** `workerData` minus the fields the supervisor fills in per shard (and per start: the credentials). */
+export type CommonWorkerData = Omit<ShardWorkerData, 'shard' | 'shardCount' | 'controlPort' | 'credentials'>;
 
 export interface SupervisorOptions {
   readonly shardCount: number;
@@ -56,6 +58,11 @@ export interface SupervisorOptions {
   readonly maxHeldOps?: number;
   /** Starts a worker thread; tests may wrap it. */
   readonly spawn?: (options: SpawnOptions) => Worker;
+  /**
+   * The main thread's API credentials, for workers whose executor calls the API: each worker starts
+   * with the newest, gets every change, and is answered when it asks after a 401.
+   */
+  readonly credentials?: SharedCredentialSource;
 }
 
 export type ShardState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -121,6 +128,7 @@ export class WorkerSupervisor implements ShardTransport {
   private receiveMs = 0;
   private resultsReceived = 0;
   private replayedEntries = 0;
+  private unsubscribeCredentials: (() => void) | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
     if (!Number.isInteger(options.shardCount) || options.shardCount < 1)
@@ -135,6 +143,8 @@ export class WorkerSupervisor implements ShardTransport {
 
   /** Starts every worker; resolves when all are ready, rejects if one cannot start. */
   async start(): Promise<void> {
+    this.unsubscribeCredentials =
+      this.options.credentials?.subscribe((credentials) => this.sendCredentials(credentials)) ?? null;
     await Promise.all(
       this.slots.map(
         (slot) =>
@@ -220,7 +230,31 @@ export class WorkerSupervisor implements ShardTransport {
    * reports their results; whatever has not finished by then is cut off by terminating the thread.
    */
   async stop(drainMs: number): Promise<void> {
+    this.unsubscribeCredentials?.();
+    this.unsubscribeCredentials = null;
     await Promise.all(this.slots.map((slot) => this.stopSlot(slot, drainMs)));
+  }
+
+  /** New credentials to every worker that is alive (starting, running or replacing a dead one). */
+  private sendCredentials(credentials: ApiCredentials, only?: ShardSlot): void {
+    for (const slot of only === undefined ? this.slots : [only])
+      if (slot.state === 'starting' || slot.state === 'running' || slot.state === 'restarting')
+        this.post(slot, { t: 'credentials', credentials });
+  }
+
+  /** A worker got a 401 with credentials of `generation`: refresh unless newer exist, and answer it. */
+  private async answerCredentials(slot: ShardSlot, worker: Worker, generation: number): Promise<void> {
+    const source = this.options.credentials;
+    if (source === undefined) return;
+    try {
+      const credentials = await source.afterUnauthorized(generation);
+      if (slot.worker === worker) this.sendCredentials(credentials, slot);
+    } catch (error) {
+      this.options.log.warn('Refreshing credentials for a shard worker failed', {
+        shard: slot.shard,
+        error: errorMessage(error),
+      });
+    }
   }
 
   private async stopSlot(slot: ShardSlot, drainMs: number): Promise<void> {
@@ -256,6 +290,7 @@ export class WorkerSupervisor implements ShardTransport {
       ...this.options.workerData,
       shard: slot.shard,
       shardCount: this.shardCount,
+      credentials: this.options.credentials?.latest() ?? null,
       controlPort: channel.port2,
     };
     let worker: Worker;
@@ -322,6 +357,9 @@ export class WorkerSupervisor implements ShardTransport {
       case 'stopped':
         slot.onStopped?.();
         slot.onStopped = null;
+        return;
+      case 'credentialsRequest':
+        void this.answerCredentials(slot, worker, message.generation);
         return;
     }
   }

@@ -27,6 +27,10 @@ export async function readValue(r: ResourceRequest, contentType: string | undefi
     const { def } = r.route;
     return decodeProtobuf(raw, (apiVersion, kind) => {
       const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+      // pods/eviction takes a policy Eviction (v1 or v1beta1, one shape: the v1 schema serves both).
+      if (r.route.subresource === 'eviction' && kind === 'Eviction' && group === 'policy') {
+        return version === 'v1' || version === 'v1beta1' ? kindSchemaName('policy', 'v1', 'Eviction') : undefined;
+      }
       const name = kindSchemaName(group!, version!, kind);
       return group === def.group || kind === 'DeleteOptions' ? name : undefined;
     }).object;

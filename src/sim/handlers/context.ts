@@ -21,7 +21,18 @@ export interface ResourceRequest {
   readonly store: SimStore;
   /** Wall clock for table ages (ms since epoch). */
   readonly now: () => number;
+  /** Decides SubjectAccessReviews (see SimServer.authorizer). */
+  readonly authorize?: SimAuthorizer;
 }
+
+/** What a SubjectAccessReview asks about; `true` allows. */
+export type SimAuthorizer = (request: {
+  readonly user: string;
+  readonly verb: string;
+  readonly path?: string;
+  readonly resource?: string;
+  readonly namespace?: string;
+}) => boolean;
 
 /** The route's namespace, or 404 when a namespaced object is addressed without one. */
 export function namespaceOf(r: ResourceRequest): string {

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../json.js';
 import { apiVersionOf, type ResourceDef, type ServedVersions, servedGroupVersions } from '../resources.js';
-import { kindSchema } from '../schema/index.js';
-import { resourcePaths } from './paths.js';
+import { kindSchema, structDef } from '../schema/index.js';
+import { EVICTION_SCHEMA, resourcePaths } from './paths.js';
 import { encodeSwaggerProtobuf } from './protoV2.js';
 import { type Dialect, definitionSchema, listSchema, reachable } from './schemas.js';
 
@@ -132,6 +132,11 @@ export class OpenApiDocuments {
       const name = kindSchema(def, version);
       if (name === undefined) continue;
       roots.push(name);
+      if (def.id === 'pods') {
+        roots.push(EVICTION_SCHEMA);
+        const eviction = structDef(EVICTION_SCHEMA);
+        if (eviction.gvks.length === 0) eviction.gvks.push({ group: 'policy', version: 'v1', kind: 'Eviction' });
+      }
       const listName = `${name}List`;
       const verbs = this.verbsOf(def);
       if (verbs.includes('list')) {

@@ -8,6 +8,8 @@ import { apiVersionOf, type ResourceDef } from '../resources.js';
 import type { Dialect } from './schemas.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+/** The body and response of pods/{name}/eviction. */
+export const EVICTION_SCHEMA = 'io.k8s.api.policy.v1.Eviction';
 
 interface Param {
   readonly name: string;
@@ -285,5 +287,23 @@ export function resourcePaths(
   };
   if (can('get')) paths[`${collection}/{name}`] = item('', '');
   if (def.hasStatus && can('get')) paths[`${collection}/{name}/status`] = item('Status', 'status');
+  if (def.id === 'pods' && def.group === '') {
+    // pods/eviction: a NamedCreater subresource whose kind is policy/v1 Eviction (EvictionREST).
+    const eviction = EVICTION_SCHEMA;
+    paths[`${collection}/{name}/eviction`] = {
+      parameters: [pathParam('name', 'name of the Eviction'), nsParam, P.pretty].map((p) => param(p, dialect)),
+      post: v2Produces(
+        withBody(
+          {
+            ...op(`create${gvId}NamespacedPodEviction`, 'post', 'create eviction of a Pod', WRITE_PARAMS, {
+              responses: responses([200, 201, 202], eviction, dialect),
+            }),
+            'x-kubernetes-group-version-kind': { group: 'policy', kind: 'Eviction', version: 'v1' },
+          },
+          body(eviction, ['*/*'], dialect),
+        ),
+      ),
+    };
+  }
   return paths;
 }

@@ -2,6 +2,7 @@
 // `workerData`, so they hold only structured-clonable data (numbers, strings, SharedArrayBuffers): each
 // worker builds its own executor (its own HTTP pool, its own PRNG) from the same spec.
 
+import type { CredentialSource } from '../../kube/connection.js';
 import type { ApiBudget } from '../../shared/apiBudget.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EvictionExecutor } from '../../shared/executor.js';
@@ -10,9 +11,9 @@ import type { WriteFence } from '../../shared/writeFence.js';
 import { FakeExecutor, type FakeExecutorSpec } from './fakeExecutor.js';
 
 /**
- * The real Kubernetes executor (src/kube). `options` is a `KubeExecutorWorkerOptions` (exported kubeconfig,
+ * The real Kubernetes executor (src/kube). `options` is a `KubeExecutorWorkerOptions` (connection target,
  * timeouts, dry run) built on the main thread by `kubeExecutorWorkerOptions`; each worker opens its own
- * connection pool from it.
+ * connection pool from it, with the credentials of `ExecutorContext.credentials`.
  */
 export interface KubeExecutorSpec {
   readonly kind: 'kube';
@@ -32,6 +33,8 @@ export interface ExecutorContext {
   readonly shard: number;
   /** Sees every API call the executor makes (verb, path, HTTP code; 0 = no response), for metrics. */
   readonly onCall?: (verb: string, path: string, code: number) => void;
+  /** The main thread's API credentials as pushed to this thread (absent when it was given none). */
+  readonly credentials?: CredentialSource;
 }
 
 /** An executor plus whatever it holds open (connection pools), released when the worker stops. */
@@ -51,7 +54,7 @@ export async function createExecutor(spec: ExecutorSpec, context: ExecutorContex
         close: async () => {},
       };
     case 'kube': {
-      // Imported on demand: threads running the fake executor never load the Kubernetes client.
+      // Imported on demand: threads running the fake executor never load the HTTP client.
       const { buildKubeExecutor, isKubeExecutorWorkerOptions } = await import('./kubeExecutorSpec.js');
       if (!isKubeExecutorWorkerOptions(spec.options)) throw new Error('invalid kube executor options');
       return buildKubeExecutor(spec.options, {
@@ -60,6 +63,7 @@ export async function createExecutor(spec: ExecutorSpec, context: ExecutorContex
         fence: context.fence,
         log: context.log,
         ...(context.onCall !== undefined ? { onCall: context.onCall } : {}),
+        ...(context.credentials !== undefined ? { credentials: context.credentials } : {}),
       });
     }
     default: {

@@ -32,7 +32,14 @@ import {
   isGoneOrReplaced,
   rfc3339,
 } from '../../kube/apiClient.js';
-import { eventMessages, eventsPath, type PodEventMessage, podEvent } from '../../kube/podEvents.js';
+import {
+  eventMessages,
+  eventsPath,
+  evictionTimeoutEvent,
+  type PodEventMessage,
+  type PodEventSpec,
+  podEvent,
+} from '../../kube/podEvents.js';
 import type { ApiBudget } from '../../shared/apiBudget.js';
 import type { Clock } from '../../shared/clock.js';
 import {
@@ -70,7 +77,22 @@ export interface KubeExecutorOptions {
   readonly reportingInstance?: string;
   /** Deadline of each API call. */
   readonly requestTimeoutMs?: number;
+  /**
+   * `delete` (upstream's) or `evict`: remove the pod through the eviction API, which respects its
+   * PodDisruptionBudget; a budget that blocks it for `evictionTimeoutMs` (0 = forever) is overruled by
+   * a DELETE, with a Warning event.
+   */
+  readonly evictionMode?: EvictionMode;
+  readonly evictionTimeoutMs?: number;
 }
+
+export type EvictionMode = 'delete' | 'evict';
+
+/**
+ * How long to wait before asking again when a disruption budget refused an eviction: kube-apiserver's
+ * 429 for a budget carries no Retry-After, and `kubectl drain` waits 5 s between attempts.
+ */
+export const BUDGET_RETRY_SECONDS = 5;
 
 const podPath = (pod: PodRef): string =>
   `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}`;
@@ -128,15 +150,45 @@ export class KubeEvictionExecutor implements EvictionExecutor {
       await deleteToken;
       if (!attempt.isCurrent()) return 'superseded';
     }
-    try {
-      await this.write(attempt, 'pod', {
-        method: 'DELETE',
-        path: podPath(pod),
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.uid } },
-      });
-    } catch (err) {
-      if (isPodGone(err)) return this.gone(pod, 'delete', err);
-      throw err;
+    const mode = this.options.evictionMode ?? 'delete';
+    const timeoutMs = this.options.evictionTimeoutMs ?? 0;
+    const waitedMs = clock.now() - attempt.dueAt;
+    const budgetOverruled = mode === 'evict' && timeoutMs > 0 && waitedMs >= timeoutMs;
+    if (mode === 'evict' && !budgetOverruled) {
+      try {
+        await this.write(
+          attempt,
+          'pod eviction',
+          {
+            method: 'POST',
+            path: `${podPath(pod)}/eviction`,
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name: pod.name, namespace: pod.namespace },
+              deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.uid } },
+            },
+          },
+          // A budget's refusal is answered by the queue's retry, which frees this attempt's slot.
+          false,
+        );
+      } catch (err) {
+        if (isPodGone(err)) return this.gone(pod, 'eviction', err);
+        if (err instanceof ApiError && err.code === 429) throw budgetRefusal(err);
+        throw err;
+      }
+    } else {
+      if (budgetOverruled) this.recordEventInBackground(pod, evictionTimeoutEvent(waitedMs));
+      try {
+        await this.write(attempt, 'pod', {
+          method: 'DELETE',
+          path: podPath(pod),
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.uid } },
+        });
+      } catch (err) {
+        if (isPodGone(err)) return this.gone(pod, 'delete', err);
+        throw err;
+      }
     }
     if (!patchFirst) this.recordEventInBackground(pod, eventMessages.marking);
     // The main thread logs every finished eviction with its latency; this is the worker-side trace.
@@ -165,7 +217,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
    * (`attempt.signal`) or the fence's deadline passes mid-flight, and a Retry-After retry only while the
    * attempt is still current and the fence open.
    */
-  private async write(attempt: EvictionAttempt, what: string, req: ApiRequest): Promise<unknown> {
+  private async write(attempt: EvictionAttempt, what: string, req: ApiRequest, retryInCall = true): Promise<unknown> {
     const remaining = this.fence.remainingMs();
     if (remaining <= 0 || attempt.signal.aborted) throw new FenceClosedError(what);
     const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
@@ -176,7 +228,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
       ...req,
       timeoutMs,
       signal,
-      mayRetry: () => attempt.isCurrent() && this.fence.isOpen(),
+      mayRetry: () => retryInCall && attempt.isCurrent() && this.fence.isOpen(),
     });
     return res.body;
   }
@@ -190,7 +242,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
     return 'gone';
   }
 
-  private recordEventInBackground(pod: PodRef, message: PodEventMessage): void {
+  private recordEventInBackground(pod: PodRef, message: PodEventMessage | PodEventSpec): void {
     const sent = this.recordEvent(pod, message).finally(() => this.eventsInFlight.delete(sent));
     this.eventsInFlight.add(sent);
   }
@@ -199,7 +251,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
    * Events are best effort, as with upstream's asynchronous event broadcaster: a failed Event must not
    * block (or, through a retry, repeat) the eviction it describes. They respect the fence like any write.
    */
-  private async recordEvent(pod: PodRef, message: PodEventMessage): Promise<void> {
+  private async recordEvent(pod: PodRef, message: PodEventMessage | PodEventSpec): Promise<void> {
     const { api, budget, clock, log } = this.options;
     await budget.acquire();
     if (!this.fence.isOpen()) {
@@ -240,6 +292,12 @@ export class DryRunEvictionExecutor implements EvictionExecutor {
   async recordCancellation(pod: PodRef): Promise<void> {
     this.log.info('dry run: would record event', { pod: podRefFields(pod), event: eventMessages.cancelling });
   }
+}
+
+/** A disruption budget's 429, retried by the queue no sooner than the server (or kubectl drain) would. */
+function budgetRefusal(err: ApiError): ApiError {
+  if (err.retryAfterSeconds !== null) return err;
+  return new ApiError(err.code, err.reason, err.message, BUDGET_RETRY_SECONDS, err.causeFields);
 }
 
 const podRefFields = (pod: PodRef): string => `${pod.namespace}/${pod.name}(${pod.uid})`;

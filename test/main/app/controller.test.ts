@@ -83,3 +83,44 @@ test('writes no rule status before every informer has synced: a None rule counts
       '3 published devices selected. 3 allocated devices selected. 3 pods would be evicted in 1 namespace if the effect was NoExecute. This information will not be updated again. Recreate the DeviceTaintRule to trigger an update.',
   });
 }, 60_000);
+
+test('with --metrics-secure, the assembled controller serves HTTPS: probes open, /metrics behind a token', async () => {
+  const c = await startCluster();
+  cluster = c;
+  c.sim.authorizer = ({ user }) => user === 'scraper';
+  controller = await startController(
+    {
+      ...defaultControllerOptions(1),
+      kubeconfig: c.kubeconfig,
+      metricsSecure: true,
+      metricsBindAddress: '127.0.0.1:0',
+      kubeApiQps: 0,
+    },
+    { log: new RecordingLogger() },
+  );
+  const port = controller.opsAddress?.port ?? 0;
+  const get = async (path: string, token?: string) => {
+    const { request } = await import('node:https');
+    return new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          rejectUnauthorized: false,
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  };
+  expect(await get('/healthz')).toBe(200);
+  expect(await get('/metrics')).toBe(401);
+  expect(await get('/metrics', 'sim-token:someone-else')).toBe(403);
+  expect(await get('/metrics', 'sim-token:scraper')).toBe(200);
+}, 60_000);

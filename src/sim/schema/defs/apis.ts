@@ -136,6 +136,10 @@ definePackage(
       'apiVersion:s kind:s metadata:=meta.ObjectMeta#1 !spec:=SelfSubjectRulesReviewSpec#2 status:=SubjectRulesReviewStatus#3',
     SelfSubjectAccessReviewSpec:
       'resourceAttributes:ResourceAttributes#1 nonResourceAttributes:NonResourceAttributes#2',
+    SubjectAccessReview:
+      'apiVersion:s kind:s metadata:=meta.ObjectMeta#1 !spec:=SubjectAccessReviewSpec#2 status:=SubjectAccessReviewStatus#3',
+    SubjectAccessReviewSpec:
+      'resourceAttributes:ResourceAttributes#1 nonResourceAttributes:NonResourceAttributes#2 user:s#3 groups:[]s/atomic#4 extra:{}[]s#5 uid:s#6',
     SubjectAccessReviewStatus: '!allowed:=b#1 denied:b#4 reason:s#2 evaluationError:s#3',
     SelfSubjectRulesReviewSpec: 'namespace:s#1',
     SubjectRulesReviewStatus:
@@ -150,6 +154,7 @@ definePackage(
   },
   {
     SelfSubjectAccessReview: 'SelfSubjectAccessReview checks whether or the current user can perform an action.',
+    SubjectAccessReview: 'SubjectAccessReview checks whether or not a user or group can perform an action.',
     SelfSubjectRulesReview:
       'SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace.',
   },
@@ -159,11 +164,15 @@ definePackage(
   'io.k8s.api.authentication.v1',
   {
     SelfSubjectReview: 'apiVersion:s kind:s metadata:=meta.ObjectMeta#1 status:=SelfSubjectReviewStatus#2',
+    TokenReview: 'apiVersion:s kind:s metadata:=meta.ObjectMeta#1 !spec:=TokenReviewSpec#2 status:=TokenReviewStatus#3',
+    TokenReviewSpec: 'token:s#1 audiences:[]s/atomic#2',
+    TokenReviewStatus: 'authenticated:b#1 user:=UserInfo#2 audiences:[]s/atomic#4 error:s#3',
     SelfSubjectReviewStatus: 'userInfo:=UserInfo#1',
     UserInfo: 'username:s#1 uid:s#2 groups:[]s/atomic#3 extra:{}[]s#4',
   },
   {
     SelfSubjectReview:
       'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request.',
+    TokenReview: 'TokenReview attempts to authenticate a token to a known user.',
   },
 );

@@ -1,0 +1,104 @@
+// One bound on evictions in flight for the whole process, shared by every worker thread:
+// `--concurrent-device-taint-eviction-syncs` is one number in kube-controller-manager (its workqueue
+// has N workers), so N here is N across all partitions, not N per worker.
+//
+// A counting semaphore in one Int32 of a SharedArrayBuffer: `tryAcquire` is a compare-and-swap loop,
+// `release` decrements and wakes waiters. A thread that found no free slot asks to be told when one
+// frees (`whenFree`, Atomics.waitAsync): it never spins and never blocks its event loop.
+
+/** What a thread needs to join; structured-clonable (the buffer is shared, not copied). */
+export interface SharedSlotsSpec {
+  readonly buffer: SharedArrayBuffer;
+}
+
+const IN_USE = 0;
+/** The limit lives in shared memory too, so a reconfiguration reaches every thread at once. */
+const LIMIT = 1;
+
+export class SharedSlots {
+  private readonly state: Int32Array;
+  private waiting = false;
+  private readonly wakers: (() => void)[] = [];
+
+  static createSpec(limit: number): SharedSlotsSpec {
+    const spec = { buffer: new SharedArrayBuffer(8) };
+    new SharedSlots(spec).setLimit(limit);
+    return spec;
+  }
+
+  constructor(spec: SharedSlotsSpec) {
+    if (!(spec.buffer instanceof SharedArrayBuffer) || spec.buffer.byteLength < 8)
+      throw new TypeError('SharedSlots needs a SharedArrayBuffer of at least 8 bytes');
+    this.state = new Int32Array(spec.buffer, 0, 2);
+  }
+
+  get limit(): number {
+    return Atomics.load(this.state, LIMIT);
+  }
+
+  /** Changes the bound for every thread; a raise wakes the waiters, a cut lets runs in flight finish. */
+  setLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`slot limit must be an integer ≥ 1, got ${limit}`);
+    Atomics.store(this.state, LIMIT, limit);
+    Atomics.notify(this.state, IN_USE);
+  }
+
+  /** Slots taken right now, by all threads. */
+  inUse(): number {
+    return Atomics.load(this.state, IN_USE);
+  }
+
+  /** Takes a slot if one is free. */
+  tryAcquire(): boolean {
+    for (;;) {
+      const used = Atomics.load(this.state, IN_USE);
+      if (used >= Atomics.load(this.state, LIMIT)) return false;
+      if (Atomics.compareExchange(this.state, IN_USE, used, used + 1) === used) return true;
+    }
+  }
+
+  /** Gives a slot back and wakes the threads waiting for one. */
+  release(): void {
+    Atomics.sub(this.state, IN_USE, 1);
+    Atomics.notify(this.state, IN_USE);
+  }
+
+  /**
+   * Calls `wake` once a slot may have freed (the caller tries again; another thread may win it). One
+   * Atomics.waitAsync per thread at a time, however many callers wait.
+   */
+  whenFree(wake: () => void): void {
+    this.wakers.push(wake);
+    if (this.waiting) return;
+    const used = Atomics.load(this.state, IN_USE);
+    if (used < Atomics.load(this.state, LIMIT)) {
+      queueMicrotask(() => this.wakeAll());
+      return;
+    }
+    this.waiting = true;
+    const waited = Atomics.waitAsync(this.state, IN_USE, used);
+    if (!waited.async) {
+      this.waiting = false;
+      queueMicrotask(() => this.wakeAll());
+      return;
+    }
+    void waited.value.then(() => {
+      this.waiting = false;
+      this.wakeAll();
+    });
+  }
+
+  private wakeAll(): void {
+    const wakers = this.wakers.splice(0);
+    for (const wake of wakers) wake();
+  }
+}
+
+/** The same interface without sharing: one thread, or tests. */
+export const unboundedSlots = {
+  tryAcquire: (): boolean => true,
+  release: (): void => {},
+  whenFree: (wake: () => void): void => queueMicrotask(wake),
+};
+
+export type Slots = Pick<SharedSlots, 'tryAcquire' | 'release' | 'whenFree'>;
