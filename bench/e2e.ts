@@ -20,6 +20,7 @@ import { startController } from '../src/main/app/bootstrap.js';
 import type { Controller } from '../src/main/app/controller.js';
 import { defaultControllerOptions } from '../src/main/app/options.js';
 import type { EvictionResult } from '../src/shared/decisions.js';
+import { waitFor } from '../test/support/waitFor.js';
 import {
   type Cell,
   cdfPoints,
@@ -30,7 +31,6 @@ import {
   profileDirFlag,
   profiled,
   summarize,
-  waitFor,
   writeResult,
 } from './harness.js';
 import { SimProcess } from './simProcess.js';
@@ -158,7 +158,12 @@ async function ruleStorm(
   const mainCpuBefore = mainThreadCpuMs();
   await profiledPhase(phase, `e2e-${qps > 0 ? 'budget' : 'unthrottled'}-${workers}w`, async () => {
     await phase.sim.request({ op: 'createRule', name: 'gpu-xid-79', effect: 'NoExecute', timeAddedMs: dueAt });
-    await waitFor('every pod evicted', () => phase.results.length >= pods, timeoutMs, 20);
+    await waitFor(
+      () => phase.results.length >= pods,
+      timeoutMs,
+      () => 'every pod evicted',
+      20,
+    );
   });
   const histogram = latencyHistogram();
   let lastDone = dueAt;

@@ -25,7 +25,7 @@ import {
   type Workload,
 } from '../test/support/simCluster.js';
 import { waitFor } from '../test/support/waitFor.js';
-import { type Cell, parseBenchFlags, writeResult } from './harness.js';
+import { type Cell, median, parseBenchFlags, writeResult } from './harness.js';
 
 const flags = parseBenchFlags();
 const rounds = flags.quick ? 1 : 3;
@@ -144,11 +144,6 @@ async function failover(round: number): Promise<Failover> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 const colds: ColdStart[] = [];
 for (let i = 0; i < rounds; i++) colds.push(await coldStart(i));

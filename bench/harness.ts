@@ -1,11 +1,12 @@
 // What every benchmark script shares: the result file format (machine, Node version, parameters, raw
-// numbers, printable tables), flag parsing for `--quick`, condition waits with deadlines, and latency
+// numbers, printable tables), flag parsing for `--quick`, main-thread CPU time, and latency
 // histograms on hdr-histogram-js. Results go to bench/results/<name>.json, where bench/report.ts reads them.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { build, type Histogram } from 'hdr-histogram-js';
 
@@ -135,20 +136,6 @@ export function printTable(table: ResultTable): void {
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-/** Polls `cond` every `intervalMs` until true; rejects with `what` after `timeoutMs`. Never a fixed sleep. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  intervalMs = 2,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** Microsecond-resolution histogram up to 10 minutes. */
 export const latencyHistogram = (): Histogram =>
   build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
@@ -241,11 +228,24 @@ export async function heapProfiled<T>(dir: string | null, name: string, section:
   }
 }
 
+/** CPU time (user + system, ms) of the whole process: every thread, pool threads and GC helpers included. */
+export function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The middle value (the upper one of the two middles for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 let clockTicksPerSecond: number | null = null;
 
 /**
  * CPU time (user + system, ms) of this process's main thread alone, from /proc (Linux), or null elsewhere.
- * Event loop utilization is wall time and inflates when other processes hold the cores; this does not.
+ * Event loop utilization is wall time and inflates when other processes hold the cores; this does not, and
+ * unlike processCpuMs it leaves out worker and pool threads. Ticks are the kernel's CLK_TCK, not assumed.
  */
 export function mainThreadCpuMs(): number | null {
   try {
@@ -257,4 +257,45 @@ export function mainThreadCpuMs(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * What one section cost the main thread and the process: wall time, main-thread CPU, the CPU of every
+ * other thread (pools, GC helpers), event-loop busy time and event-loop delay. Collects garbage first.
+ */
+export interface SectionCost {
+  readonly wallMs: number;
+  /** Main thread CPU time, or NaN where /proc is unavailable. */
+  readonly mainCpuMs: number;
+  /** CPU of every other thread of the process: pool threads, plus GC and libuv helpers. */
+  readonly otherCpuMs: number;
+  /** Event-loop utilization active time (wall clock). */
+  readonly mainBusyMs: number;
+  /** Event-loop delay: how long a timer or a watch event could have waited. */
+  readonly lagP99Ms: number;
+  readonly lagMaxMs: number;
+}
+
+export async function measureSection(section: () => Promise<void>): Promise<SectionCost> {
+  collectGarbage();
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  const elu0 = performance.eventLoopUtilization();
+  const main0 = mainThreadCpuMs();
+  const proc0 = processCpuMs();
+  const t0 = performance.now();
+  lag.enable();
+  await section();
+  const wallMs = performance.now() - t0;
+  lag.disable();
+  const elu = performance.eventLoopUtilization(elu0);
+  const main1 = mainThreadCpuMs();
+  const mainCpuMs = main0 === null || main1 === null ? Number.NaN : main1 - main0;
+  return {
+    wallMs,
+    mainCpuMs,
+    otherCpuMs: processCpuMs() - proc0 - mainCpuMs,
+    mainBusyMs: elu.active,
+    lagP99Ms: lag.percentile(99) / 1e6,
+    lagMaxMs: lag.max / 1e6,
+  };
 }

@@ -15,15 +15,10 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
-import { discoverApis, resourcesFor } from '../src/kube/discovery.js';
-import { InformerSet } from '../src/kube/informers.js';
-import { HttpReadTransport } from '../src/kube/readTransport.js';
+import type { InformerSet } from '../src/kube/informers.js';
 import { autoDecodeThreads } from '../src/main/app/options.js';
-import { PooledPageDecoder } from '../src/main/decodePool.js';
-import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
-import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
-import { silentLogger } from '../src/shared/logger.js';
+import { waitFor } from '../test/support/waitFor.js';
 import {
   collectGarbage,
   heapProfiled,
@@ -34,9 +29,9 @@ import {
   profileDirFlag,
   profiled,
   summarize,
-  waitFor,
   writeResult,
 } from './harness.js';
+import { type ReadSide, startReadSide } from './readSide.js';
 import { SimProcess } from './simProcess.js';
 
 const flags = parseBenchFlags();
@@ -81,9 +76,8 @@ interface ChurnRun {
 interface Running {
   readonly sim: SimProcess;
   readonly informers: InformerSet;
-  readonly transport: HttpReadTransport;
+  readonly readSide: ReadSide;
   readonly run: SyncRun;
-  readonly stopRuleStatus: () => void;
 }
 
 let decisions = 0;
@@ -107,19 +101,8 @@ async function syncOnce(pods: number, slices: number, profileName: string | null
 
   const kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
-  const transport = await HttpReadTransport.fromKubeConfig(kc);
-  const apis = await discoverApis(transport);
-  const clock = new RealClock();
-  const { engine, ruleStatus } = createEngineWithRuleStatus({
-    clock,
-    sink: countingSink,
-    log: silentLogger,
-    writer: { apply: async () => {} },
-  });
-  // As the controller does (src/main/controller.ts): list pages decoded in a piscina pool when it has threads.
-  const decoder = decodeThreads > 0 ? new PooledPageDecoder({ log: silentLogger, threads: decodeThreads }) : undefined;
-  const informers = new InformerSet(transport, resourcesFor(apis), { clock, ...(decoder ? { decoder } : {}) });
-  informers.attach(engine);
+  const readSide = await startReadSide(kc, { sink: countingSink, decodeThreads });
+  const { informers, decoder } = readSide;
   informers.start();
   const name = profileName ?? '';
   const sync = () => informers.waitForSync(600_000);
@@ -150,13 +133,11 @@ async function syncOnce(pods: number, slices: number, profileName: string | null
   };
   if (run.pods !== pods || run.slices !== slices) throw new Error(`synced ${run.pods} pods / ${run.slices} slices`);
   console.log(`synced ${pods} pods in ${syncMs.toFixed(0)} ms, rss ${run.rssMb.toFixed(0)} MB`);
-  return { sim, informers, transport, run, stopRuleStatus: () => ruleStatus.stop() };
+  return { sim, informers, readSide, run };
 }
 
 async function stopRunning(r: Running): Promise<void> {
-  r.stopRuleStatus();
-  await r.informers.stop();
-  await r.transport.close();
+  await r.readSide.close();
   await r.sim.stop();
 }
 
@@ -188,7 +169,12 @@ async function measureChurn(r: Running): Promise<ChurnRun> {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await r.sim.request({ op: 'churn', ratePerSec: churn.ratePerSec, durationMs: churn.durationMs });
-  await waitFor('every churn event', () => events >= expected, 60_000, 10);
+  await waitFor(
+    () => events >= expected,
+    60_000,
+    () => 'every churn event',
+    10,
+  );
   const seconds = (performance.now() - started) / 1000;
   const used = performance.eventLoopUtilization(elu);
   const cpu = process.cpuUsage(cpuBefore);

@@ -17,12 +17,24 @@ import { EvictionEngine } from '../src/main/engine/engine.js';
 import { FakeClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
 import { silentLogger } from '../src/shared/logger.js';
-import { makeSliceProjector, type Projector, projectClaim, projectPod } from '../src/shared/projection.js';
+import { projectClaim } from '../src/shared/projection/claim.js';
+import { projectPod } from '../src/shared/projection/pod.js';
+import type { Projector } from '../src/shared/projection/projector.js';
+import { makeSliceProjector } from '../src/shared/projection/slice.js';
 import type { ClaimRecord, PodRecord, SliceRecord } from '../src/shared/types.js';
 import { seedCluster } from '../src/sim/index.js';
 import type { SimResource } from '../src/sim/resources.js';
 import { SimStore } from '../src/sim/store.js';
-import { type Cell, collectGarbage, mb, parseBenchFlags, profiled, type ResultTable, writeResult } from './harness.js';
+import {
+  type Cell,
+  collectGarbage,
+  mb,
+  parseBenchFlags,
+  processCpuMs,
+  profiled,
+  type ResultTable,
+  writeResult,
+} from './harness.js';
 import { summarizeProfile } from './profile.js';
 
 const flags = parseBenchFlags();
@@ -121,14 +133,9 @@ interface StageResult {
 
 const utf8 = new TextDecoder();
 
-/**
- * Process CPU time in ms. Stages are timed in CPU rather than wall time: the machines this runs on are
- * shared, and wall time there measures the neighbours as much as the code.
- */
-const cpuNow = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+// Stages are timed in process CPU (processCpuMs) rather than wall time: the machines this runs on are
+// shared, and wall time there measures the neighbours as much as the code.
+const cpuNow = processCpuMs;
 
 /** Its own frame, so that a profile tells parsing (JSON.parse is attributed to its caller) from projecting. */
 function parsePage(page: Buffer): { items: unknown[] } {

@@ -1,6 +1,6 @@
 // Micro benchmarks of the synchronous hot paths, on the `benchmark` package (its timing of sync
 // functions is sound; async is not, so nothing here awaits):
-//  - BenchmarkTaintUntaint exactly as upstream's (spec §4.5): 1 slice of 3 devices, 1 claim with a 1 h
+//  - BenchmarkTaintUntaint exactly as upstream's (docs/behaviour.md §4.5): 1 slice of 3 devices, 1 claim with a 1 h
 //    toleration, 1 pod; taint → pending, untaint → none, then delete everything;
 //  - the same cycle with 10,000 pods (each with its own claim) on one tainted pool;
 //  - toleration matching and per-taint eviction time;
@@ -19,6 +19,7 @@ import type { ClaimRecord, DeviceTaint, DeviceToleration, PodRecord, PodRef } fr
 import { QueuedEvictionPartition } from '../src/workers/evictionPartition.js';
 import { TimedQueue } from '../src/workers/timedQueue.js';
 import { inUseClaimWithToleration, podWithClaimName, slice, sliceTainted, taintTime } from '../test/engine/fixtures.js';
+import { podConsumer } from '../test/support/records.js';
 import { type Cell, parseBenchFlags, type ResultTable, writeResult } from './harness.js';
 
 const flags = parseBenchFlags();
@@ -34,7 +35,7 @@ function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`assertion failed: ${what}`);
 }
 
-// ---- BenchmarkTaintUntaint (spec §4.5) ------------------------------------------------------------
+// ---- BenchmarkTaintUntaint (docs/behaviour.md §4.5) ------------------------------------------------------------
 
 const clock = new FakeClock(taintTime);
 const engine = newEngine(clock);
@@ -73,7 +74,7 @@ for (let i = 0; i < MANY; i++) {
     name: claimName,
     uid: `claim-${i}`,
     controllerOwnerUid: uid,
-    reservedFor: [{ apiGroup: '', resource: 'pods', name, uid }],
+    reservedFor: [podConsumer(name, uid)],
   });
 }
 const manyEngine = newEngine(new FakeClock(taintTime));
@@ -212,7 +213,7 @@ writeResult(flags, {
   tables: [table],
   raw: { rows },
   notes: [
-    'BenchmarkTaintUntaint follows spec §4.5 (fixtures of test/engine/fixtures.ts, no-op sink, silent logger).',
+    'BenchmarkTaintUntaint follows docs/behaviour.md §4.5 (fixtures of test/engine/fixtures.ts, no-op sink, silent logger).',
     'Queue cases run on a FakeClock: no timer fires, so only the heap and map operations are timed.',
   ],
 });

@@ -4,7 +4,7 @@
 // (pods, claims, slices; 500 objects a page), fetched once over 127.0.0.1 and replayed from memory, so
 // the numbers cover decode + projection + storing and nothing of the network or the server. Modes:
 //   inline    — what the reflector does by default: UTF-8 decode, JSON.parse, project, store, per page;
-//   pool T×W  — PooledPageDecoder (src/main/decodePool.ts) with T threads and W pages in flight (W=1: one
+//   pool T×W  — PooledPageDecoder (src/kube/pageDecode/pool.ts) with T threads and W pages in flight (W=1: one
 //               reflector listing alone; W=3: pods, claims and slices listing at once): bytes
 //               transferred in, records cloned back, re-interned and stored on the main thread.
 // Part 2, a profile of where the inline time goes and what the pool leaves on the main thread.
@@ -14,15 +14,11 @@
 //
 //   npx tsx --expose-gc bench/piscina.ts [--quick] [--pods N] [--reps R]
 
-import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
-import { discoverApis, resourcesFor } from '../src/kube/discovery.js';
-import { InformerSet } from '../src/kube/informers.js';
-import { decodeListPage, type PageDecoder, projectorNameOf } from '../src/kube/pageDecoder.js';
-import { reinternRecords } from '../src/kube/pageDecoderIntern.js';
-import { HttpReadTransport } from '../src/kube/readTransport.js';
+import { decodeListPage, type PageDecoder, projectorNameOf } from '../src/kube/pageDecode/pageDecoder.js';
+import { PooledPageDecoder } from '../src/kube/pageDecode/pool.js';
+import { reinternRecords } from '../src/kube/pageDecode/reintern.js';
 import {
   claimsResource,
   keyOf,
@@ -31,13 +27,20 @@ import {
   type StoredRecord,
   slicesResource,
 } from '../src/kube/resources.js';
-import { PooledPageDecoder } from '../src/main/decodePool.js';
-import { createEngineWithRuleStatus } from '../src/main/engine/wiring.js';
-import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
-import { silentLogger } from '../src/shared/logger.js';
 import { seedCluster, startSimServer } from '../src/sim/index.js';
-import { collectGarbage, mb, parseBenchFlags, type ResultTable, writeResult } from './harness.js';
+import {
+  collectGarbage,
+  mainThreadCpuMs,
+  mb,
+  measureSection,
+  median,
+  parseBenchFlags,
+  type ResultTable,
+  type SectionCost,
+  writeResult,
+} from './harness.js';
+import { startReadSide } from './readSide.js';
 import { SimProcess } from './simProcess.js';
 
 const flags = parseBenchFlags();
@@ -99,66 +102,7 @@ console.log(
 
 // ------------------------------------------------------------------------------------------ a sync
 
-/**
- * CPU time of the main thread alone (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), or null. The
- * machine is shared, so wall-clock busy time also counts time the thread spent descheduled; CPU time
- * does not. process.cpuUsage() would include the pool threads.
- */
-function mainThreadCpuMs(): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat(5); `fields` starts at field 3.
-    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
-  } catch {
-    return null;
-  }
-}
-
-const processCpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-/** What one measured section cost the main thread and the process. */
-interface Cost {
-  readonly wallMs: number;
-  /** Main thread CPU time, or NaN where /proc is unavailable. */
-  readonly mainCpuMs: number;
-  /** CPU of every other thread of the process: pool threads, plus GC and libuv helpers. */
-  readonly otherCpuMs: number;
-  /** Event-loop utilization active time (wall clock). */
-  readonly mainBusyMs: number;
-  /** Event-loop delay: how long a timer or a watch event could have waited. */
-  readonly lagP99Ms: number;
-  readonly lagMaxMs: number;
-}
-
-async function measured(section: () => Promise<void>): Promise<Cost> {
-  collectGarbage();
-  const lag = monitorEventLoopDelay({ resolution: 1 });
-  const elu0 = performance.eventLoopUtilization();
-  const main0 = mainThreadCpuMs();
-  const proc0 = processCpuMs();
-  const t0 = performance.now();
-  lag.enable();
-  await section();
-  const wallMs = performance.now() - t0;
-  lag.disable();
-  const elu = performance.eventLoopUtilization(elu0);
-  const main1 = mainThreadCpuMs();
-  const mainCpuMs = main0 === null || main1 === null ? Number.NaN : main1 - main0;
-  return {
-    wallMs,
-    mainCpuMs,
-    otherCpuMs: processCpuMs() - proc0 - mainCpuMs,
-    mainBusyMs: elu.active,
-    lagP99Ms: lag.percentile(99) / 1e6,
-    lagMaxMs: lag.max / 1e6,
-  };
-}
-
-interface Run extends Cost {
+interface Run extends SectionCost {
   readonly mode: string;
 }
 
@@ -184,7 +128,7 @@ async function sync(mode: string, decoder: PageDecoder, window: number): Promise
       for (const rec of out.items) store.set(keyOf(rec), rec);
     }
   };
-  const cost = await measured(async () => {
+  const cost = await measureSection(async () => {
     let next = 0;
     const lanes = Array.from({ length: window }, async () => {
       while (next < sets.length) await listSet(next++);
@@ -201,20 +145,10 @@ const inlineDecoder: PageDecoder = {
   close: async () => {},
 };
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-
-interface ModeSummary {
+/** The median of each cost over a mode's runs. */
+interface ModeSummary extends SectionCost {
   readonly mode: string;
   readonly runs: readonly Run[];
-  readonly wallMs: number;
-  readonly mainCpuMs: number;
-  readonly otherCpuMs: number;
-  readonly mainBusyMs: number;
-  readonly lagP99Ms: number;
-  readonly lagMaxMs: number;
 }
 
 async function measure(mode: string, make: () => PageDecoder, window: number): Promise<ModeSummary> {
@@ -321,21 +255,10 @@ kc.loadFromFile(e2eSim.kubeconfigPath);
 const noDecisions: EvictionSink = { schedule: () => {}, cancel: () => {} };
 
 async function e2eSync(mode: string, threads: number | null): Promise<E2eRun> {
-  const transport = await HttpReadTransport.fromKubeConfig(kc);
-  const decoder = threads === null ? null : new PooledPageDecoder({ threads });
-  const clock = new RealClock();
-  const { engine, ruleStatus } = createEngineWithRuleStatus({
-    clock,
-    sink: noDecisions,
-    log: silentLogger,
-    writer: { apply: async () => {} },
-  });
-  const resources = resourcesFor(await discoverApis(transport));
-  const informers = new InformerSet(transport, resources, { clock, ...(decoder === null ? {} : { decoder }) });
-  informers.attach(engine);
+  const { informers, decoder, close } = await startReadSide(kc, { sink: noDecisions, decodeThreads: threads ?? 0 });
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
-  const cost = await measured(async () => {
+  const cost = await measureSection(async () => {
     informers.start();
     await informers.waitForSync(600_000);
   });
@@ -343,10 +266,7 @@ async function e2eSync(mode: string, threads: number | null): Promise<E2eRun> {
   const retainedHeapMb = mb(process.memoryUsage().heapUsed - heapBefore);
   const run: E2eRun = { mode, ...cost, retainedHeapMb, pooledPages: decoder?.counts.pooled ?? 0 };
   if (informers.pods.size !== pods) throw new Error(`${mode}: synced ${informers.pods.size} pods`);
-  ruleStatus.stop();
-  await informers.stop();
-  await decoder?.close();
-  await transport.close();
+  await close();
   console.log(
     `e2e ${mode.padEnd(12)} wall ${run.wallMs.toFixed(0).padStart(6)} ms  main cpu ${run.mainCpuMs.toFixed(0).padStart(6)} ms  ` +
       `other cpu ${run.otherCpuMs.toFixed(0).padStart(6)} ms  lag p99 ${run.lagP99Ms.toFixed(1)} ms max ${run.lagMaxMs.toFixed(1)} ms  ` +

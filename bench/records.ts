@@ -2,7 +2,17 @@
 // devices gpu-0…gpu-7, one claim per pod on a device of its node), for benchmarks that feed the engine
 // directly and must not pay for HTTP or projection.
 
-import type { ClaimRecord, DeviceToleration, PodRecord, RuleRecord, SliceRecord } from '../src/shared/types.js';
+import type { ClaimRecord, PodRecord, RuleRecord, SliceRecord } from '../src/shared/types.js';
+import {
+  allocatedDevice,
+  claimReservedFor,
+  deviceTaint,
+  podUsingClaim,
+  ruleRecord,
+  sliceDevices,
+  sliceRecord,
+  toleratesFor,
+} from '../test/support/records.js';
 
 export const DRIVER = 'gpu.nvidia.com';
 export const XID = 'gpu.nvidia.com/xid';
@@ -29,24 +39,10 @@ export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
   const slices: SliceRecord[] = [];
   for (let n = 0; n < opts.nodes; n++) {
     const node = `gpu-node-${n}`;
-    slices.push({
-      name: `${node}-${DRIVER}`,
-      uid: `slice-${n}`,
-      resourceVersion: '1',
-      driver: DRIVER,
-      pool: node,
-      generation: 1,
-      nodeName: node,
-      devices: Array.from({ length: devicesPerNode }, (_, d) => ({ name: `gpu-${d}`, taints: [] })),
-    });
+    const devices = sliceDevices(Array.from({ length: devicesPerNode }, (_, d) => `gpu-${d}`));
+    slices.push(sliceRecord({ uid: `slice-${n}`, driver: DRIVER, pool: node, devices }));
   }
-  const toleration: DeviceToleration = {
-    key: XID,
-    operator: 'Exists',
-    value: '',
-    effect: 'NoExecute',
-    tolerationSeconds: opts.tolerationSeconds ?? 60,
-  };
+  const toleration = toleratesFor(XID, opts.tolerationSeconds ?? 60);
   const claims: ClaimRecord[] = [];
   const pods: PodRecord[] = [];
   let tolerating = 0;
@@ -59,51 +55,28 @@ export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
     const claimName = `${name}-gpu`;
     const tolerates = opts.toleratingEvery !== undefined && opts.toleratingEvery > 0 && i % opts.toleratingEvery === 0;
     if (tolerates) tolerating++;
-    claims.push({
-      namespace,
-      name: claimName,
-      uid: `claim-uid-${i}`,
-      resourceVersion: '1',
-      controllerOwnerUid: null,
-      allocation: [
-        {
-          driver: DRIVER,
-          pool: node,
-          device: `gpu-${Math.floor(i / opts.nodes) % devicesPerNode}`,
-          request: 'gpu',
-          tolerations: tolerates ? [toleration] : [],
-        },
-      ],
-      reservedFor: [{ apiGroup: '', resource: 'pods', name, uid }],
+    const pod = podUsingClaim(claimName, { namespace, name, uid, nodeName: node });
+    const device = allocatedDevice({
+      driver: DRIVER,
+      pool: node,
+      device: `gpu-${Math.floor(i / opts.nodes) % devicesPerNode}`,
+      request: 'gpu',
+      tolerations: tolerates ? [toleration] : [],
     });
-    pods.push({
-      namespace,
-      name,
-      uid,
-      resourceVersion: '1',
-      nodeName: node,
-      deletionTimestamp: null,
-      disruptionTargetSet: false,
-      resourceClaims: [
-        { name: 'gpu', resourceClaimName: claimName, resourceClaimTemplateName: null, podGroupResourceClaim: null },
-      ],
-      resourceClaimStatuses: [],
-      extendedResourceClaimName: null,
-      podGroupName: null,
-    });
+    claims.push(claimReservedFor(pod, [device], { name: claimName, uid: `claim-uid-${i}` }));
+    pods.push(pod);
   }
   return { slices, claims, pods, tolerating };
 }
 
 /** A rule over every device of the driver. */
 export function xidRule(effect: string, timeAdded: number, generation = 1): RuleRecord {
-  return {
+  return ruleRecord({
     name: 'gpu-xid-79',
     uid: 'rule-uid-1',
     resourceVersion: String(generation),
     generation,
     selector: { driver: DRIVER },
-    taint: { key: XID, value: '79', effect, timeAdded },
-    conditions: [],
-  };
+    taint: deviceTaint({ key: XID, value: '79', effect, timeAdded }),
+  });
 }

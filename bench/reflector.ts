@@ -11,18 +11,11 @@ import { Reflector } from '../src/kube/reflector.js';
 import { claimsResource, podsResource, type StoredRecord, slicesResource } from '../src/kube/resources.js';
 import type { PodRecord } from '../src/shared/types.js';
 import { seedCluster, startSimServer } from '../src/sim/index.js';
+import { waitFor } from '../test/support/waitFor.js';
 
 const pods = Number(process.argv[2] ?? 20_000);
 const watchEvents = Number(process.argv[3] ?? 10_000);
 const gc = (globalThis as { gc?: () => void }).gc;
-
-async function until(cond: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 const sim = await startSimServer({ port: 0, bookmarkIntervalMs: 1_000, watchHistory: watchEvents * 3 });
 const seeded = seedCluster(sim.store, { nodes: Math.max(1, Math.ceil(pods / 8)), pods });
@@ -57,7 +50,12 @@ const sliceReflector = new Reflector({ transport, resource: slicesResource('v1')
 await sync('slices', sliceReflector);
 
 // Watch throughput: ours (the pod reflector's watch is already open).
-await until(() => sim.activeWatches >= 3);
+await waitFor(
+  () => sim.activeWatches >= 3,
+  120_000,
+  () => 'three watches',
+  2,
+);
 let ours = 0;
 podReflector.addEventHandler({ added: () => ours++ });
 let theirs = 0;
@@ -70,7 +68,12 @@ const ctl = await watch.watch(
   },
   () => {},
 );
-await until(() => sim.activeWatches >= 4);
+await waitFor(
+  () => sim.activeWatches >= 4,
+  120_000,
+  () => 'four watches',
+  2,
+);
 const t0 = performance.now();
 let oursDone = 0;
 let theirsDone = 0;
@@ -82,12 +85,17 @@ for (let i = 0; i < watchEvents; i++) {
   if (i % 500 === 0) await new Promise((r) => setImmediate(r));
 }
 const created = performance.now() - t0;
-await until(() => {
-  const now = performance.now();
-  if (ours >= watchEvents && oursDone === 0) oursDone = now;
-  if (theirs >= watchEvents && theirsDone === 0) theirsDone = now;
-  return oursDone > 0 && theirsDone > 0;
-});
+await waitFor(
+  () => {
+    const now = performance.now();
+    if (ours >= watchEvents && oursDone === 0) oursDone = now;
+    if (theirs >= watchEvents && theirsDone === 0) theirsDone = now;
+    return oursDone > 0 && theirsDone > 0;
+  },
+  120_000,
+  () => `every watch event (ours ${ours}, theirs ${theirs})`,
+  2,
+);
 console.log(`created ${watchEvents} pods in ${created.toFixed(0)} ms`);
 console.log(
   `watch, undici stream + projection + store: ${Math.round(watchEvents / ((oursDone - t0) / 1000))} events/s`,

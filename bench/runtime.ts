@@ -17,9 +17,20 @@ import { unlimitedBudget } from '../src/shared/apiBudget.js';
 import { RealClock } from '../src/shared/clock.js';
 import type { EvictionSink, ReasonId } from '../src/shared/decisions.js';
 import { silentLogger } from '../src/shared/logger.js';
-import type { ClaimRecord, PodRecord, PodRef, RuleRecord, SliceRecord } from '../src/shared/types.js';
+import type { PodRef, RuleRecord } from '../src/shared/types.js';
 import { FakeExecutor, type FakeExecutorSpec } from '../src/workers/executor/fakeExecutor.js';
-import { type Cell, parseBenchFlags, waitFor, writeResult } from './harness.js';
+import {
+  allocatedDevice,
+  claimReservedFor,
+  deviceTaint,
+  podUsingClaim,
+  ruleRecord,
+  sliceDevices,
+  sliceRecord,
+  toleratesFor,
+} from '../test/support/records.js';
+import { waitFor } from '../test/support/waitFor.js';
+import { type Cell, parseBenchFlags, writeResult } from './harness.js';
 
 const flags = parseBenchFlags();
 const onlyAt = process.argv.indexOf('--only');
@@ -53,71 +64,36 @@ function buildEngine(pods: number, sink: EvictionSink): EvictionEngine {
   const nodes = Math.ceil(pods / P.gpusPerNode);
   for (let n = 0; n < nodes; n++) {
     const node = `node-${n}`;
-    const slice: SliceRecord = {
-      name: `${node}-gpu`,
-      uid: `slice-${n}`,
-      resourceVersion: '1',
-      driver: DRIVER,
-      pool: node,
-      generation: 1,
-      nodeName: node,
-      devices: Array.from({ length: P.gpusPerNode }, (_, g) => ({ name: `gpu-${g}`, taints: [] })),
-    };
+    const devices = sliceDevices(Array.from({ length: P.gpusPerNode }, (_, g) => `gpu-${g}`));
+    const slice = sliceRecord({ name: `${node}-gpu`, uid: `slice-${n}`, driver: DRIVER, pool: node, devices });
     engine.sliceAdded(slice);
   }
   for (let i = 0; i < pods; i++) {
     const node = `node-${Math.floor(i / P.gpusPerNode)}`;
     const namespace = `team-${i % 50}`;
-    const pod: PodRecord = {
-      namespace,
-      name: `trainer-${i}`,
-      uid: `pod-uid-${i}`,
-      resourceVersion: '1',
-      nodeName: node,
-      deletionTimestamp: null,
-      disruptionTargetSet: false,
-      resourceClaims: [
-        { name: 'gpu', resourceClaimName: `claim-${i}`, resourceClaimTemplateName: null, podGroupResourceClaim: null },
-      ],
-      resourceClaimStatuses: [],
-      extendedResourceClaimName: null,
-      podGroupName: null,
-    };
-    const claim: ClaimRecord = {
-      namespace,
-      name: `claim-${i}`,
-      uid: `claim-uid-${i}`,
-      resourceVersion: '1',
-      controllerOwnerUid: null,
-      allocation: [
-        {
-          driver: DRIVER,
-          pool: node,
-          device: `gpu-${i % P.gpusPerNode}`,
-          request: 'gpu',
-          // Tolerate the rule's taint for an hour: the flip queues every pod, none runs during the bench.
-          tolerations: [
-            { key: 'gpu.nvidia.com/xid', operator: 'Exists', value: '', effect: 'NoExecute', tolerationSeconds: 3600 },
-          ],
-        },
-      ],
-      reservedFor: [{ apiGroup: '', resource: 'pods', name: pod.name, uid: pod.uid }],
-    };
+    const pod = podUsingClaim(`claim-${i}`, { namespace, name: `trainer-${i}`, uid: `pod-uid-${i}`, nodeName: node });
+    const device = allocatedDevice({
+      driver: DRIVER,
+      pool: node,
+      device: `gpu-${i % P.gpusPerNode}`,
+      request: 'gpu',
+      // Tolerate the rule's taint for an hour: the flip queues every pod, none runs during the bench.
+      tolerations: [toleratesFor('gpu.nvidia.com/xid', 3600)],
+    });
+    const claim = claimReservedFor(pod, [device], { name: `claim-${i}`, uid: `claim-uid-${i}` });
     engine.claimAdded(claim);
     engine.podAdded(pod);
   }
   return engine;
 }
 
-const flipRule = (uid: string): RuleRecord => ({
-  name: 'xid-79-escalation',
-  uid,
-  resourceVersion: '1',
-  generation: 1,
-  selector: { driver: DRIVER },
-  taint: { key: 'gpu.nvidia.com/xid', value: '79', effect: 'NoExecute', timeAdded: Date.now() },
-  conditions: [],
-});
+const flipRule = (uid: string): RuleRecord =>
+  ruleRecord({
+    name: 'xid-79-escalation',
+    uid,
+    selector: { driver: DRIVER },
+    taint: deviceTaint({ key: 'gpu.nvidia.com/xid', value: '79', effect: 'NoExecute', timeAdded: Date.now() }),
+  });
 
 const fakeSpec: FakeExecutorSpec = {
   kind: 'fake',
@@ -165,9 +141,9 @@ async function routing(
     const engineMs = performance.now() - started;
     const decisions = engine.pendingCount;
     await waitFor(
-      'every decision to reach a worker queue',
       async () => (await runtime.stats()).shards.reduce((n, s) => n + (s.worker?.opsApplied ?? 0), 0) >= decisions,
       120_000,
+      () => 'every decision to reach a worker queue',
       5,
     );
     const totalMs = performance.now() - started;
@@ -222,7 +198,12 @@ async function execution(workers: number): Promise<ExecutionRun> {
     const started = performance.now();
     const now = Date.now();
     for (const pod of pods) runtime.sink.schedule(pod, now, ['rule:xid-79-escalation:uid']);
-    await waitFor('every eviction to finish', () => done >= pods.length, 300_000, 5);
+    await waitFor(
+      () => done >= pods.length,
+      300_000,
+      () => 'every eviction to finish',
+      5,
+    );
     const ms = performance.now() - started;
     const stats = await runtime.stats();
     return {

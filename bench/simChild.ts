@@ -9,6 +9,7 @@ import { seedCluster, startSimServer } from '../src/sim/index.js';
 import type { JsonObject } from '../src/sim/json.js';
 import { seedNodeName } from '../src/sim/seed.js';
 import { formatTime } from '../src/sim/store.js';
+import { waitFor } from '../test/support/waitFor.js';
 import { cdfPoints, latencyHistogram, summarize } from './harness.js';
 import {
   isSimParentMessage,
@@ -177,12 +178,12 @@ async function handle(request: SimRequest): Promise<unknown> {
     case 'churn':
       return paced(Math.round((request.ratePerSec * request.durationMs) / 1000), request.ratePerSec, churnStep);
     case 'waitDeleted': {
-      const deadline = Date.now() + request.timeoutMs;
-      while (podsDeleted < request.count) {
-        if (Date.now() > deadline)
-          throw new Error(`only ${podsDeleted} of ${request.count} pods deleted after ${request.timeoutMs} ms`);
-        await tick(10);
-      }
+      await waitFor(
+        () => podsDeleted >= request.count,
+        request.timeoutMs,
+        () => `${request.count} pods deleted (${podsDeleted} so far)`,
+        10,
+      );
       return nowMs();
     }
     case 'stats':

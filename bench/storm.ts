@@ -13,7 +13,8 @@ import { ShardedRuntime } from '../src/main/runtime/shardedRuntime.js';
 import { RealClock } from '../src/shared/clock.js';
 import { silentLogger } from '../src/shared/logger.js';
 import type { PartitionStats } from '../src/workers/partition.js';
-import { collectGarbage, parseBenchFlags, profileDirFlag, profiled, waitFor, writeResult } from './harness.js';
+import { waitFor } from '../test/support/waitFor.js';
+import { collectGarbage, parseBenchFlags, profileDirFlag, profiled, writeResult } from './harness.js';
 import { buildRecordCluster, xidRule } from './records.js';
 
 const flags = parseBenchFlags();
@@ -98,12 +99,12 @@ async function storm(variant: string, tolerating: number): Promise<StormRun> {
     const pending: number = engine.pendingCount;
     if (pending !== pods) throw new Error(`${pending} pending, expected ${pods}`);
     await waitFor(
-      'every decision in a worker queue',
       async () => {
         totals = (await rt.stats()).totals;
         return inQueues(totals) >= pods;
       },
       120_000,
+      () => 'every decision in a worker queue',
       1,
     );
     scheduledMs = performance.now() - started;
@@ -119,9 +120,9 @@ async function storm(variant: string, tolerating: number): Promise<StormRun> {
     const evicting = pods - cluster.tolerating;
     rt.advanceVirtualTime(timeAdded + (tolerationSeconds - 1) * 1000);
     await waitFor(
-      'the non-tolerating evictions',
       async () => (await rt.stats()).totals.completed >= evicting,
       120_000,
+      () => 'the non-tolerating evictions',
       5,
     );
     const before = (await rt.stats()).totals;
@@ -129,7 +130,12 @@ async function storm(variant: string, tolerating: number): Promise<StormRun> {
     scheduledBefore = before.scheduled;
     early = before.completed - evicting;
     rt.advanceVirtualTime(timeAdded + (tolerationSeconds + 1) * 1000);
-    await waitFor('every eviction', async () => (await rt.stats()).totals.completed >= pods, 120_000, 5);
+    await waitFor(
+      async () => (await rt.stats()).totals.completed >= pods,
+      120_000,
+      () => 'every eviction',
+      5,
+    );
     completedAfter = (await rt.stats()).totals.completed;
   }
   await rt.close(1_000);

@@ -85,7 +85,7 @@ function createPodWithClaim(store: SimStore, p: DemoPodPlan): DemoPod {
     tolerations.push(t);
   }
   const exactly: JsonObject = { deviceClassName: DEMO_DRIVER, allocationMode: 'ExactCount', count: 1 };
-  // Only the allocation result's copy of the tolerations matters to the eviction controller (spec §1.2).
+  // Only the allocation result's copy of the tolerations matters to the eviction controller (docs/behaviour.md §1.2).
   const result: JsonObject = { request: 'gpu', driver: DEMO_DRIVER, pool: node, device: deviceName(p.device) };
   if (tolerations.length > 0) {
     exactly.tolerations = tolerations;
@@ -145,7 +145,7 @@ export function createPoolRule(store: SimStore, name: string, node: number, tain
 
 /**
  * Changes the rule's effect, as `kubectl patch` would. The apiserver gives the taint a fresh
- * `timeAdded` because the effect changed (spec §1.3); returns it.
+ * `timeAdded` because the effect changed (docs/behaviour.md §1.3); returns it.
  */
 export function setRuleEffect(store: SimStore, name: string, effect: DemoTaint['effect']): number {
   const rule = store.patch(RULES, '', name, 'merge', { spec: { taint: { effect } } });

@@ -1,11 +1,12 @@
-// `device-taint-evictor demo` (and `npm start`): the story in src/demo/story.ts on a simulated cluster.
+// `device-taint-evictor demo` (and `npm start`): the story in src/demo/story.ts (acts.ts, stage.ts) on a simulated cluster.
 // It starts everything it needs on 127.0.0.1 and never reads KUBECONFIG: running against a real
 // cluster takes the explicit `run` command. Exit 0 when every act went as expected, 1 otherwise.
 
 import { type Command, InvalidArgumentError } from 'commander';
 import { EXIT } from '../shared/exitCodes.js';
 import { TimestampedPrinter, wantsColor } from './printer.js';
-import type { DemoOptions, DemoReport } from './story.js';
+import type { DemoReport } from './report.js';
+import type { DemoOptions } from './stage.js';
 
 export interface DemoFlags {
   readonly workers: number;

@@ -29,7 +29,7 @@ import type { KubeConfig, User } from '@kubernetes/client-node';
 import { Pool } from 'undici';
 import type { Clock } from '../shared/clock.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
-import type { ApiCredentials } from '../shared/messages.js';
+import type { ApiCredentials } from '../shared/messages/types.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Where the server is and how to trust it: plain data, structured-clonable, validated at the boundary.

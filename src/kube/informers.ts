@@ -14,7 +14,7 @@ import type {
   SliceRecord,
 } from '../shared/types.js';
 import type { DiscoveredResources } from './discovery.js';
-import type { PageDecoder } from './pageDecoder.js';
+import type { PageDecoder } from './pageDecode/pageDecoder.js';
 import type { ReadTransport } from './readTransport.js';
 import { Reflector, type ReflectorCounters, type ReflectorOptions } from './reflector.js';
 import type { ResourceDescriptor, StoredRecord } from './resources.js';

@@ -5,7 +5,7 @@
 // Like LeaseLock, it keeps the last Lease object it read or wrote and updates *that* object (full
 // metadata: resourceVersion, uid, labels, annotations), so an update is an optimistic-concurrency PUT
 // that fails with 409 when anybody else wrote the Lease since. The caller passes the `send` function
-// for each call: the elector bounds every request by its round's deadline (see leaderElection.ts).
+// for each call: the elector bounds every request by its round's deadline (see leaderElector.ts, leaseDeadlines.ts).
 
 import { ApiError, type ApiRequest, type ApiResponse } from './apiClient.js';
 

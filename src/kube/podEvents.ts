@@ -1,5 +1,6 @@
-// core/v1 Events about pods, shaped like the ones kube-controller-manager's event recorder writes for the
-// device taint eviction controller (spec §1.3), so `kubectl describe pod` and existing alerting see the same.
+// core/v1 Events about pods, shaped like the ones kube-controller-manager's event recorder writes for
+// the device taint eviction controller (docs/behaviour.md §1.3), so `kubectl describe pod` and existing
+// alerting see the same.
 
 import type { PodRef } from '../shared/types.js';
 import { rfc3339 } from './apiClient.js';

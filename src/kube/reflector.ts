@@ -1,6 +1,8 @@
-// The informer we own (client-go's Reflector + a thread-unsafe store, which is all a single event loop
-// needs). client-node's ListWatch has no pagination, no bookmarks, no timeoutSeconds, no backoff,
-// stops for good on the first non-410 error and reports updates without the old object (design.md).
+// The informer we own (client-go's Reflector; its store and handler dispatch are informerStore.ts, one
+// watch connection watchStream.ts). One state machine — list → watch → resume, relist or back off —
+// kept in one file on purpose. client-node's ListWatch has no pagination, no bookmarks, no
+// timeoutSeconds, no backoff, stops for good on the first non-410 error and reports updates without the
+// old object (docs/architecture.md §5).
 //
 // Loop: paginated list → replace the store (emitting adds/updates/deletes against what we had) →
 // watch from the list's resourceVersion with bookmarks → on a normal close resume from the last
@@ -30,20 +32,14 @@ import { type Clock, RealClock, type TimerHandle } from '../shared/clock.js';
 import { JitteredBackoff, type JitteredBackoffOptions, REFLECTOR_BACKOFF } from '../shared/jitteredBackoff.js';
 import { field, isObject } from '../shared/jsonShape.js';
 import { type LogFields, type Logger, silentLogger } from '../shared/logger.js';
-import { keyOfRaw } from '../shared/projection.js';
+import { keyOfRaw } from '../shared/projection/projector.js';
 import { ApiError } from './apiClient.js';
 import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
-import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecoder.js';
+import { type BurstHooks, InformerStore, type ReflectorHandlers } from './informerStore.js';
+import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';
 import type { Query, ReadTransport } from './readTransport.js';
 import { collectionPath, keyOf, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
-
-export interface ReflectorHandlers<T> {
-  added?(rec: T): void;
-  /** `old` is the reflector's previous projection of the object. */
-  updated?(old: T, cur: T): void;
-  /** The last projection the reflector held (the deleted object itself may be a bare tombstone). */
-  deleted?(rec: T): void;
-}
+import { streamWatch, type WatchEnd } from './watchStream.js';
 
 export interface ReflectorCounters {
   /** Complete lists, the initial one included. */
@@ -93,24 +89,12 @@ export interface ReflectorOptions<T extends StoredRecord> {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   /**
-   * Decodes list pages from their raw bytes (e.g. in a thread pool: src/main/decodePool.ts). Used only
+   * Decodes list pages from their raw bytes (e.g. in a thread pool: src/kube/pageDecode/pool.ts). Used only
    * when the transport has `getBytes`; otherwise, and by default, pages are parsed and projected here.
    * Watch events are always decoded here: they are small and their order matters.
    */
   readonly decoder?: PageDecoder;
 }
-
-/** Brackets a burst of handler calls (see the header). `end` is called once per `begin`. */
-export interface BurstHooks {
-  begin(): void;
-  end(): void;
-}
-
-/** Why a watch ended, as decided inside the event callback (which must not throw into the transport). */
-type WatchEnd =
-  | { readonly kind: 'closed' }
-  | { readonly kind: 'silent' }
-  | { readonly kind: 'failed'; readonly err: unknown };
 
 const rvOfRaw = (obj: unknown): string | null => {
   if (!isObject(obj)) return null;
@@ -140,8 +124,7 @@ export class Reflector<T extends StoredRecord> {
   /** `group/version/plural`, for logs and metrics. */
   readonly id: string;
 
-  private store = new Map<string, T>();
-  private readonly handlers: ReflectorHandlers<T>[] = [];
+  private readonly store: InformerStore<T>;
   private readonly transport: ReadTransport;
   private readonly resource: ResourceDescriptor<T>;
   private readonly log: Logger;
@@ -155,8 +138,6 @@ export class Reflector<T extends StoredRecord> {
   private readonly minHealthyWatchMs: number;
   private readonly selectors: Record<string, string> = {};
   private readonly decoder: PageDecoder | null;
-  /** Bracket every burst of handler calls (see the header); no-ops until a consumer sets them. */
-  private burstHooks: BurstHooks = { begin: () => {}, end: () => {} };
 
   private lastRV = '';
   private lastListAt = Number.NEGATIVE_INFINITY;
@@ -185,7 +166,8 @@ export class Reflector<T extends StoredRecord> {
     this.minHealthyWatchMs = opts.minHealthyWatchMs ?? 1_000;
     if (opts.labelSelector) this.selectors.labelSelector = opts.labelSelector;
     if (opts.fieldSelector) this.selectors.fieldSelector = opts.fieldSelector;
-    if (opts.handlers) this.handlers.push(opts.handlers);
+    this.store = new InformerStore(this.id, this.log, () => this.counters.handlerErrors++);
+    if (opts.handlers) this.store.addEventHandler(opts.handlers, false);
     this.decoder = opts.decoder ?? null;
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
@@ -197,13 +179,12 @@ export class Reflector<T extends StoredRecord> {
    * an `added` for every stored object, so late subscribers start from the same state.
    */
   addEventHandler(h: ReflectorHandlers<T>): void {
-    this.handlers.push(h);
-    if (this.isSynced) for (const rec of this.store.values()) this.call('added', () => h.added?.(rec));
+    this.store.addEventHandler(h, this.isSynced);
   }
 
   /** Lets a consumer apply each burst of events as one (e.g. the engine's beginBatch/endBatch). */
   setBurstHooks(hooks: BurstHooks): void {
-    this.burstHooks = hooks;
+    this.store.setBurstHooks(hooks);
   }
 
   start(): void {
@@ -233,24 +214,24 @@ export class Reflector<T extends StoredRecord> {
   }
 
   get(key: string): T | undefined {
-    return this.store.get(key);
+    return this.store.records.get(key);
   }
 
   list(): T[] {
-    return [...this.store.values()];
+    return [...this.store.records.values()];
   }
 
   /** Iterates the store without copying it (150k pods); do not hold across event-loop turns. */
   values(): IterableIterator<T> {
-    return this.store.values();
+    return this.store.records.values();
   }
 
   keys(): IterableIterator<string> {
-    return this.store.keys();
+    return this.store.records.keys();
   }
 
   get size(): number {
-    return this.store.size;
+    return this.store.records.size;
   }
 
   // ------------------------------------------------------------------------------------------ loop
@@ -332,29 +313,14 @@ export class Reflector<T extends StoredRecord> {
     return projectListBody(body, this.resource.project);
   }
 
-  /**
-   * client-go's Store.Replace: swap in the listed state and emit what changed against the old one, in
-   * DeltaFIFO.Replace's order (listed objects first, deletions after; see the header).
-   */
+  /** A complete list arrived: it becomes the store (InformerStore.replace), and the first one syncs. */
   private replace(fresh: Map<string, T>, listRV: string): void {
-    const old = this.store;
-    this.store = fresh;
     this.lastRV = listRV;
     this.lastListAt = this.clock.now();
     this.goneSinceList = 0;
     this.counters.lists++;
     if (this.counters.lists > 1) this.counters.relists++;
-    this.burstHooks.begin();
-    try {
-      for (const [key, cur] of fresh) {
-        const prev = old.get(key);
-        if (prev === undefined) this.emitAdded(cur);
-        else if (prev !== cur && prev.resourceVersion !== cur.resourceVersion) this.emitUpdated(prev, cur);
-      }
-      for (const [key, prev] of old) if (!fresh.has(key)) this.emitDeleted(prev);
-    } finally {
-      this.burstHooks.end();
-    }
+    this.store.replace(fresh);
     this.log.debug('listed', { resource: this.id, objects: fresh.size, resourceVersion: listRV });
     if (!this.isSynced) {
       this.isSynced = true;
@@ -374,60 +340,21 @@ export class Reflector<T extends StoredRecord> {
     this.counters.watchStarts++;
     const controller = new AbortController();
     this.inflight = controller;
-    let end: WatchEnd = { kind: 'closed' };
-    const finish = (e: WatchEnd) => {
-      if (end.kind === 'closed') end = e;
-      controller.abort();
-    };
-    const openedAt = this.clock.now();
-    let lastActivity = openedAt;
-    let delivered = 0;
-    // One timer per watch, re-armed lazily: resetting a timer per event would cost more than the event.
-    let watchdog: TimerHandle | null = null;
-    const arm = (delay: number) => {
-      watchdog = this.clock.setTimer(() => {
-        const idle = this.clock.now() - lastActivity;
-        if (idle >= this.silentWatchMs) finish({ kind: 'silent' });
-        else arm(this.silentWatchMs - idle);
-      }, delay);
-    };
-    arm(this.silentWatchMs);
-    // The lines of one network chunk arrive in one synchronous loop: the burst opens at its first line
-    // and closes in a microtask, which runs right after that loop.
-    let inBurst = false;
-    const endBurst = (): void => {
-      if (!inBurst) return;
-      inBurst = false;
-      this.burstHooks.end();
-    };
     try {
-      await this.transport.stream(
-        this.path,
+      return await streamWatch({
+        transport: this.transport,
+        path: this.path,
         query,
-        (line) => {
-          if (controller.signal.aborted) return;
-          lastActivity = this.clock.now();
-          delivered++;
-          if (!inBurst) {
-            inBurst = true;
-            this.burstHooks.begin();
-            queueMicrotask(endBurst);
-          }
-          const failure = this.onWatchLine(line);
-          if (failure !== null) finish({ kind: 'failed', err: failure });
-        },
-        controller.signal,
-      );
-    } catch (err) {
-      if (end.kind === 'closed') end = { kind: 'failed', err };
+        controller,
+        clock: this.clock,
+        silentWatchMs: this.silentWatchMs,
+        minHealthyWatchMs: this.minHealthyWatchMs,
+        burst: { begin: () => this.store.beginBurst(), end: () => this.store.endBurst() },
+        onLine: (line) => this.onWatchLine(line),
+      });
     } finally {
-      endBurst();
-      if (watchdog !== null) this.clock.clearTimer(watchdog);
       this.inflight = null;
     }
-    if (end.kind === 'closed' && delivered === 0 && this.clock.now() - openedAt < this.minHealthyWatchMs)
-      return { kind: 'failed', err: new ApiError(0, 'WatchClosed', 'watch closed immediately without events') };
-    return end;
   }
 
   /** Applies one watch line. Returns an error when the watch must end (410, ERROR event, garbage). */
@@ -474,21 +401,11 @@ export class Reflector<T extends StoredRecord> {
       if (r.fallback !== undefined) cur = r.fallback;
       else {
         // Quarantine (see the header): drop our copy, it no longer says what the cluster holds.
-        const prev = r.key === null ? undefined : this.store.get(r.key);
-        if (r.key !== null && prev !== undefined) {
-          this.store.delete(r.key);
-          this.emitDeleted(prev);
-        }
+        if (r.key !== null) this.store.delete(r.key);
         return;
       }
     }
-    const key = keyOf(cur);
-    const prev = this.store.get(key);
-    // The same resourceVersion again is the same object again (a resumed watch replaying its start).
-    if (prev !== undefined && prev.resourceVersion === cur.resourceVersion && cur.resourceVersion !== '') return;
-    this.store.set(key, cur);
-    if (prev === undefined) this.emitAdded(cur);
-    else this.emitUpdated(prev, cur);
+    this.store.upsert(cur);
   }
 
   private remove(obj: unknown): void {
@@ -498,10 +415,7 @@ export class Reflector<T extends StoredRecord> {
       this.skipMalformed('DELETED event without metadata.name/namespace', null, 'watch', false);
       return;
     }
-    const prev = this.store.get(key);
-    if (prev === undefined) return;
     this.store.delete(key);
-    this.emitDeleted(prev);
   }
 
   private skipMalformed(error: string, key: string | null, phase: 'list' | 'watch', degraded: boolean): void {
@@ -514,30 +428,6 @@ export class Reflector<T extends StoredRecord> {
         : 'malformed object: dropped from the cache until a readable version arrives',
       fields,
     );
-  }
-
-  // -------------------------------------------------------------------------------------- handlers
-
-  private emitAdded(rec: T): void {
-    for (const h of this.handlers) if (h.added) this.call('added', () => h.added?.(rec));
-  }
-
-  private emitUpdated(prev: T, cur: T): void {
-    for (const h of this.handlers) if (h.updated) this.call('updated', () => h.updated?.(prev, cur));
-  }
-
-  private emitDeleted(rec: T): void {
-    for (const h of this.handlers) if (h.deleted) this.call('deleted', () => h.deleted?.(rec));
-  }
-
-  /** A throwing handler is a bug in the consumer; it must not take the informer down with it. */
-  private call(kind: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.counters.handlerErrors++;
-      this.log.error('event handler threw', { resource: this.id, handler: kind, error: describeError(err) });
-    }
   }
 
   // --------------------------------------------------------------------------------------- helpers

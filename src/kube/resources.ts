@@ -1,16 +1,13 @@
 // What the reflector needs to know about each resource it lists and watches: where it lives, how to
 // project it and how to key it. Versions come from discovery (discovery.ts), never hard-coded here.
 
-import {
-  type DeviceLayoutVersion,
-  makeSliceProjector,
-  type Projector,
-  projectClaim,
-  projectDeviceClass,
-  projectPod,
-  projectPodGroup,
-  projectRule,
-} from '../shared/projection.js';
+import { projectClaim } from '../shared/projection/claim.js';
+import { projectDeviceClass } from '../shared/projection/deviceClass.js';
+import { projectPod } from '../shared/projection/pod.js';
+import { projectPodGroup } from '../shared/projection/podGroup.js';
+import type { Projector } from '../shared/projection/projector.js';
+import { projectRule } from '../shared/projection/rule.js';
+import { type DeviceLayoutVersion, makeSliceProjector } from '../shared/projection/slice.js';
 import type {
   ClaimRecord,
   DeviceClassRecord,

@@ -1,5 +1,5 @@
 // Writes a DeviceTaintRule's EvictionInProgress condition by server-side apply on the status subresource,
-// as upstream does (spec §2.8 step 5): field manager = controller name, force = true, and the rule UID
+// as upstream does (docs/behaviour.md §2.8 step 5): field manager = controller name, force = true, and the rule UID
 // in the apply configuration so a write never lands on a same-name replacement rule (the apiserver
 // answers 422 on the immutable metadata.uid instead). client-node 1.4.0 has no status methods for DeviceTaintRule, so this is a raw
 // request at whatever version discovery found.

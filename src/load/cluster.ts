@@ -1,9 +1,10 @@
 // The load generator's only door to the API server. Everything that touches the network is here, behind
 // `LoadCluster`, so phases stay testable and a different transport can be dropped in.
 //
-// DRA objects go through CustomObjectsApi on purpose: it hands back raw JSON, whereas client-node 1.4.0's
-// typed models drop fields they do not know (design.md) and turn `timeAdded` into a Date we would have to
-// trust. Pods and namespaces use CoreV1Api; their typed models hold everything we send.
+// DRA objects go through CustomObjectsApi on purpose: it hands back raw JSON, whereas client-node
+// 1.4.0's typed models drop fields they do not know (docs/architecture.md §5) and turn `timeAdded` into
+// a Date we would have to trust. Pods and namespaces use CoreV1Api; their typed models hold everything
+// we send.
 
 import {
   ApiException,

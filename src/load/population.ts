@@ -2,6 +2,7 @@
 // pod an allocated, reserved ResourceClaim plus a Pod bound to the node. The generator plays scheduler and
 // DRA driver, so the only actor that may delete these pods during a run is the eviction controller.
 
+import { seededRandom, shuffled } from '../shared/random.js';
 import { runBounded } from './bounded.js';
 import type { LoadCluster } from './cluster.js';
 import { arrayField } from './json.js';
@@ -15,7 +16,6 @@ import {
   TOLERATION_LABEL,
 } from './manifests.js';
 import type { LoadOptions } from './options.js';
-import { seededRandom, shuffled } from './random.js';
 import type { LoadPod, LoadSlice, LoadToleration } from './types.js';
 
 /** A pod to create: everything but the server-assigned UID. */

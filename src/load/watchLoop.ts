@@ -1,7 +1,8 @@
 // List, then watch from the list's resourceVersion, and keep watching until stopped: the reflector
 // pattern in its smallest form. client-node's own ListWatch gives up on the first non-410 error and has
-// no backoff (design.md); a load run must not lose deletions because one watch connection dropped.
+// no backoff (docs/architecture.md §5); a load run must not lose deletions because one watch connection dropped.
 
+import { ItemExponentialBackoff } from '../shared/backoff.js';
 import type { Logger } from '../shared/logger.js';
 import { errorCode, type ListResult, type LoadCluster, type WatchEvent, type WatchHandle } from './cluster.js';
 import { field, stringField } from './json.js';
@@ -22,8 +23,8 @@ export interface WatchLoop {
   stop(): void;
 }
 
-const MIN_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 5_000;
+/** Reconnect delays: 100 ms doubling to 5 s per consecutive failure (shared/backoff.ts), then jittered. */
+const RECONNECT_BACKOFF = { baseMs: 100, maxMs: 5_000 };
 /** Server-side watch timeout; a fresh watch every few minutes keeps idle connections honest. */
 const WATCH_TIMEOUT_SECONDS = 300;
 
@@ -31,7 +32,8 @@ export function startWatchLoop(cluster: LoadCluster, opts: WatchLoopOptions): Wa
   let stopped = false;
   let handle: WatchHandle | null = null;
   let resourceVersion = '';
-  let backoffMs = MIN_BACKOFF_MS;
+  // One item (this loop); a watch event proves the connection healthy and forgets the failures.
+  const backoff = new ItemExponentialBackoff(RECONNECT_BACKOFF);
   let retryTimer: NodeJS.Timeout | null = null;
   let resolveReady: () => void = () => {};
   let rejectReady: (err: unknown) => void = () => {};
@@ -49,8 +51,8 @@ export function startWatchLoop(cluster: LoadCluster, opts: WatchLoopOptions): Wa
 
   const retry = (needRelist: boolean): void => {
     if (stopped) return;
-    const delay = backoffMs * (0.5 + Math.random() / 2);
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    // Jitter (½ to 1 of the delay) keeps the load generator's watches from reconnecting in lock-step.
+    const delay = backoff.when(opts.path) * (0.5 + Math.random() / 2);
     retryTimer = setTimeout(() => {
       retryTimer = null;
       void cycle(needRelist);
@@ -83,7 +85,7 @@ export function startWatchLoop(cluster: LoadCluster, opts: WatchLoopOptions): Wa
             if (field(event.object, 'code') === 410) expired = true;
             return;
           }
-          backoffMs = MIN_BACKOFF_MS;
+          backoff.forget(opts.path);
           if (rv !== '') resourceVersion = rv;
           if (event.type !== 'BOOKMARK') opts.onEvent(event);
         },

@@ -1,4 +1,4 @@
-// Which ResourceClaims a pod uses, and whether a claim really belongs to that pod (spec §2.5 steps 2-5).
+// Which ResourceClaims a pod uses, and whether a claim really belongs to that pod (docs/behaviour.md §2.5 steps 2-5).
 // Mirrors k8s.io/dynamic-resource-allocation/resourceclaim: Name, IsForPod, IsReservedForPod.
 //
 // Workload claims (DRAWorkloadResourceClaims): a pod in a PodGroup may use the group's claims. The

@@ -5,7 +5,7 @@
 import type { PodRef } from './types.js';
 
 /**
- * Why a pod is evicted, as a compact id. Rule reasons sort before slice reasons (spec §2.5):
+ * Why a pod is evicted, as a compact id. Rule reasons sort before slice reasons (docs/behaviour.md §2.5):
  * - `rule:<ruleName>:<ruleUid>`
  * - `slice:<driver>/<pool>/<sliceName>/<device>#<taintIndex>`
  * Use the helpers in `reasons.ts` to build and parse them.
@@ -23,6 +23,12 @@ export const POD_STATE_NONE: CachedPodState = 0;
 export const POD_TERMINATING: CachedPodState = 1;
 /** The pod already carries our `DisruptionTarget` condition (True, our reason): no status patch. */
 export const POD_HAS_DISRUPTION_TARGET: CachedPodState = 2;
+
+/**
+ * How many evicted pod UIDs are remembered (upstream's `maxUIDCacheEntries`, docs/behaviour.md §2.1),
+ * by the engine and by each worker partition: a pod queued twice in a burst is not evicted twice.
+ */
+export const EVICTED_PODS_CAPACITY = 500;
 
 /** One pending eviction (an entry of the engine's `deletePodAt`, the source of truth). */
 export interface PendingEviction {
@@ -50,7 +56,7 @@ export interface EvictionSink {
 export type EvictionOutcome =
   /** The pod was deleted by us. Counts in metrics and rule stats. */
   | 'deleted'
-  /** The pod already had a deletionTimestamp: success, counted (upstream quirk, spec §6.5), no writes. */
+  /** The pod already had a deletionTimestamp: success, counted (upstream quirk, docs/behaviour.md §6.5), no writes. */
   | 'alreadyTerminating'
   /** NotFound or UID mismatch at any step: done, not counted, no events. */
   | 'gone';

@@ -1,7 +1,7 @@
-// When a NoExecute taint evicts the consumer of a device (spec §2.5), and how per-taint times combine
+// When a NoExecute taint evicts the consumer of a device (docs/behaviour.md §2.5), and how per-taint times combine
 // into a claim's and a pod's eviction.
 //
-// Missing `timeAdded` policy (spec §6.3): the apiserver always defaults `timeAdded`, so `null` only
+// Missing `timeAdded` policy (docs/behaviour.md §6.3): the apiserver always defaults `timeAdded`, so `null` only
 // comes from malformed or very old objects. Upstream would then compute no time at all (or crash with
 // a toleration). We instead use `firstSeenAt`, supplied by the caller: the time the engine first
 // observed that taint (see timeAdded.ts, which stamps it once and keeps it across updates). That is
@@ -21,7 +21,7 @@ export interface Eviction {
 /**
  * Eviction time in ms for one NoExecute taint given the tolerations of the allocated device, or `null`
  * when a matching toleration without `tolerationSeconds` tolerates it forever ("any forever wins",
- * spec §6.2, even when another matching toleration is finite). Otherwise the smallest matching
+ * docs/behaviour.md §6.2, even when another matching toleration is finite). Otherwise the smallest matching
  * `tolerationSeconds` (negatives count as 0) delays the taint's `timeAdded`; no match = `timeAdded`.
  */
 export function taintEvictionTime(

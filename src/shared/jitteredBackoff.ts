@@ -2,6 +2,11 @@
 // exponential with jitter, reset once things have been quiet for a while. Jitter matters here: after
 // an apiserver restart every informer of every controller reconnects, and without it they would all
 // hit the recovering server in lock-step. Pure: the caller supplies time and randomness.
+//
+// This is client-go's `wait.Backoff` family, deliberately a different backoff from backoff.ts (the
+// workqueue's per-item ItemExponentialFailureRateLimiter, no jitter, reset by `forget`): one instance
+// per reflector, jittered, reset by time. The reflectors use this one; everything that retries an item
+// uses backoff.ts.
 
 export interface JitteredBackoffOptions {
   readonly initialMs: number;

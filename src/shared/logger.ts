@@ -1,4 +1,4 @@
-// The logging seam. Production binds it to pino (src/main/log.ts); tests pass `silentLogger` or a
+// The logging seam. Production binds it to pino (src/shared/log.ts); tests pass `silentLogger` or a
 // recorder. Pure code in src/shared takes a Logger instead of importing one, so it stays I/O-free.
 
 export type LogFields = Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Bounded set with least-recently-added eviction. Used for `evictedPods` (spec §2.1: capacity 500):
+// Bounded set with least-recently-added eviction. Used for `evictedPods` (docs/behaviour.md §2.1: capacity 500):
 // remembers pod UIDs that were already evicted so a pod queued twice under rapid informer events
 // costs no second round of API calls.
 

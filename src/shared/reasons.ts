@@ -1,5 +1,5 @@
 // Build, parse and order `ReasonId`s (src/shared/decisions.ts). Reasons are compact strings because they
-// cross thread boundaries with every schedule; the order is upstream's (spec §2.5): rule reasons first,
+// cross thread boundaries with every schedule; the order is upstream's (docs/behaviour.md §2.5): rule reasons first,
 // by rule name, then slice reasons by driver, pool, device name and taint index.
 //
 // Formats (no part can contain the separators where they are searched for):

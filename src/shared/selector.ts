@@ -1,4 +1,4 @@
-// DeviceTaintRule device selectors (spec §1.3, §6.6). Newest upstream semantics: an absent selector
+// DeviceTaintRule device selectors (docs/behaviour.md §2.3, §6.6). Newest upstream semantics: an absent selector
 // selects nothing; every set field must equal the device's; so `{}` selects every device in the
 // cluster. Upstream issue #141422 asks for protection against that; we keep the semantics (a rule
 // author may mean it) but let the engine detect it and log it loudly.

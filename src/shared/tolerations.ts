@@ -1,7 +1,7 @@
-// Toleration matching for device taints (spec §2.4). The generic rule is the one of node taints; the
+// Toleration matching for device taints (docs/behaviour.md §2.4). The generic rule is the one of node taints; the
 // eviction controller narrows it: only tolerations whose effect is literally `NoExecute` count, so a
 // toleration with an empty effect (which generically means "all effects") never delays an eviction.
-// That is an upstream quirk (spec §6.1) that we keep on purpose, so both controllers agree.
+// That is an upstream quirk (docs/behaviour.md §6.1) that we keep on purpose, so both controllers agree.
 
 import type { DeviceTaint, DeviceToleration } from './types.js';
 

@@ -1,6 +1,6 @@
 // Compact projections of the Kubernetes objects the controller reads. Only the fields that the
-// decision algorithm (spec §1.3, §2) uses are kept: whole objects are never cached, so 150k pods
-// stay small. Projection from raw API JSON lives in `projection.ts`; everything here is plain data.
+// decision algorithm (docs/behaviour.md §1.3, §2) uses are kept: whole objects are never cached, so 150k pods
+// stay small. Projection from raw API JSON lives in `projection/`; everything here is plain data.
 //
 // Times are milliseconds since the Unix epoch (number), never Date objects: they cross thread
 // boundaries and sit in heaps by the hundred thousand.
@@ -30,7 +30,7 @@ export interface DeviceToleration {
   /** "Equal" (default when empty), "Exists", or anything else (never matches). */
   readonly operator: string;
   readonly value: string;
-  /** Empty string = all effects (but ignored by eviction: only literal NoExecute counts, spec §2.4). */
+  /** Empty string = all effects (but ignored by eviction: only literal NoExecute counts, docs/behaviour.md §2.4). */
   readonly effect: string;
   /** `null` = tolerate forever. */
   readonly tolerationSeconds: number | null;

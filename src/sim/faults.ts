@@ -1,6 +1,7 @@
 // Fault injection for the simulated apiserver: per-verb error rates, added latency, periodic watch
 // drops and forced history expiry. Draws come from a seeded PRNG so a failing run can be replayed.
 
+import { seededRandom } from '../shared/random.js';
 import type { SimVerb } from './requestLog.js';
 
 export interface VerbFault {
@@ -32,7 +33,7 @@ export interface VerbFault {
 }
 
 export interface FaultConfig {
-  /** PRNG seed for error draws (default 1). */
+  /** PRNG seed for error draws (default 1; shared/random.ts). */
   readonly seed?: number;
   readonly verbs?: Partial<Record<Exclude<SimVerb, 'discovery'>, VerbFault>>;
   /** Added to every API request before it is handled. */
@@ -47,18 +48,6 @@ export interface FaultConfig {
   readonly expireHistory?: boolean;
   /** The next N watch requests that carry a resourceVersion are answered with an ERROR event, 410 Expired. */
   readonly expireWatches?: number;
-}
-
-/** mulberry32: tiny, fast, good enough to spread failures; not for anything secret. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface InjectedFailure {

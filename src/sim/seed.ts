@@ -2,7 +2,7 @@
 // ResourceSlice per node (pool = node name, devices gpu-0…gpu-N), a DeviceClass, and running pods
 // each holding one allocated, reserved ResourceClaim on their node. Deterministic for a given seed.
 
-import { seededRandom } from './faults.js';
+import { seededRandom } from '../shared/random.js';
 import type { JsonObject } from './json.js';
 import { formatTime, type SimStore } from './store.js';
 

@@ -1,6 +1,6 @@
 // One worker's share of pending evictions: the timed queue keyed by pod incarnation, running the
 // executor for each due pod, remembering evicted UIDs, and reporting every finished eviction.
-// It mirrors upstream's `maybeDeletePod` worker (spec §2.7) on top of our TimedQueue: the main thread's
+// It mirrors upstream's `maybeDeletePod` worker (docs/behaviour.md §2.7) on top of our TimedQueue: the main thread's
 // `deletePodAt` stays the source of truth, this partition only caches the part routed to it.
 //
 // A run starts only from the newest intent after every op already received was applied (the queue
@@ -8,17 +8,20 @@
 // each write: a cancel or a later-dated schedule that arrives while an attempt waits for its API token
 // turns the attempt into a no-op ('superseded') instead of a wrongful deletion.
 
-import { type CachedPodState, type EvictionResult, POD_STATE_NONE, type ReasonId } from '../shared/decisions.js';
+import { DEFAULT_BACKOFF } from '../shared/backoff.js';
+import {
+  type CachedPodState,
+  EVICTED_PODS_CAPACITY,
+  type EvictionResult,
+  POD_STATE_NONE,
+  type ReasonId,
+} from '../shared/decisions.js';
 import type { AttemptOutcome, EvictionAttempt } from '../shared/executor.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { LruSet } from '../shared/lruSet.js';
 import { type PodRef, podKey, podUidKey } from '../shared/types.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
 import type { EvictionPartition, PartitionEntrySnapshot, PartitionOptions, PartitionStats } from './partition.js';
 import { type RunFailure, type RunInfo, type RunResult, TimedQueue } from './timedQueue.js';
-
-/** Upstream's `evictedPods` capacity (spec §2.1). */
-export const EVICTED_PODS_CAPACITY = 500;
 
 export interface QueuedEvictionPartitionOptions extends PartitionOptions {
   /** Capacity of the evicted-UID cache; defaults to upstream's 500. */

@@ -2,6 +2,7 @@
 // `evictionPartition.ts` (timed queue + executor + evicted-UID cache); the runtime (`src/main`) talks
 // to a partition either directly (inline mode) or through typed messages (one partition per worker).
 
+import type { BackoffOptions } from '../shared/backoff.js';
 import type { Clock } from '../shared/clock.js';
 import type { EvictionResult, EvictionSink, ReasonId } from '../shared/decisions.js';
 import type { EvictionExecutor } from '../shared/executor.js';
@@ -36,7 +37,7 @@ export interface PartitionOptions {
   readonly concurrency: number;
   readonly onResult: (result: EvictionResult) => void;
   /** Per-item exponential backoff; defaults 5 ms doubling to 1000 s (client-go's controller rate limiter). */
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffOptions;
   readonly log?: Logger;
   /** Whether evictions may start now (the process holds the right to write); default always. */
   readonly canStart?: () => boolean;

@@ -1,4 +1,6 @@
-// A timed work queue keyed by string: our race-free take on upstream's TimedWorkerQueue (spec §3).
+// A timed work queue keyed by string: our race-free take on upstream's TimedWorkerQueue (docs/behaviour.md §3).
+// One cohesive state machine (per key: scheduled → running → done, with a pending update or a cancel
+// remembered during a run), kept in one file on purpose.
 //
 // Upstream kept a map key → worker where "running" was a nil placeholder; an update that arrived while
 // an immediate eviction was in flight dereferenced it and panicked (issue #130940). Here every entry is
@@ -29,10 +31,10 @@
 //   key. A run that finds itself stale resolves `'superseded'`: nothing was written, nothing is counted,
 //   and the newest intent (if any) is scheduled as if the run had never started.
 
+import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from '../shared/backoff.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { type Slots, unboundedSlots } from '../shared/sharedSlots.js';
 import type { Admission, ThrottleLimit } from './admission.js';
-import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from './backoff.js';
 import { MinHeap, NOT_IN_HEAP, type TimedNode } from './minHeap.js';
 
 /** What a run learns about itself. */

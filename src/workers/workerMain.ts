@@ -12,17 +12,15 @@ import { createLogger } from '../shared/log.js';
 import type { Logger } from '../shared/logger.js';
 import {
   batchPodRef,
-  type MainToWorkerMessage,
   OP_CANCEL_WITH_EVENT,
   OP_SCHEDULE,
   type OpBatch,
   opPodRef,
   type ScheduleOp,
-  type ShardWorkerData,
-  validateMainToWorker,
-  validateShardWorkerData,
-  type WorkerToMainMessage,
-} from '../shared/messages.js';
+} from '../shared/messages/ops.js';
+import type { MainToWorkerMessage, WorkerToMainMessage } from '../shared/messages/types.js';
+import { validateMainToWorker } from '../shared/messages/validate.js';
+import { type ShardWorkerData, validateShardWorkerData } from '../shared/messages/workerData.js';
 import { ApiCallCounter } from '../shared/metricsDelta.js';
 import { SharedSlots } from '../shared/sharedSlots.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';

@@ -4,7 +4,7 @@
 
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runDemoCommand } from '../../src/demo/command.js';
-import type { DemoReport } from '../../src/demo/story.js';
+import type { DemoReport } from '../../src/demo/report.js';
 
 const TOLERATION_SECONDS = 5;
 let output = '';

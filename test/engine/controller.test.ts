@@ -1,4 +1,4 @@
-// Spec §4.3 at the engine level: upstream's end-to-end controller tests, driven through the harness
+// docs/behaviour.md §4.3 at the engine level: upstream's end-to-end controller tests, driven through the harness
 // (fake API server, virtual time, rule status fed back into the cache like a running informer).
 // Left out: the `slow` variant of TestDeviceTaintRule (it measures deletion latency in the metrics
 // histogram, which is not the engine's concern), TestParallelPodDeletion/TestRetry/TestEvictionFailure
@@ -11,7 +11,7 @@ import { add, Harness, remove, update } from './harness.js';
 
 const { S, taintTime: t0 } = f;
 
-describe('TestEviction (spec §4.3 #56): four ways to the same end state', () => {
+describe('TestEviction (docs/behaviour.md §4.3 #56): four ways to the same end state', () => {
   const expectEvicted = async (h: Harness) => {
     await h.process();
     expect(h.api.gets).toBe(1);
@@ -70,7 +70,7 @@ describe('TestEviction (spec §4.3 #56): four ways to the same end state', () =>
   });
 });
 
-describe('TestDeviceTaintRule (spec §4.3 #57): None → NoExecute → Completed', () => {
+describe('TestDeviceTaintRule (docs/behaviour.md §4.3 #57): None → NoExecute → Completed', () => {
   const noEffect =
     '0 published devices selected. 1 allocated device selected. 1 pod would be evicted in 1 namespace if the effect was NoExecute. This information will not be updated again. Recreate the DeviceTaintRule to trigger an update.';
 
@@ -144,7 +144,7 @@ describe('TestDeviceTaintRule (spec §4.3 #57): None → NoExecute → Completed
   }
 });
 
-describe('TestCancelEviction (spec §4.3 #58)', () => {
+describe('TestCancelEviction (docs/behaviour.md §4.3 #58)', () => {
   for (const what of ['pod-deleted', 'slice-deleted'] as const) {
     test(what, async () => {
       const h = new Harness();

@@ -1,9 +1,9 @@
-// The shared test data of spec §4.1 as compact records, named like upstream's fixtures.
+// The shared test data of upstream's scenario tests (docs/behaviour.md §4.1) as compact records, named
+// like upstream's fixtures and built on the record factory (test/support/records.ts).
 
 import type {
   AllocatedDevice,
   ClaimRecord,
-  ConsumerRef,
   DeviceTaint,
   DeviceToleration,
   PodRecord,
@@ -11,6 +11,18 @@ import type {
   SliceDevice,
   SliceRecord,
 } from '../../src/shared/types.js';
+import {
+  allocatedDevice,
+  claimByName,
+  claimFromTemplate,
+  claimRecord,
+  deviceTaint,
+  podConsumer,
+  podRecord,
+  ruleRecord,
+  sliceRecord,
+  toleration,
+} from '../support/records.js';
 
 export const nodeName = 'worker';
 export const nodeName2 = 'worker-2';
@@ -31,34 +43,15 @@ export const ruleStatusPeriod = 10 * S;
 export const tolerationDuration = 3600 * S;
 export const taintTimeLater = taintTime + 40 * S;
 
-const taint = (key: string, value: string, effect: string, timeAdded: number | null): DeviceTaint => ({
-  key,
-  value,
-  effect,
-  timeAdded,
-});
+const taint = (key: string, value: string, effect: string, timeAdded: number | null): DeviceTaint =>
+  deviceTaint({ key, value, effect, timeAdded });
 
-export const toleration = (t: Partial<DeviceToleration>): DeviceToleration => ({
-  key: '',
-  operator: '',
-  value: '',
-  effect: '',
-  tolerationSeconds: null,
-  ...t,
-});
+export { toleration };
 
 // ---- Slices -----------------------------------------------------------------------------------
 
-const makeSlice = (name: string, pool: string, generation: number, devices: SliceDevice[]): SliceRecord => ({
-  name,
-  uid: `uid-${name}`,
-  resourceVersion: '1',
-  driver,
-  pool,
-  generation,
-  nodeName: pool,
-  devices,
-});
+const makeSlice = (name: string, pool: string, generation: number, devices: SliceDevice[]): SliceRecord =>
+  sliceRecord({ name, driver, pool, generation, devices });
 
 const withDevices = (
   s: SliceRecord,
@@ -139,15 +132,7 @@ const makeRule = (
   selector: RuleRecord['selector'],
   effect: string,
   timeAdded: number,
-): RuleRecord => ({
-  name,
-  uid,
-  resourceVersion: '1',
-  generation: 1,
-  selector,
-  taint: taint(taintKey, taintValue, effect, timeAdded),
-  conditions: [],
-});
+): RuleRecord => ruleRecord({ name, uid, selector, taint: taint(taintKey, taintValue, effect, timeAdded) });
 
 export const ruleEvict = makeRule('evict', '1234', { driver }, 'NoExecute', taintTime);
 export const ruleNone = makeRule('evict', '1234', { driver }, 'None', taintTime);
@@ -169,25 +154,10 @@ export const ruleEvictInstance2Later = makeRule(
 
 // ---- Claims -----------------------------------------------------------------------------------
 
-const device = (name: string, tolerations: DeviceToleration[] = []): AllocatedDevice => ({
-  request: 'req-1',
-  driver,
-  pool: nodeName,
-  device: name,
-  tolerations,
-});
+const device = (name: string, tolerations: DeviceToleration[] = []): AllocatedDevice =>
+  allocatedDevice({ request: 'req-1', driver, pool: nodeName, device: name, tolerations });
 
-const podConsumer = (name: string, uid: string): ConsumerRef => ({ apiGroup: '', resource: 'pods', name, uid });
-
-export const claim: ClaimRecord = {
-  namespace,
-  name: claimName,
-  uid: 'claim-uid',
-  resourceVersion: '1',
-  controllerOwnerUid: null,
-  allocation: null,
-  reservedFor: [],
-};
+export const claim: ClaimRecord = claimRecord({ namespace, name: claimName, uid: 'claim-uid' });
 
 export const inUseClaim: ClaimRecord = {
   ...claim,
@@ -246,27 +216,10 @@ export const inUseClaimOld: ClaimRecord = { ...inUseClaim, uid: 'other', control
 
 // ---- Pods -------------------------------------------------------------------------------------
 
-const makePod = (p: Partial<PodRecord>): PodRecord => ({
-  namespace,
-  name: podName,
-  uid: podUID,
-  resourceVersion: '1',
-  nodeName,
-  deletionTimestamp: null,
-  disruptionTargetSet: false,
-  resourceClaims: [],
-  resourceClaimStatuses: [],
-  extendedResourceClaimName: null,
-  podGroupName: null,
-  ...p,
-});
+const makePod = (p: Partial<PodRecord>): PodRecord =>
+  podRecord({ namespace, name: podName, uid: podUID, nodeName, ...p });
 
-const byName = (name: string, resourceClaimName: string) => ({
-  name,
-  resourceClaimName,
-  resourceClaimTemplateName: null,
-  podGroupResourceClaim: null,
-});
+const byName = claimByName;
 
 export const podWithClaimName = makePod({ resourceClaims: [byName(resourceName, claimName)] });
 export const unscheduledPodWithClaimName = makePod({ ...podWithClaimName, nodeName: '' });
@@ -286,11 +239,7 @@ export const podWithClaimNameOtherName = makePod({
   uid: `${podUID}-3`,
   resourceClaims: [byName(resourceName, `${claimName}-other`)],
 });
-export const podWithClaimTemplate = makePod({
-  resourceClaims: [
-    { name: resourceName, resourceClaimName: null, resourceClaimTemplateName: claimName, podGroupResourceClaim: null },
-  ],
-});
+export const podWithClaimTemplate = makePod({ resourceClaims: [claimFromTemplate(resourceName, claimName)] });
 export const podWithClaimTemplateInStatus = makePod({
   ...podWithClaimTemplate,
   resourceClaimStatuses: [{ name: resourceName, resourceClaimName: claimName }],

@@ -1,4 +1,4 @@
-// A deterministic executor for the engine, shaped like upstream's unit-test setup (spec §4.1):
+// A deterministic executor for the engine, shaped like upstream's unit-test setup (docs/behaviour.md §4.1):
 // - one FIFO work queue with client-go semantics (an item is queued once; delayed items become ready
 //   when virtual time is advanced), holding pod items from the EvictionSink and rule status items
 //   from the RuleStatusScheduler, so their relative order matches upstream's shared queue;

@@ -1,5 +1,6 @@
-// Spec §4.2: upstream's TestController scenarios 1-55, each run in every permutation of its
-// independent events (nested lists keep their order), asserting the same final state for all.
+// docs/behaviour.md §4.2: upstream's TestController scenarios 1–55, each test named by its number,
+// each run in every permutation of its independent events (nested lists keep their order), asserting
+// the same final state for all.
 //
 // Left out: none. The PodGroup scenarios (9, 10, 18) run with the workloadClaims option.
 // Differences from upstream's harness that do not change outcomes: initial states are built by
@@ -139,39 +140,39 @@ const slicePair = [add('slice', f.sliceTainted), add('slice', f.slice2)];
 const taintedClaim = ev(t0, sr(f.sliceTainted, 'instance', 0));
 const pendingInitial = [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimName)];
 
-describe('TestController (spec §4.2)', () => {
-  test('empty', () => runScenario({}));
+describe('TestController (docs/behaviour.md §4.2)', () => {
+  test('1 empty', () => runScenario({}));
 
-  test('populate-pools', () =>
+  test('2 populate-pools', () =>
     runScenario({ events: [add('slice', f.slice), add('slice', f.slice2)], final: { slices: [f.slice, f.slice2] } }));
 
-  test('update-pools', () =>
+  test('3 update-pools', () =>
     runScenario({
       initial: [add('slice', f.slice), add('slice', f.slice2)],
       events: [update('slice', f.slice, f.sliceUntainted), remove('slice', f.slice2)],
       final: { slices: [f.sliceUntainted] },
     }));
 
-  test('untainted-claim', () =>
+  test('4 untainted-claim', () =>
     runScenario({
       events: [add('slice', f.slice), add('slice', f.slice2), add('claim', f.inUseClaim)],
       final: { slices: [f.slice, f.slice2], claims: { [ck(f.inUseClaim)]: null } },
     }));
 
-  test('tainted-claim-through-resourceslice', () =>
+  test('5 tainted-claim-through-resourceslice', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaim)]: taintedClaim } },
     }));
 
-  test('rule-status', () =>
+  test('6 rule-status', () =>
     runScenario({
       events: [add('rule', f.ruleEvict)],
       final: { queued: { ready: [ruleItemKey('evict')], later: [] } },
       process: [{ rules: { evict: cond(false, 'NotStarted', '', t0) } }],
     }));
 
-  test('tainted-claim-through-rule', () =>
+  test('7 tainted-claim-through-rule', () =>
     runScenario({
       events: [add('rule', f.ruleEvict), add('claim', f.inUseClaim)],
       final: {
@@ -181,7 +182,7 @@ describe('TestController (spec §4.2)', () => {
       process: [{ rules: { evict: cond(false, 'NotStarted', '', t0) } }],
     }));
 
-  test('evict-pod-resourceclaim', () =>
+  test('8 evict-pod-resourceclaim', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimName)],
       final: {
@@ -193,7 +194,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimName)],
     }));
 
-  test('evict-pod-resourceclaim-podgroup', () =>
+  test('9 evict-pod-resourceclaim-podgroup', () =>
     runScenario({
       workloadClaims: true,
       events: [...slicePair, add('claim', f.inUseClaimByPodGroup), add('pod', f.podWithPodGroupClaim)],
@@ -206,14 +207,14 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithPodGroupClaim)],
     }));
 
-  test('no-evict-pod-in-podgroup-without-claim', () =>
+  test('10 no-evict-pod-in-podgroup-without-claim', () =>
     runScenario({
       workloadClaims: true,
       events: [...slicePair, add('claim', f.inUseClaimByPodGroup), add('pod', f.podWithPodGroup)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaimByPodGroup)]: taintedClaim } },
     }));
 
-  test('evict-pod-rule', () =>
+  test('11 evict-pod-rule', () =>
     runScenario({
       events: [add('claim', f.inUseClaim), add('pod', f.podWithClaimName), add('rule', f.ruleEvict)],
       final: {
@@ -240,7 +241,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimName)],
     }));
 
-  test('evict-pod-rule-later', () => {
+  test('12 evict-pod-rule-later', () => {
     const later = ev(t0 + tolerationDuration, rr(f.ruleEvict));
     return runScenario({
       events: [add('claim', f.inUseClaimWithToleration), add('pod', f.podWithClaimName), add('rule', f.ruleEvict)],
@@ -285,7 +286,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('evict-many-pods-many-namespaces', () =>
+  test('13 evict-many-pods-many-namespaces', () =>
     runScenario({
       events: [
         add('claim', f.inUseClaim),
@@ -322,7 +323,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimName), marking(f.podWithClaimNameOtherNamespace)],
     }));
 
-  test('evict-many-pods-same-namespace', () =>
+  test('14 evict-many-pods-same-namespace', () =>
     runScenario({
       events: [
         add('claim', f.inUseClaim),
@@ -360,7 +361,7 @@ describe('TestController (spec §4.2)', () => {
   const noEffect = (published: string, allocated: string, pods: string, namespaces: string): string =>
     `${published} selected. ${allocated} selected. ${pods} would be evicted in ${namespaces} if the effect was NoExecute. This information will not be updated again. Recreate the DeviceTaintRule to trigger an update.`;
 
-  test('none-pod-rule', () =>
+  test('15 none-pod-rule', () =>
     runScenario({
       events: [
         add('slice', f.slice),
@@ -388,7 +389,7 @@ describe('TestController (spec §4.2)', () => {
       ],
     }));
 
-  test('none-many-pods-many-namespaces', () =>
+  test('16 none-many-pods-many-namespaces', () =>
     runScenario({
       events: [
         add('claim', f.inUseClaim),
@@ -416,7 +417,7 @@ describe('TestController (spec §4.2)', () => {
       ],
     }));
 
-  test('none-many-pods-same-namespace', () =>
+  test('17 none-many-pods-same-namespace', () =>
     runScenario({
       events: [
         add('claim', f.inUseClaim),
@@ -444,7 +445,7 @@ describe('TestController (spec §4.2)', () => {
       ],
     }));
 
-  test('none-podgroup-rule', () =>
+  test('18 none-podgroup-rule', () =>
     runScenario({
       workloadClaims: true,
       events: [
@@ -473,7 +474,7 @@ describe('TestController (spec §4.2)', () => {
       ],
     }));
 
-  test('multiple-claims-same-rule', () =>
+  test('19 multiple-claims-same-rule', () =>
     runScenario({
       events: [
         add('claim', f.inUseClaim),
@@ -514,7 +515,7 @@ describe('TestController (spec §4.2)', () => {
   };
   const bothStats = { [r1.uid]: 1, [r2.uid]: 1 };
 
-  test('multiple-claims-different-rules-order-1', () =>
+  test('20 multiple-claims-different-rules-order-1', () =>
     runScenario({
       events: [
         [
@@ -557,7 +558,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithTwoClaimNames)],
     }));
 
-  test('multiple-claims-different-rules-order-2', () =>
+  test('21 multiple-claims-different-rules-order-2', () =>
     runScenario({
       events: [
         [
@@ -611,7 +612,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithTwoClaimNames)],
     }));
 
-  test('evict-pod-resourceclaim-again', () =>
+  test('22 evict-pod-resourceclaim-again', () =>
     runScenario({
       initial: pendingInitial,
       events: [[remove('slice', f.sliceTainted), add('slice', f.sliceTainted)]],
@@ -623,7 +624,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [cancelling(f.podWithClaimName), marking(f.podWithClaimName)],
     }));
 
-  test('evict-pod-after-scheduling', () =>
+  test('23 evict-pod-after-scheduling', () =>
     runScenario({
       initial: [...slicePair, add('claim', f.inUseClaim), add('pod', f.unscheduledPodWithClaimName)],
       events: [update('pod', f.unscheduledPodWithClaimName, f.podWithClaimName)],
@@ -636,7 +637,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimName)],
     }));
 
-  test('evict-pod-resourceclaim-unrelated-changes', () =>
+  test('24 evict-pod-resourceclaim-unrelated-changes', () =>
     runScenario({
       initial: pendingInitial,
       events: [
@@ -653,7 +654,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimName)],
     }));
 
-  test('evict-pod-resourceclaimtemplate', () =>
+  test('25 evict-pod-resourceclaimtemplate', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimTemplateInStatus)],
       final: {
@@ -664,7 +665,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('evict-pod-extended-resourceclaim', () =>
+  test('26 evict-pod-extended-resourceclaim', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithExtendedResourceClaimInStatus)],
       final: {
@@ -675,7 +676,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithExtendedResourceClaimInStatus)],
     }));
 
-  test('evict-pod-extended-resourceclaim-status-update', () =>
+  test('27 evict-pod-extended-resourceclaim-status-update', () =>
     runScenario({
       initial: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithoutClaimsScheduled)],
       events: [update('pod', f.podWithoutClaimsScheduled, f.podWithExtendedResourceClaimInStatus)],
@@ -687,7 +688,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithExtendedResourceClaimInStatus)],
     }));
 
-  test('no-evict-extended-resourceclaim-wrong-owner', () =>
+  test('28 no-evict-extended-resourceclaim-wrong-owner', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaimOld), add('pod', f.podWithExtendedResourceClaimInStatus)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaimOld)]: taintedClaim } },
@@ -695,7 +696,7 @@ describe('TestController (spec §4.2)', () => {
 
   const tolerated = (when: number) => ev(when, sr(f.sliceTainted, 'instance', 0));
 
-  test('evict-pod-later', () =>
+  test('29 evict-pod-later', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaimWithToleration), add('pod', f.podWithClaimName)],
       final: {
@@ -718,7 +719,7 @@ describe('TestController (spec §4.2)', () => {
   const exists = (seconds: number | null, key = '') =>
     f.toleration({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
 
-  test('evict-pod-later-many', () => {
+  test('30 evict-pod-later-many', () => {
     const c = f.inUseClaimTolerating(
       f.toleration({
         key: `${f.taintKey}-other`,
@@ -750,7 +751,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('evict-pod-toleration-mismatch', () => {
+  test('31 evict-pod-toleration-mismatch', () => {
     const c = f.inUseClaimTolerating(
       f.toleration({
         key: `${f.taintKey}-other`,
@@ -772,7 +773,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('no-evict-pod-toleration-forever', () => {
+  test('32 no-evict-pod-toleration-forever', () => {
     const c = f.inUseClaimTolerating(exists(null));
     return runScenario({
       events: [...slicePair, add('claim', c), add('pod', f.podWithClaimName)],
@@ -781,7 +782,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('no-evict-pod-toleration-forever-many', () => {
+  test('33 no-evict-pod-toleration-forever-many', () => {
     const c = f.inUseClaimTolerating(exists(60), exists(null));
     return runScenario({
       events: [...slicePair, add('claim', c), add('pod', f.podWithClaimName)],
@@ -790,7 +791,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('evict-pod-partial-toleration', () => {
+  test('34 evict-pod-partial-toleration', () => {
     const c = f.inUseClaimTolerating(exists(null, f.taint1.key));
     const e = ev(t0, sr(f.sliceTaintedTwice, 'instance', 1));
     return runScenario({
@@ -810,7 +811,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('evict-pod-many-taints', () => {
+  test('35 evict-pod-many-taints', () => {
     const c = f.inUseClaimTolerating(exists(60, f.taint1.key), exists(30, f.taint2.key));
     const e = ev(
       t0 + 30 * S,
@@ -869,38 +870,38 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('no-evict-pod-not-scheduled', () =>
+  test('36 no-evict-pod-not-scheduled', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.unscheduledPodWithClaimName)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaim)]: taintedClaim } },
     }));
 
-  test('no-evict-no-taint', () =>
+  test('37 no-evict-no-taint', () =>
     runScenario({
       events: [add('slice', f.simpleSlice), add('claim', f.inUseClaim), add('pod', f.podWithClaimName)],
       final: { slices: [f.simpleSlice], claims: { [ck(f.inUseClaim)]: null } },
     }));
 
-  test('no-evict-no-taint-update', () =>
+  test('38 no-evict-no-taint-update', () =>
     runScenario({
       initial: [add('slice', f.simpleSlice), add('claim', f.inUseClaim), add('pod', f.podWithClaimName)],
       events: [update('slice', f.simpleSlice, f.simpleSlice)],
       final: { slices: [f.simpleSlice], claims: { [ck(f.inUseClaim)]: null } },
     }));
 
-  test('no-evict-pod-resourceclaimtemplate-no-status', () =>
+  test('39 no-evict-pod-resourceclaimtemplate-no-status', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimTemplate)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaim)]: taintedClaim } },
     }));
 
-  test('no-evict-pod-resourceclaimtemplate-no-claim', () =>
+  test('40 no-evict-pod-resourceclaimtemplate-no-claim', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimTemplateNoClaimInStatus)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaim)]: taintedClaim } },
     }));
 
-  test('no-evict-other-device', () =>
+  test('41 no-evict-other-device', () =>
     runScenario({
       events: [
         add('slice', f.sliceOtherDevices),
@@ -911,13 +912,13 @@ describe('TestController (spec §4.2)', () => {
       final: { slices: [f.sliceOtherDevices, f.slice2], claims: { [ck(f.inUseClaim)]: null } },
     }));
 
-  test('no-evict-wrong-pod', () =>
+  test('42 no-evict-wrong-pod', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimNameOtherUID)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaim)]: taintedClaim } },
     }));
 
-  test('evict-wrong-pod-replaced', () =>
+  test('43 evict-wrong-pod-replaced', () =>
     runScenario({
       initial: [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimNameOtherUID)],
       events: [[remove('pod', f.podWithClaimNameOtherUID), add('pod', f.podWithClaimName)]],
@@ -932,7 +933,7 @@ describe('TestController (spec §4.2)', () => {
 
   const pendingTemplate = [...slicePair, add('claim', f.inUseClaim), add('pod', f.podWithClaimTemplateInStatus)];
 
-  test('cancel-eviction-remove-taint', () =>
+  test('44 cancel-eviction-remove-taint', () =>
     runScenario({
       initial: pendingTemplate,
       events: [update('slice', f.sliceTainted, f.slice)],
@@ -941,7 +942,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [cancelling(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('cancel-eviction-reduce-taint', () =>
+  test('45 cancel-eviction-reduce-taint', () =>
     runScenario({
       initial: pendingTemplate,
       events: [update('slice', f.sliceTainted, f.sliceTaintedNoSchedule)],
@@ -950,7 +951,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [cancelling(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('ignore-none-effect', () =>
+  test('46 ignore-none-effect', () =>
     runScenario({
       initial: [
         add('slice', f.sliceTaintedNone),
@@ -961,7 +962,7 @@ describe('TestController (spec §4.2)', () => {
       final: { slices: [f.sliceTaintedNone, f.slice2], claims: { [ck(f.inUseClaim)]: null } },
     }));
 
-  test('ignore-unknown-effect', () =>
+  test('47 ignore-unknown-effect', () =>
     runScenario({
       initial: [
         add('slice', f.sliceTaintedUnknown),
@@ -972,7 +973,7 @@ describe('TestController (spec §4.2)', () => {
       final: { slices: [f.sliceTaintedUnknown, f.slice2], claims: { [ck(f.inUseClaim)]: null } },
     }));
 
-  test('eviction-change-taint', () => {
+  test('48 eviction-change-taint', () => {
     const e = ev(t0, sr(f.sliceTaintedValueOther, 'instance', 0));
     return runScenario({
       initial: [...slicePair, add('claim', f.inUseClaimWithToleration), add('pod', f.podWithClaimTemplateInStatus)],
@@ -992,7 +993,7 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('cancel-eviction-remove-taint-in-new-slice', () =>
+  test('49 cancel-eviction-remove-taint-in-new-slice', () =>
     runScenario({
       initial: pendingTemplate,
       events: [remove('slice', f.sliceTainted), add('slice', f.sliceReplaced)],
@@ -1001,7 +1002,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [cancelling(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('cancel-eviction-remove-slice', () =>
+  test('50 cancel-eviction-remove-slice', () =>
     runScenario({
       initial: pendingTemplate,
       events: [remove('slice', f.sliceTainted)],
@@ -1010,7 +1011,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [cancelling(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('cancel-eviction-pod-deletion', () => {
+  test('51 cancel-eviction-pod-deletion', () => {
     const c = f.inUseClaimTolerating(exists(60));
     return runScenario({
       initial: [...slicePair, add('claim', c), add('pod', f.podWithClaimName)],
@@ -1021,13 +1022,13 @@ describe('TestController (spec §4.2)', () => {
     });
   });
 
-  test('no-evict-wrong-resourceclaim', () =>
+  test('52 no-evict-wrong-resourceclaim', () =>
     runScenario({
       events: [...slicePair, add('claim', f.inUseClaimOld), add('pod', f.podWithClaimTemplateInStatus)],
       final: { slices: [f.sliceTainted, f.slice2], claims: { [ck(f.inUseClaimOld)]: taintedClaim } },
     }));
 
-  test('evict-wrong-resourceclaim-replaced', () =>
+  test('53 evict-wrong-resourceclaim-replaced', () =>
     runScenario({
       initial: [...slicePair, add('claim', f.inUseClaimOld), add('pod', f.podWithClaimTemplateInStatus)],
       events: [update('claim', f.inUseClaimOld, f.inUseClaim)],
@@ -1040,7 +1041,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [marking(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('no-evict-resourceclaim-deallocated', () =>
+  test('54 no-evict-resourceclaim-deallocated', () =>
     runScenario({
       initial: pendingTemplate,
       events: [update('claim', f.inUseClaim, f.claim)],
@@ -1049,7 +1050,7 @@ describe('TestController (spec §4.2)', () => {
       wantEvents: [cancelling(f.podWithClaimTemplateInStatus)],
     }));
 
-  test('no-evict-resourceclaim-deleted', () =>
+  test('55 no-evict-resourceclaim-deleted', () =>
     runScenario({
       initial: pendingTemplate,
       events: [remove('claim', f.inUseClaim)],

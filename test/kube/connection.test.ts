@@ -22,7 +22,7 @@ import { KeepAliveApiClient } from '../../src/kube/keepAlive.js';
 import { HttpReadTransport } from '../../src/kube/readTransport.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
-import type { ApiCredentials } from '../../src/shared/messages.js';
+import type { ApiCredentials } from '../../src/shared/messages/types.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {

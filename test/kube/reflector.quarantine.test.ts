@@ -18,6 +18,7 @@ import { FakeClock } from '../../src/shared/clock.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import type { SliceRecord } from '../../src/shared/types.js';
 import { MALFORMED_TAINT, rawClaim, rawPod, rawRule, rawSlice } from '../support/rawObjects.js';
+import { sliceRecord } from '../support/records.js';
 import { waitFor } from '../support/waitFor.js';
 import { FakeReadTransport } from './reflector.fakeTransport.js';
 
@@ -187,16 +188,8 @@ describe('Reflector quarantine of malformed objects', () => {
   });
 
   describe('slices (placeholder fallback)', () => {
-    const placeholder = (generation: number, resourceVersion: string): SliceRecord => ({
-      name: 's',
-      uid: 'uid-s',
-      resourceVersion,
-      driver: 'gpu.example.com',
-      pool: 'n1',
-      generation,
-      nodeName: 'n1',
-      devices: [],
-    });
+    const placeholder = (generation: number, resourceVersion: string): SliceRecord =>
+      sliceRecord({ name: 's', resourceVersion, driver: 'gpu.example.com', pool: 'n1', generation });
     const broken = (generation: unknown, rv: string) => {
       const o = withRv(
         rawSlice({ name: 's', pool: 'n1', devices: [{ name: 'gpu-0', taints: [MALFORMED_TAINT] }] }),

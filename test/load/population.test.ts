@@ -3,7 +3,7 @@ import { KubeLoadCluster } from '../../src/load/cluster.js';
 import { field, stringField } from '../../src/load/json.js';
 import { RUN_LABEL, TOLERATION_LABEL } from '../../src/load/manifests.js';
 import { createPopulation, drawToleration, planPopulation, planTolerations } from '../../src/load/population.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/shared/random.js';
 import { type LoadSim, startLoadSim, testOptions } from './loadSim.js';
 
 describe('planTolerations', () => {

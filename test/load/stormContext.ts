@@ -4,12 +4,12 @@ import type { LoadCluster } from '../../src/load/cluster.js';
 import { TaintLedger } from '../../src/load/ledger.js';
 import type { LoadOptions } from '../../src/load/options.js';
 import type { PopulationPlan } from '../../src/load/population.js';
-import { seededRandom } from '../../src/load/random.js';
 import type { StormContext } from '../../src/load/storms/context.js';
 import { SliceTainter } from '../../src/load/storms/sliceTainter.js';
 import type { LoadPod } from '../../src/load/types.js';
 import { RealClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { seededRandom } from '../../src/shared/random.js';
 
 export interface RecordedStormContext extends StormContext {
   readonly selfDeleted: Set<string>;

@@ -1,20 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { claimIsForPod, claimIsReservedForPod, podClaimReferences } from '../../src/shared/claimResolution.js';
 import type { ClaimRecord, PodGroupRecord, PodRecord } from '../../src/shared/types.js';
+import { claimByName, claimFromTemplate, claimRecord, podRecord } from '../support/records.js';
 
-const pod: PodRecord = {
+const pod: PodRecord = podRecord({
   namespace: 'ns',
   name: 'p',
   uid: 'pod-uid',
-  resourceVersion: '1',
   nodeName: 'n',
-  deletionTimestamp: null,
-  disruptionTargetSet: false,
   resourceClaims: [
-    { name: 'direct', resourceClaimName: 'c-direct', resourceClaimTemplateName: null, podGroupResourceClaim: null },
-    { name: 'tmpl', resourceClaimName: null, resourceClaimTemplateName: 't', podGroupResourceClaim: null },
-    { name: 'tmpl-none', resourceClaimName: null, resourceClaimTemplateName: 't', podGroupResourceClaim: null },
-    { name: 'tmpl-missing', resourceClaimName: null, resourceClaimTemplateName: 't', podGroupResourceClaim: null },
+    claimByName('direct', 'c-direct'),
+    claimFromTemplate('tmpl', 't'),
+    claimFromTemplate('tmpl-none', 't'),
+    claimFromTemplate('tmpl-missing', 't'),
     { name: 'group', resourceClaimName: null, resourceClaimTemplateName: null, podGroupResourceClaim: 'shared' },
     { name: 'unknown', resourceClaimName: null, resourceClaimTemplateName: null, podGroupResourceClaim: null },
   ],
@@ -24,7 +22,7 @@ const pod: PodRecord = {
   ],
   extendedResourceClaimName: 'c-extended',
   podGroupName: 'g',
-};
+});
 const group: PodGroupRecord = {
   namespace: 'ns',
   name: 'g',
@@ -32,18 +30,10 @@ const group: PodGroupRecord = {
   resourceVersion: '1',
   resourceClaims: [{ name: 'shared', resourceClaimName: 'c-group' }],
 };
-const claim = (c: Partial<ClaimRecord>): ClaimRecord => ({
-  namespace: 'ns',
-  name: 'c',
-  uid: 'claim-uid',
-  resourceVersion: '1',
-  controllerOwnerUid: null,
-  allocation: [],
-  reservedFor: [],
-  ...c,
-});
+const claim = (c: Partial<ClaimRecord>): ClaimRecord =>
+  claimRecord({ namespace: 'ns', name: 'c', uid: 'claim-uid', allocation: [], ...c });
 
-describe('claim resolution (spec §2.5 steps 2-5)', () => {
+describe('claim resolution (docs/behaviour.md §2.5 steps 2-5)', () => {
   test('names: direct without owner check; template/PodGroup/extended with; missing or null skipped', () => {
     expect(podClaimReferences(pod, group, true)).toEqual([
       { claimName: 'c-direct', mustCheckOwner: false },

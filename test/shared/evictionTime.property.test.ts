@@ -1,5 +1,5 @@
 // Property tests: toleration matching and per-taint eviction time against brute-force oracles written
-// straight from the words of spec §2.4/§2.5, independently of the implementation.
+// straight from the words of docs/behaviour.md §2.4/§2.5, independently of the implementation.
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';

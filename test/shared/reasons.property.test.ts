@@ -1,4 +1,4 @@
-// Reason ids: round trips through build/parse, and the order of spec §2.5 (rules first by name,
+// Reason ids: round trips through build/parse, and the order of docs/behaviour.md §2.5 (rules first by name,
 // then slice taints by driver, pool, device, taint index).
 
 import fc from 'fast-check';

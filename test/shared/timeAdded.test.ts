@@ -1,23 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { stampRule, stampSlice } from '../../src/shared/timeAdded.js';
 import type { DeviceTaint, RuleRecord, SliceRecord } from '../../src/shared/types.js';
+import { deviceTaint, ruleRecord, sliceRecord } from '../support/records.js';
 
-const taint = (effect: string, timeAdded: number | null, value = 'v'): DeviceTaint => ({
-  key: 'k',
-  value,
-  effect,
-  timeAdded,
-});
-const slice = (...taints: DeviceTaint[]): SliceRecord => ({
-  name: 's',
-  uid: 'u',
-  resourceVersion: '1',
-  driver: 'd',
-  pool: 'p',
-  generation: 1,
-  nodeName: 'n',
-  devices: [{ name: 'dev', taints }],
-});
+const taint = (effect: string, timeAdded: number | null, value = 'v'): DeviceTaint =>
+  deviceTaint({ key: 'k', value, effect, timeAdded });
+const slice = (...taints: DeviceTaint[]): SliceRecord =>
+  sliceRecord({ name: 's', uid: 'u', driver: 'd', pool: 'p', nodeName: 'n', devices: [{ name: 'dev', taints }] });
 
 describe('stamping a missing timeAdded', () => {
   test('slices: NoExecute taints get "first seen"; objects without gaps are returned as is', () => {
@@ -35,15 +24,7 @@ describe('stamping a missing timeAdded', () => {
   });
 
   test('rules: stamped whatever the effect; an effect change restamps like the apiserver', () => {
-    const rule: RuleRecord = {
-      name: 'r',
-      uid: 'u',
-      resourceVersion: '1',
-      generation: 1,
-      selector: {},
-      taint: taint('None', null),
-      conditions: [],
-    };
+    const rule: RuleRecord = ruleRecord({ name: 'r', uid: 'u', selector: {}, taint: taint('None', null) });
     const first = stampRule(rule, null, 100);
     expect(first.taint.timeAdded).toBe(100);
     expect(stampRule({ ...rule, resourceVersion: '2' }, first, 200).taint.timeAdded).toBe(100);

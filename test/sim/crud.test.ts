@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/waitFor.js';
 import { errorBody, errorCode, type Harness, podManifest, rejection, startHarness } from './helpers.js';
 
 describe('simulated apiserver: create, get, update, delete', () => {
@@ -111,11 +112,11 @@ describe('simulated apiserver: create, get, update, delete', () => {
       const deleting = await graceful.core.deleteNamespacedPod({ name: 'a', namespace: 'default' });
       expect(deleting.metadata?.deletionTimestamp).toBeDefined();
       expect(graceful.server.store.get('pods', 'default', 'a')).toBeDefined();
-      const deadline = Date.now() + 5000;
-      while (graceful.server.store.get('pods', 'default', 'a') !== undefined && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(graceful.server.store.get('pods', 'default', 'a')).toBeUndefined();
+      await waitFor(
+        () => graceful.server.store.get('pods', 'default', 'a') === undefined,
+        5000,
+        () => 'the pod to go',
+      );
     } finally {
       await graceful.server.close();
     }

@@ -25,15 +25,6 @@ export async function startHarness(opts: SimServerOptions = {}): Promise<Harness
   };
 }
 
-/** Polls `check` until it returns true; fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** The HTTP status code of a rejected client-node call (ApiException.code or Watch error.statusCode). */
 export function errorCode(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { type JsonObject, runSimCommand, SimApiError, SimStore, seedCluster } from '../../src/sim/index.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../support/waitFor.js';
 
 const pod = (name: string, labels: Record<string, string> = {}): JsonObject => ({
   apiVersion: 'v1',
@@ -135,7 +135,11 @@ describe('runSimCommand', () => {
     });
     const running = runSimCommand({ nodes: 3, pods: 9, kubeconfigOut, print: (l) => lines.push(l), until });
     try {
-      await waitFor(() => lines.some((l) => l.startsWith('kubeconfig written')), 'the command to start');
+      await waitFor(
+        () => lines.some((l) => l.startsWith('kubeconfig written')),
+        5000,
+        () => 'the command to start',
+      );
       expect(lines[0]).toMatch(/^simulated apiserver listening on http:\/\/127\.0\.0\.1:\d+$/);
       const kc = new k8s.KubeConfig();
       kc.loadFromString(await readFile(kubeconfigOut, 'utf8'));

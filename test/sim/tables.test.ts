@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCluster } from '../../src/sim/index.js';
 import { humanDuration } from '../../src/sim/tables/index.js';
-import { type Harness, startHarness, waitFor } from './helpers.js';
+import { waitFor } from '../support/waitFor.js';
+import { type Harness, startHarness } from './helpers.js';
 
 const TABLE =
   'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
@@ -122,9 +123,17 @@ describe('simulated apiserver: server-side tables', () => {
     })();
     try {
       const initial = h.server.store.count('namespaces');
-      await waitFor(() => text.split('\n').filter((l) => l !== '').length >= initial, 'initial events');
+      await waitFor(
+        () => text.split('\n').filter((l) => l !== '').length >= initial,
+        5000,
+        () => 'initial events',
+      );
       h.server.store.ensureNamespace('watched');
-      await waitFor(() => text.includes('"watched"'), 'the new namespace');
+      await waitFor(
+        () => text.includes('"watched"'),
+        5000,
+        () => 'the new namespace',
+      );
       const events = text
         .split('\n')
         .filter((l) => l !== '')

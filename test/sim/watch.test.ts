@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, podManifest, startHarness, waitFor } from './helpers.js';
+import { waitFor } from '../support/waitFor.js';
+import { type Harness, podManifest, startHarness } from './helpers.js';
 
 interface Seen {
   readonly type: string;
@@ -45,14 +46,22 @@ describe('simulated apiserver: watches', () => {
     await h.core.deleteNamespacedPod({ name: 'b', namespace: 'default' });
 
     const w = await record(h, '/api/v1/namespaces/default/pods', { resourceVersion: from });
-    await waitFor(() => w.events.length === 3, 'replayed events');
+    await waitFor(
+      () => w.events.length === 3,
+      5000,
+      () => 'replayed events',
+    );
     expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED b', 'MODIFIED a', 'DELETED b']);
     const rvs = w.events.map((e) => Number(e.rv));
     expect([...rvs].sort((x, y) => x - y)).toEqual(rvs);
     expect(rvs[0]).toBeGreaterThan(Number(from));
 
     h.server.store.create('pods', podManifest('c') as unknown as Parameters<typeof h.server.store.create>[1]);
-    await waitFor(() => w.events.length === 4, 'live event');
+    await waitFor(
+      () => w.events.length === 4,
+      5000,
+      () => 'live event',
+    );
     expect(w.events[3]).toMatchObject({ type: 'ADDED', name: 'c', rv: String(h.server.store.resourceVersion) });
     w.stop();
   });
@@ -62,7 +71,11 @@ describe('simulated apiserver: watches', () => {
     await h.core.createNamespacedPod({ namespace: 'default', body: podManifest('a') });
     await h.core.createNamespacedPod({ namespace: 'default', body: podManifest('b') });
     const w = await record(h, '/api/v1/pods', {});
-    await waitFor(() => w.events.length === 2, 'initial events');
+    await waitFor(
+      () => w.events.length === 2,
+      5000,
+      () => 'initial events',
+    );
     expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED a', 'ADDED b']);
     w.stop();
   });
@@ -74,7 +87,11 @@ describe('simulated apiserver: watches', () => {
     // A change in another resource moves the global resourceVersion; bookmarks carry it.
     h.server.store.ensureNamespace('elsewhere');
     const w = await record(h, '/api/v1/pods', { resourceVersion: rv, allowWatchBookmarks: true });
-    await waitFor(() => w.events.some((e) => e.type === 'BOOKMARK'), 'a bookmark');
+    await waitFor(
+      () => w.events.some((e) => e.type === 'BOOKMARK'),
+      5000,
+      () => 'a bookmark',
+    );
     const bookmark = w.events.find((e) => e.type === 'BOOKMARK')!;
     expect(bookmark.rv).toBe(String(h.server.store.resourceVersion));
     expect(Number(bookmark.rv)).toBeGreaterThan(Number(rv));
@@ -82,7 +99,11 @@ describe('simulated apiserver: watches', () => {
 
     const plain = await record(h, '/api/v1/pods', { resourceVersion: rv });
     await h.core.createNamespacedPod({ namespace: 'default', body: podManifest('b') });
-    await waitFor(() => plain.events.length === 1, 'the ADDED event');
+    await waitFor(
+      () => plain.events.length === 1,
+      5000,
+      () => 'the ADDED event',
+    );
     expect(plain.events.every((e) => e.type !== 'BOOKMARK')).toBe(true);
     w.stop();
     plain.stop();
@@ -92,7 +113,11 @@ describe('simulated apiserver: watches', () => {
     h = await startHarness({ watchHistory: 3 });
     for (let i = 0; i < 6; i++) await h.core.createNamespacedPod({ namespace: 'default', body: podManifest(`p-${i}`) });
     const w = await record(h, '/api/v1/pods', { resourceVersion: '1' });
-    await waitFor(() => w.state.done, 'the stream to end');
+    await waitFor(
+      () => w.state.done,
+      5000,
+      () => 'the stream to end',
+    );
     expect(w.events).toHaveLength(1);
     expect(w.events[0]!.type).toBe('ERROR');
     expect(w.events[0]!.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
@@ -100,7 +125,11 @@ describe('simulated apiserver: watches', () => {
     // Within the retained history a resume still works.
     const recent = String(h.server.store.resourceVersion - 2);
     const ok = await record(h, '/api/v1/pods', { resourceVersion: recent });
-    await waitFor(() => ok.events.length === 2, 'retained events');
+    await waitFor(
+      () => ok.events.length === 2,
+      5000,
+      () => 'retained events',
+    );
     expect(ok.events.map((e) => e.type)).toEqual(['ADDED', 'ADDED']);
     ok.stop();
   });
@@ -121,7 +150,11 @@ describe('simulated apiserver: watches', () => {
     const moved = await h.core.replaceNamespacedPod({ name: 'a', namespace: 'default', body: pod });
     moved.metadata!.labels = { app: 'web' };
     await h.core.replaceNamespacedPod({ name: 'a', namespace: 'default', body: moved });
-    await waitFor(() => w.events.length === 3, 'three events');
+    await waitFor(
+      () => w.events.length === 3,
+      5000,
+      () => 'three events',
+    );
     expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED a', 'DELETED a', 'ADDED a']);
     w.stop();
   });
@@ -132,7 +165,11 @@ describe('simulated apiserver: watches', () => {
       resourceVersion: String(h.server.store.resourceVersion),
       timeoutSeconds: 1,
     });
-    await waitFor(() => w.state.done, 'the timeout', 5000);
+    await waitFor(
+      () => w.state.done,
+      5000,
+      () => 'the timeout',
+    );
     expect(w.state.err).toBeNull();
     expect(h.server.activeWatches).toBe(0);
   });
@@ -141,8 +178,16 @@ describe('simulated apiserver: watches', () => {
     h = await startHarness();
     h.server.setFaults({ watchDropIntervalMs: 30 });
     const w = await record(h, '/api/v1/pods', { resourceVersion: String(h.server.store.resourceVersion) });
-    await waitFor(() => w.state.done, 'the drop');
-    await waitFor(() => h.server.activeWatches === 0, 'the server to forget the watch');
+    await waitFor(
+      () => w.state.done,
+      5000,
+      () => 'the drop',
+    );
+    await waitFor(
+      () => h.server.activeWatches === 0,
+      5000,
+      () => 'the server to forget the watch',
+    );
   });
 
   it('serves watches for resource.k8s.io objects', async () => {
@@ -159,7 +204,11 @@ describe('simulated apiserver: watches', () => {
         },
       },
     });
-    await waitFor(() => w.events.length === 1, 'slice event');
+    await waitFor(
+      () => w.events.length === 1,
+      5000,
+      () => 'slice event',
+    );
     const spec = w.events[0]!.object.spec as { devices: { taints: { timeAdded?: string }[] }[] };
     expect(spec.devices[0]!.taints[0]!.timeAdded).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     w.stop();
@@ -170,11 +219,19 @@ describe('simulated apiserver: watches', () => {
     const rv = String(h.server.store.resourceVersion);
     h.server.setFaults({ expireWatches: 1 });
     const first = await record(h, '/api/v1/pods', { resourceVersion: rv });
-    await waitFor(() => first.state.done, 'the expired stream to end');
+    await waitFor(
+      () => first.state.done,
+      5000,
+      () => 'the expired stream to end',
+    );
     expect(first.events.map((e) => `${e.type} ${String(e.object.code)}`)).toEqual(['ERROR 410']);
     const second = await record(h, '/api/v1/pods', { resourceVersion: rv });
     await h.core.createNamespacedPod({ namespace: 'default', body: podManifest('a') });
-    await waitFor(() => second.events.length === 1, 'the ADDED event');
+    await waitFor(
+      () => second.events.length === 1,
+      5000,
+      () => 'the ADDED event',
+    );
     expect(second.events[0]!.type).toBe('ADDED');
     second.stop();
   });

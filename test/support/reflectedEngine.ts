@@ -1,6 +1,6 @@
 // The controller's read and decide path end to end, without HTTP: a ScriptedApi feeds the production
 // InformerSet (real Reflectors, real projection and quarantine, the production `attach` wiring) into an
-// EvictionEngine. As in src/main/controller.ts, the engine's decisions pass a GatedSink that opens once
+// EvictionEngine. As in src/main/app/controller.ts, the engine's decisions pass a GatedSink that opens once
 // every informer has synced (replaying what is pending then); past the gate they are recorded and,
 // unless told otherwise, handed to the production InlineRuntime (one QueuedEvictionPartition, default
 // deferral: setImmediate) with a recording executor. The engine and the runtime share one FakeClock;

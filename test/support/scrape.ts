@@ -1,5 +1,7 @@
 // Reads the controller's ops endpoint the way Prometheus and the kubelet's probes do.
 
+import { waitFor } from './waitFor.js';
+
 export const DELETIONS = 'device_taint_eviction_controller_pod_deletions_total';
 export const DELETION_LATENCY_COUNT = 'device_taint_eviction_controller_pod_deletion_duration_seconds_count';
 
@@ -31,11 +33,16 @@ export async function waitForSample(
   done: (value: number) => boolean,
   timeoutMs = 10_000,
 ): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await scrape(port, name);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting on ${name} (last scrape: ${String(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let last: number | undefined;
+  await waitFor(
+    async () => {
+      last = await scrape(port, name);
+      return last !== undefined && done(last);
+    },
+    timeoutMs,
+    () => `${name} (last scrape: ${String(last)})`,
+    // Below the ops server's scrape limit (5 renders/s, burst 10), so that waiting never earns a 429.
+    250,
+  );
+  return last!;
 }

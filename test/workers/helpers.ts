@@ -76,7 +76,7 @@ export class ControlledRunner<P> {
   }
 }
 
-/** Steps of one eviction attempt at which the seed race was observed (spec §3.2). */
+/** Steps of one eviction attempt at which the seed race was observed (docs/behaviour.md §3.2). */
 export type EvictStep = 'patch' | 'event' | 'delete';
 
 /**

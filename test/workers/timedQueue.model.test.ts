@@ -7,8 +7,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../src/shared/backoff.js';
 import { FakeClock } from '../../src/shared/clock.js';
-import { backoffDelay } from '../../src/workers/backoff.js';
 import { TimedQueue } from '../../src/workers/timedQueue.js';
 import { type ControlledRun, ControlledRunner, settle as settleQueue, virtualDefer } from './helpers.js';
 

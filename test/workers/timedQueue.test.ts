@@ -1,4 +1,4 @@
-// TimedQueue semantics: upstream's TimedWorkerQueue scenarios (spec §4.4, 62–66) in virtual time, then
+// TimedQueue semantics: upstream's TimedWorkerQueue scenarios (docs/behaviour.md §4.4, 62–66) in virtual time, then
 // the behaviour we add on top (explicit states, one timer, bounded concurrency, retries, drain).
 
 import { describe, expect, it } from 'vitest';
@@ -35,8 +35,8 @@ function controlledQueue(clock: FakeClock, concurrency = 10, onRunFailed?: (fail
   return { queue, runner };
 }
 
-describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
-  it('TestExecute: five immediate items run once each, re-adds while running are no-ops', async () => {
+describe('upstream TimedWorkerQueue scenarios (docs/behaviour.md §4.4)', () => {
+  it('62 TestExecute: five immediate items run once each, re-adds while running are no-ops', async () => {
     const clock = new FakeClock();
     const { queue, executions } = countingQueue(clock);
     const now = clock.now();
@@ -53,7 +53,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('TestExecuteDelayed: items added twice for now+10s run once each when the clock passes 11s', async () => {
+  it('63 TestExecuteDelayed: items added twice for now+10s run once each when the clock passes 11s', async () => {
     const clock = new FakeClock();
     const { queue, executions } = countingQueue(clock);
     const then = clock.now() + 10 * SECOND;
@@ -68,7 +68,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('TestCancel: cancelling two of five delayed items leaves three executions', async () => {
+  it('64 TestCancel: cancelling two of five delayed items leaves three executions', async () => {
     const clock = new FakeClock();
     const { queue, executions } = countingQueue(clock);
     const then = clock.now() + 10 * SECOND;
@@ -81,7 +81,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
     expect(executions).toEqual(['1', '3', '5']);
   });
 
-  it('TestCancelAndReadd: a cancelled item added again runs', async () => {
+  it('65 TestCancelAndReadd: a cancelled item added again runs', async () => {
     const clock = new FakeClock();
     const { queue, executions } = countingQueue(clock);
     const then = clock.now() + 10 * SECOND;
@@ -99,7 +99,7 @@ describe('upstream TimedWorkerQueue scenarios (spec §4.4)', () => {
   // reports false in both: nothing that was going to run was prevented. What matters is the same in both
   // sub-cases: the replacement survives the stale completion and can be cancelled afterwards.
   for (const subCase of ['immediate worker', 'scheduled worker already firing'] as const) {
-    it(`TestRunningWorkerCompletionDoesNotRemoveReplacement: ${subCase}`, async () => {
+    it(`66 TestRunningWorkerCompletionDoesNotRemoveReplacement: ${subCase}`, async () => {
       const clock = new FakeClock();
       const { queue, runner } = controlledQueue(clock);
       const now = clock.now();

@@ -1,7 +1,7 @@
 // gpu-lost: k nodes lose their GPUs at the same moment, as when an XID 79 ("GPU has fallen off the bus")
 // hits: the driver taints every device of each node in one slice update, all nodes concurrently.
 
-import { shuffled } from '../random.js';
+import { shuffled } from '../../shared/random.js';
 import type { LoadSlice } from '../types.js';
 import type { StormContext, StormResult } from './context.js';
 

@@ -1,7 +1,7 @@
 // rolling: devices fail one after another at a steady rate, as a flaky rack degrades: r devices per
 // second, each its own slice update, until the requested number of devices is tainted.
 
-import { shuffled } from '../random.js';
+import { shuffled } from '../../shared/random.js';
 import { deviceKey } from '../types.js';
 import { delay, type StormContext, type StormResult } from './context.js';
 

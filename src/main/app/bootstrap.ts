@@ -11,7 +11,9 @@ import { DiscoveryError, discoverApis, resourcesFor } from '../../kube/discovery
 import { InformerSet } from '../../kube/informers.js';
 import { KeepAliveApiClient } from '../../kube/keepAlive.js';
 import { loadKubeconfig } from '../../kube/kubeconfig.js';
-import { defaultIdentity, LeaseLeaderElector } from '../../kube/leaderElection.js';
+import { defaultIdentity } from '../../kube/leaderElection.js';
+import { LeaseLeaderElector } from '../../kube/leaderElector.js';
+import { PooledPageDecoder } from '../../kube/pageDecode/pool.js';
 import { HttpReadTransport } from '../../kube/readTransport.js';
 import { KubeRuleStatusWriter } from '../../kube/ruleStatusWriter.js';
 import { type ApiBudget, unlimitedBudget } from '../../shared/apiBudget.js';
@@ -23,7 +25,6 @@ import { SharedSlots } from '../../shared/sharedSlots.js';
 import { SharedTokenBucket, type SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import { WriteFence } from '../../shared/writeFence.js';
 import { kubeExecutorWorkerOptions } from '../../workers/executor/kubeExecutorSpec.js';
-import { PooledPageDecoder } from '../decodePool.js';
 import type { EvictionEngine } from '../engine/engine.js';
 import type { RuleStatusWriter } from '../engine/ruleStatusUpdater.js';
 import { createEngineWithRuleStatus } from '../engine/wiring.js';

@@ -1,4 +1,4 @@
-// Allocated ResourceClaims with their computed eviction (spec §2.1 `allocatedClaims`), indexed by
+// Allocated ResourceClaims with their computed eviction (docs/behaviour.md §2.1 `allocatedClaims`), indexed by
 // allocated device so that a slice or rule change touches only the claims on affected devices
 // instead of every claim in the cluster.
 //

@@ -1,5 +1,5 @@
 // Rule UID → pods pending eviction because of that rule, with per-namespace counts, so that the
-// DeviceTaintRule status (spec §2.8 step 3) is O(1) instead of re-evaluating every pod in the cache.
+// DeviceTaintRule status (docs/behaviour.md §2.8 step 3) is O(1) instead of re-evaluating every pod in the cache.
 // A pod counts while it has a `deletePodAt` entry naming the rule and no deletionTimestamp.
 //
 // Only counts live here: what a pod is counted under follows from its `deletePodAt` entry (the

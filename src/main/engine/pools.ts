@@ -1,4 +1,4 @@
-// ResourceSlices grouped into pools (spec §2.2). Only slices of a pool's highest generation are
+// ResourceSlices grouped into pools (docs/behaviour.md §2.2). Only slices of a pool's highest generation are
 // "current"; older ones may be stale leftovers of a driver update and are ignored completely.
 // Pool completeness (`resourceSliceCount`) is deliberately not checked, as upstream.
 
@@ -136,6 +136,14 @@ export class PoolIndex {
   /** Every stored slice (current or not). */
   *slices(): Iterable<SliceRecord> {
     for (const p of this.pools.values()) yield* p.slices.values();
+  }
+
+  /** Every stored slice, sorted by driver, pool, then name (for tests and debugging). */
+  sortedSlices(): SliceRecord[] {
+    const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+    return [...this.slices()].sort(
+      (a, b) => order(a.driver, b.driver) || order(a.pool, b.pool) || order(a.name, b.name),
+    );
   }
 
   /** For tests and debugging: pools with their max generation and slice names. */

@@ -1,4 +1,4 @@
-// The DeviceTaintRule `EvictionInProgress` condition (spec §2.8 step 4). Texts and reasons are
+// The DeviceTaintRule `EvictionInProgress` condition (docs/behaviour.md §2.8 step 4). Texts and reasons are
 // upstream's, byte for byte: users and tooling match on them.
 
 import type { RuleCondition } from '../../shared/types.js';
@@ -7,7 +7,7 @@ export const EVICTION_IN_PROGRESS = 'EvictionInProgress';
 /** Shortest time between two status writes while eviction is in progress; also the post-eviction delay. */
 export const RULE_STATUS_PERIOD_MS = 10_000;
 
-export interface RuleCounts {
+export interface ConditionCounts {
   readonly effect: string;
   readonly generation: number;
   /** Pods pending eviction because of the rule (NoExecute), or that would be (None). */
@@ -23,7 +23,7 @@ export interface RuleCounts {
 
 const count = (n: number, one: string, many: string): string => (n === 1 ? one : `${n} ${many}`);
 
-export function buildRuleCondition(c: RuleCounts, now: number): RuleCondition {
+export function buildRuleCondition(c: ConditionCounts, now: number): RuleCondition {
   let status = 'False';
   let reason: string;
   let message = '';
@@ -68,7 +68,7 @@ export function buildRuleCondition(c: RuleCounts, now: number): RuleCondition {
   };
 }
 
-/** Equal in everything but `lastTransitionTime` (spec §2.8 step 5). */
+/** Equal in everything but `lastTransitionTime` (docs/behaviour.md §2.8 step 5). */
 export function conditionsEquivalent(a: RuleCondition, b: RuleCondition): boolean {
   return (
     a.type === b.type &&

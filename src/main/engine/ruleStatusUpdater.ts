@@ -1,17 +1,18 @@
-// DeviceTaintRule status updates (spec §2.8): a main-thread delayed queue of rule names, driven by the
+// DeviceTaintRule status updates (docs/behaviour.md §2.8): a main-thread delayed queue of rule names, driven by the
 // injected Clock, that recomputes a rule's `EvictionInProgress` condition and writes it when it
 // changed. Upstream shares its workqueue between pod deletions and status updates; here pod deletions
 // live in worker partitions, so status updates get this small queue of their own, with the same
 // semantics as client-go's delaying + rate-limited workqueue:
 // - a rule is queued at most once; enqueueing again keeps the earlier due time;
 // - items run one at a time (status writes are rare and upstream holds its mutex for them anyway);
-// - a failed write is retried with per-item exponential backoff (5 ms doubling to 1000 s), and the
-//   backoff is forgotten after a success.
+// - a failed write is retried with per-item exponential backoff (shared/backoff.ts: 5 ms doubling to
+//   1000 s), and the backoff is forgotten after a success.
 // - Nothing is written while paused: the controller starts the updater paused and resumes it only once
 //   every informer has synced and this process leads (upstream starts its workers after the cache sync).
 //   A `None` rule's dry-run counts say "will not be updated again", so counts from half-listed caches
 //   would be wrong for good. Requests made while paused are kept and processed on resume.
 
+import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from '../../shared/backoff.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RuleStatusWriter } from '../../shared/ruleStatusWriter.js';
@@ -34,7 +35,7 @@ export interface RuleStatusSource {
 }
 
 /**
- * One pass of `maybeUpdateRuleStatus` (spec §2.8 steps 1-5). Resolves with the delay after which the
+ * One pass of `maybeUpdateRuleStatus` (docs/behaviour.md §2.8 steps 1-5). Resolves with the delay after which the
  * rule must be looked at again (0 = done); rejects when the write failed.
  */
 export async function syncRuleStatus(
@@ -65,7 +66,7 @@ export interface RuleStatusUpdaterOptions {
   readonly writer: RuleStatusWriter;
   readonly log: Logger;
   /** Per-item retry backoff after failed writes; default 5 ms doubling to 1000 s. */
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffOptions;
   /** Start paused (see the header); default false. */
   readonly paused?: boolean;
 }
@@ -75,7 +76,7 @@ export class RuleStatusUpdater implements RuleStatusScheduler {
   private readonly waiting = new Map<string, number>();
   private readonly ready: string[] = [];
   private readonly readySet = new Set<string>();
-  private readonly failures = new Map<string, number>();
+  private readonly backoff: ItemExponentialBackoff;
   private timer: TimerHandle | null = null;
   private timerDue = Number.POSITIVE_INFINITY;
   private running: Promise<void> | null = null;
@@ -86,6 +87,7 @@ export class RuleStatusUpdater implements RuleStatusScheduler {
 
   constructor(private readonly options: RuleStatusUpdaterOptions) {
     this.paused = options.paused ?? false;
+    this.backoff = new ItemExponentialBackoff(options.backoff ?? DEFAULT_BACKOFF);
   }
 
   /** Holds every write (requests keep queueing) until `resume`; a write in flight finishes. */
@@ -200,16 +202,13 @@ export class RuleStatusUpdater implements RuleStatusScheduler {
     };
     try {
       const againAfter = await syncRuleStatus(ruleName, source, countingWriter, clock.now());
-      this.failures.delete(ruleName);
+      this.backoff.forget(ruleName);
       if (againAfter > 0) this.enqueue(ruleName, againAfter);
     } catch (err: unknown) {
-      const failures = (this.failures.get(ruleName) ?? 0) + 1;
-      this.failures.set(ruleName, failures);
-      const { baseMs, maxMs } = this.options.backoff ?? { baseMs: 5, maxMs: 1_000_000 };
-      const delay = Math.min(maxMs, baseMs * 2 ** (failures - 1));
+      const delay = this.backoff.when(ruleName);
       log.warn('DeviceTaintRule status update failed, will retry', {
         rule: ruleName,
-        failures,
+        failures: this.backoff.failures(ruleName),
         retryInMs: delay,
         err: err instanceof Error ? err.message : String(err),
       });

@@ -2,12 +2,13 @@
 // schedules status refreshes; the updater reads the engine's rule cache and counts), so the updater
 // gets a source that forwards to the engine created right after it.
 
+import type { BackoffOptions } from '../../shared/backoff.js';
 import { EvictionEngine, type EvictionEngineOptions } from './engine.js';
 import { type RuleStatusSource, RuleStatusUpdater, type RuleStatusWriter } from './ruleStatusUpdater.js';
 
 export interface EngineWithRuleStatusOptions extends Omit<EvictionEngineOptions, 'ruleStatus'> {
   readonly writer: RuleStatusWriter;
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffOptions;
   /** Start the status updater paused (the controller resumes it once synced and leading). */
   readonly ruleStatusPaused?: boolean;
 }

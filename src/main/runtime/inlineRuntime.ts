@@ -4,6 +4,7 @@
 // engine never re-enters the partition from its own callback — the same decoupling the thread hop gives
 // the sharded runtime.
 
+import type { BackoffOptions } from '../../shared/backoff.js';
 import type { Clock } from '../../shared/clock.js';
 import type { CachedPodState, EvictionResult, EvictionSink, ReasonId } from '../../shared/decisions.js';
 import type { EvictionExecutor } from '../../shared/executor.js';
@@ -17,7 +18,7 @@ export interface InlineRuntimeOptions {
   readonly clock: Clock;
   readonly executor: EvictionExecutor;
   readonly concurrency: number;
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffOptions;
   readonly log?: Logger;
   /** How the partition defers its starts (see TimedQueue); setImmediate by default. */
   readonly defer?: (fn: () => void) => void;

@@ -9,7 +9,8 @@
 // storm slower that way (decide 290 → 500 ms, flip → queued no better).
 
 import type { CachedPodState, EvictionSink, ReasonId } from '../../shared/decisions.js';
-import { OpBatchBuilder, type OpsMessage } from '../../shared/messages.js';
+import { OpBatchBuilder } from '../../shared/messages/ops.js';
+import type { OpsMessage } from '../../shared/messages/types.js';
 import { shardOf } from '../../shared/shardHash.js';
 import type { PodRef } from '../../shared/types.js';
 

@@ -4,8 +4,9 @@
 
 import type { Remote } from 'comlink';
 import type { SharedCredentialSource } from '../../kube/connection.js';
+import type { BackoffOptions } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages.js';
+import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages/workerData.js';
 import { SharedSlots, type SharedSlotsSpec } from '../../shared/sharedSlots.js';
 import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import type { WriteFenceSpec } from '../../shared/writeFence.js';
@@ -26,7 +27,7 @@ import { type PendingEvictionSource, type SupervisorOptions, WorkerSupervisor } 
 export interface ShardedRuntimeOptions {
   /** Number of worker threads (shards), ≥ 1. */
   readonly workers: number;
-  /** Built inside every worker (see executorFactory.ts). */
+  /** Built inside every worker (see src/workers/executor/factory.ts). */
   readonly executor: ExecutorSpec;
   /** The process-wide API budget shared by all threads; `null` = unlimited. */
   readonly budget: SharedTokenBucketSpec | null;
@@ -39,7 +40,7 @@ export interface ShardedRuntimeOptions {
   readonly slots?: SharedSlotsSpec | null;
   /** Bound on in-flight evictions per worker. */
   readonly concurrency: number;
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffOptions;
   /** Real time by default; virtual time is advanced with `advanceVirtualTime` (tests, simulations). */
   readonly clock?: WorkerClockSpec;
   /** The engine's pending evictions, replayed into a restarted worker's shard. */

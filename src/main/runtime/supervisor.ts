@@ -1,8 +1,11 @@
-// Keeps one worker thread per shard alive. A worker that throws or exits is replaced, and the new one
-// is given its shard's pending evictions from the main thread's source of truth (the engine's
-// `deletePodAt`), so a crash loses no scheduled eviction. Results the main thread already received are
-// not replayed: the engine removes finished entries when it gets them, and Node delivers every message a
-// worker posted before its 'exit' event, so the replay is computed after the last result arrived.
+// Keeps one worker thread per shard alive: one state machine per shard slot (starting → running →
+// restarting → … → stopping → stopped), kept in one file on purpose.
+//
+// A worker that throws or exits is replaced, and the new one is given its shard's pending evictions
+// from the main thread's source of truth (the engine's `deletePodAt`), so a crash loses no scheduled
+// eviction. Results the main thread already received are not replayed: the engine removes finished
+// entries when it gets them, and Node delivers every message a worker posted before its 'exit' event,
+// so the replay is computed after the last result arrived.
 // An eviction that was in flight when the worker died runs again; against the API server the second run
 // finds the pod gone (UID precondition) and reports 'gone', so no pod UID is deleted twice.
 //
@@ -15,18 +18,18 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Remote } from 'comlink';
 import type { SharedCredentialSource } from '../../kube/connection.js';
+import { type BackoffOptions, ItemExponentialBackoff } from '../../shared/backoff.js';
 import type { EvictionResult, PendingEviction } from '../../shared/decisions.js';
 import type { Logger } from '../../shared/logger.js';
-import {
-  type ApiCredentials,
-  type MainToWorkerMessage,
-  type OpsMessage,
-  type ScheduleOp,
-  type ShardWorkerData,
-  scheduleOp,
-  validateWorkerToMain,
-  type WorkerToMainMessage,
-} from '../../shared/messages.js';
+import { type ScheduleOp, scheduleOp } from '../../shared/messages/ops.js';
+import type {
+  ApiCredentials,
+  MainToWorkerMessage,
+  OpsMessage,
+  WorkerToMainMessage,
+} from '../../shared/messages/types.js';
+import { validateWorkerToMain } from '../../shared/messages/validate.js';
+import type { ShardWorkerData } from '../../shared/messages/workerData.js';
 import type { MetricsDelta } from '../../shared/metricsDelta.js';
 import { shardOf } from '../../shared/shardHash.js';
 import { connectControl } from '../../workers/control.js';
@@ -51,7 +54,7 @@ export interface SupervisorOptions {
   readonly onMetrics?: (delta: MetricsDelta, shard: number) => void;
   readonly log: Logger;
   /** Delay before restarting a crashed worker: base doubling per consecutive crash, up to max. */
-  readonly restartBackoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly restartBackoff?: BackoffOptions;
   /** Deadline of one control-plane call; a worker that does not answer is reported as unavailable. */
   readonly controlTimeoutMs?: number;
   /** Ops held for a restarting shard beyond this are dropped (the replay still carries the truth). */
@@ -98,7 +101,6 @@ class ShardSlot {
   restarts = 0;
   /** Messages posted to the current worker. */
   messagesSent = 0;
-  consecutiveCrashes = 0;
   readyAt = 0;
   restartTimer: NodeJS.Timeout | null = null;
   /** Shard contents taken when the crash was detected; `null` when there is no replay to send. */
@@ -122,7 +124,8 @@ export class WorkerSupervisor implements ShardTransport {
   private readonly spawn: (options: SpawnOptions) => Worker;
   private readonly controlTimeoutMs: number;
   private readonly maxHeldOps: number;
-  private readonly restartBackoff: { readonly baseMs: number; readonly maxMs: number };
+  /** Consecutive crashes per shard (shared/backoff.ts), forgotten after a healthy run. */
+  private readonly restartBackoff: ItemExponentialBackoff<number>;
   private totalRestarts = 0;
   private invalidMessages = 0;
   private receiveMs = 0;
@@ -138,7 +141,7 @@ export class WorkerSupervisor implements ShardTransport {
     this.spawn = options.spawn ?? spawnShardWorker;
     this.controlTimeoutMs = options.controlTimeoutMs ?? 5_000;
     this.maxHeldOps = options.maxHeldOps ?? 1_000_000;
-    this.restartBackoff = options.restartBackoff ?? { baseMs: 50, maxMs: 10_000 };
+    this.restartBackoff = new ItemExponentialBackoff(options.restartBackoff ?? { baseMs: 50, maxMs: 10_000 });
   }
 
   /** Starts every worker; resolves when all are ready, rejects if one cannot start. */
@@ -415,12 +418,8 @@ export class WorkerSupervisor implements ShardTransport {
       fail(new Error(`shard ${slot.shard} worker failed to start: ${problem}`));
       return;
     }
-    if (slot.readyAt > 0 && Date.now() - slot.readyAt > HEALTHY_RUN_MS) slot.consecutiveCrashes = 0;
-    const delayMs = Math.min(
-      this.restartBackoff.maxMs,
-      this.restartBackoff.baseMs * 2 ** Math.min(slot.consecutiveCrashes, 30),
-    );
-    slot.consecutiveCrashes++;
+    if (slot.readyAt > 0 && Date.now() - slot.readyAt > HEALTHY_RUN_MS) this.restartBackoff.forget(slot.shard);
+    const delayMs = this.restartBackoff.when(slot.shard);
     slot.restarts++;
     if (slot.replaySnapshot === null) {
       // The dead worker had everything sent so far: the truth now is what it held, minus nothing.

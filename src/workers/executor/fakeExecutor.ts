@@ -8,6 +8,7 @@ import type { ApiBudget } from '../../shared/apiBudget.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EvictionOutcome, ReasonId } from '../../shared/decisions.js';
 import type { EvictionExecutor } from '../../shared/executor.js';
+import { randomOf } from '../../shared/random.js';
 import { fnv1a32 } from '../../shared/shardHash.js';
 import type { PodRef } from '../../shared/types.js';
 
@@ -243,12 +244,7 @@ export class FakeExecutor implements EvictionExecutor {
 
 /** Deterministic uniform [0, 1) from (seed, uid, attempt): the same pod fails the same way in every runtime. */
 function failureRoll(seed: number, uid: string, attempt: number): number {
-  let x = (fnv1a32(uid) ^ Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(attempt, 0x85ebca6b)) >>> 0;
-  // mulberry32 finaliser
-  x = (x + 0x6d2b79f5) >>> 0;
-  let t = Math.imul(x ^ (x >>> 15), x | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return randomOf(fnv1a32(uid) ^ Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(attempt, 0x85ebca6b));
 }
 
 /** Busy-waits: the benchmark wants CPU-bound work that a second core can take over. */

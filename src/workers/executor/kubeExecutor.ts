@@ -1,4 +1,4 @@
-// Evicts one pod against the Kubernetes API in three writes instead of upstream's four (spec §2.7): the
+// Evicts one pod against the Kubernetes API in three writes instead of upstream's four (docs/behaviour.md §2.7): the
 // informer cache already told us the pod exists, so the GET is replaced by what the cache knows and by
 // UID guards on every write.
 //
@@ -139,7 +139,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
         throw err;
       }
       if (deletionTimestampOf(patched) !== null) {
-        // Upstream's quirk (spec §6.5): already terminating counts as success, without event or delete.
+        // Upstream's quirk (docs/behaviour.md §6.5): already terminating counts as success, without event or delete.
         log.debug('pod already terminating (patch response)', { pod: podRefFields(pod) });
         return 'alreadyTerminating';
       }

@@ -1,0 +1,359 @@
+// The stage the demo's acts play on: the simulated cluster and the real controller started against it
+// through a kubeconfig, the observer that watches what the cluster shows, the ledger that judges every
+// deletion, and the machinery of an act — deadlines, waits that end when something happens, per-act
+// API-call accounting, and interrupts (Ctrl-C). The acts themselves are in acts.ts, their order in
+// story.ts, what is printed as things happen in narration.ts, the final report in report.ts.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startController } from '../main/app/bootstrap.js';
+import type { Controller, ControllerHooks } from '../main/app/controller.js';
+import { type ControllerOptions, defaultControllerOptions } from '../main/app/options.js';
+import type { EvictionResult } from '../shared/decisions.js';
+import type { LogFields, Logger } from '../shared/logger.js';
+import { type SimServer, startSimServer } from '../sim/index.js';
+import { type DemoPod, type DemoTaint, seedDemoCluster, taintDevice } from './cluster.js';
+import { EvictionLedger } from './ledger.js';
+import { ClusterObserver, type Happening, type RuleConditionSeen } from './observer.js';
+import {
+  DEMO_DEVICES_PER_NODE,
+  DEMO_DRIVER,
+  DEMO_NAMESPACES,
+  DEMO_NODES,
+  type DemoPodPlan,
+  demoPlan,
+  describeToleration,
+  podLabel,
+  podsOn,
+  XID_TAINT_KEY,
+} from './plan.js';
+import type { StoryPrinter } from './printer.js';
+import { type ActEviction, type ActSummary, VERBS, type VerbCounts, verbDelta, zeroVerbs } from './summary.js';
+
+export interface DemoOptions {
+  readonly printer: StoryPrinter;
+  /** Worker threads of the controller (default 2). */
+  readonly workers?: number;
+  /** How long the tolerating pods tolerate the GPU taint (default 5 s). */
+  readonly tolerationSeconds?: number;
+  /** Print the controller's info logs and per-eviction reports too. */
+  readonly verbose?: boolean;
+  /** Pause between acts so a person can read along; 0 in tests. Default 0. */
+  readonly pauseMs?: number;
+  /** Multiplies every deadline (slow machines). Default 1. */
+  readonly timeoutScale?: number;
+  /** Aborting ends the story early (Ctrl-C); the cluster and controller are still shut down cleanly. */
+  readonly signal?: AbortSignal;
+  /** Starts the controller; tests swap in a misbehaving one to see the demo fail. Default: the real one. */
+  readonly startController?: (options: ControllerOptions, hooks: ControllerHooks) => Promise<DemoController>;
+}
+
+/** What the demo needs of a controller (a test may hand it a rogue one without an engine). */
+export type DemoController = Pick<Controller, 'opsAddress' | 'done' | 'stop'> & {
+  engine(): ReturnType<Controller['engine']> | null;
+};
+
+/** An act's expectation that was not met: the message says what was expected and what happened. */
+export class DemoFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoFailure';
+  }
+}
+
+export const RULE_NAME = 'drain-gpu-node-0003';
+export const RULE_NODE = 3;
+/** Upstream refreshes a rule's status 10 s after its evictions (docs/behaviour.md §2.7 step 6). */
+export const RULE_STATUS_DELAY_MS = 10_000;
+
+export interface ActState {
+  readonly title: string;
+  readonly evictions: ActEviction[];
+  wrongful: number;
+  readonly apiBefore: VerbCounts;
+}
+
+export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+export const formatTaint = (t: DemoTaint): string => `${t.key}=${t.value}:${t.effect}`;
+
+export class DemoStage {
+  private readonly plan: readonly DemoPodPlan[];
+  readonly print: StoryPrinter;
+  private readonly scale: number;
+  readonly tolerationMs: number;
+  sim: SimServer | null = null;
+  controller: DemoController | null = null;
+  private controllerExit: number | null = null;
+  observer: ClusterObserver | null = null;
+  private kubeconfigDir: string | null = null;
+  pods: DemoPod[] = [];
+  ledger = new EvictionLedger([]);
+  readonly acts: ActSummary[] = [];
+  current: ActState | null = null;
+  readonly failures: string[] = [];
+  readonly results: EvictionResult[] = [];
+  readonly startedAt = Date.now();
+
+  constructor(readonly options: DemoOptions) {
+    this.print = options.printer;
+    this.scale = options.timeoutScale ?? 1;
+    const tolerationSeconds = options.tolerationSeconds ?? 5;
+    this.tolerationMs = tolerationSeconds * 1000;
+    this.plan = demoPlan({ tolerationSeconds });
+  }
+
+  // ---- setup and teardown ----
+
+  /** Starts the cluster, the observer (reporting to `onHappening`) and the controller. */
+  async setUp(onHappening: (h: Happening) => void): Promise<void> {
+    this.print.line(
+      'device-taint-evictor demo: a simulated cluster on 127.0.0.1, the controller, four acts. No real cluster is touched.',
+      'act',
+    );
+    const sim = await startSimServer({ port: 0, ruleVersions: ['v1'] });
+    this.sim = sim;
+    this.kubeconfigDir = await mkdtemp(join(tmpdir(), 'device-taint-evictor-demo-'));
+    const kubeconfig = join(this.kubeconfigDir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig);
+    this.print.line(`simulated API server at ${sim.url} (kubeconfig ${kubeconfig})`);
+
+    this.pods = seedDemoCluster(sim.store, this.plan);
+    this.ledger = new EvictionLedger(this.pods);
+    const byKind = (kind: string) => this.pods.filter((p) => p.toleration.kind === kind).length;
+    this.print.line(
+      `seeded ${DEMO_NODES} nodes × ${DEMO_DEVICES_PER_NODE} GPUs (${DEMO_DRIVER}, one ResourceSlice per node) and ` +
+        `${this.pods.length} running pods in ${DEMO_NAMESPACES.join(', ')}, one allocated GPU claim each:`,
+    );
+    this.print.line(
+      `  ${byKind('none')} without toleration, ${byKind('seconds')} tolerating ${XID_TAINT_KEY} NoExecute for ` +
+        `${this.tolerationMs / 1000} s, ${byKind('forever')} tolerating it forever`,
+    );
+
+    const observer = new ClusterObserver(sim.store);
+    this.observer = observer;
+    observer.onHappening(onHappening);
+    observer.start();
+    this.options.signal?.addEventListener('abort', () => observer.wake(), { once: true });
+
+    const verbose = this.options.verbose === true;
+    const workers = this.options.workers ?? 2;
+    const start = this.options.startController ?? startController;
+    const controller = await start(
+      {
+        ...defaultControllerOptions(workers),
+        kubeconfig,
+        workers,
+        // Loopback only, on a free port: the demo must never collide with anything already running.
+        metricsBindAddress: '127.0.0.1:0',
+        logLevel: verbose ? 'info' : 'warn',
+        logFormat: 'text',
+      },
+      {
+        log: this.controllerLogger(verbose),
+        // Kept for the report; with --verbose the controller's own "Pod evicted" log line tells the same.
+        onEviction: (r) => this.results.push(r),
+        syncTimeoutMs: this.deadline(20_000),
+        drainTimeoutMs: 5_000,
+      },
+    );
+    this.controller = controller;
+    void controller.done.then((code) => {
+      this.controllerExit = code;
+      observer.wake();
+    });
+    const ops = controller.opsAddress;
+    this.print.line(
+      `controller started with ${plural(workers, 'worker thread', 'worker threads')}, talking to the simulated ` +
+        `API server only through the kubeconfig` +
+        (ops === null ? '' : `; metrics at http://${ops.host}:${ops.port}/metrics`),
+      'good',
+    );
+  }
+
+  async tearDown(): Promise<void> {
+    this.observer?.stop();
+    if (this.controller !== null) {
+      await this.controller.stop('demo finished');
+      await this.controller.done;
+    }
+    await this.sim?.close();
+    if (this.kubeconfigDir !== null) await rm(this.kubeconfigDir, { recursive: true, force: true });
+  }
+
+  private controllerLogger(verbose: boolean): Logger {
+    const forward =
+      (tone: 'dim' | 'warn' | 'bad', level: string) =>
+      (msg: string, fields: LogFields = {}) => {
+        const extra = Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        this.print.line(`controller ${level}: ${msg}${extra === '' ? '' : ` ${extra}`}`, tone);
+      };
+    const quiet = () => {};
+    return {
+      debug: quiet,
+      info: verbose ? forward('dim', 'info') : quiet,
+      warn: forward('warn', 'warn'),
+      error: forward('bad', 'error'),
+    };
+  }
+
+  // ---- act machinery ----
+
+  async act(title: string, body: () => Promise<void>): Promise<void> {
+    if (this.acts.length > 0) await this.pause(this.options.pauseMs ?? 0);
+    this.failIfInterrupted();
+    this.print.line('');
+    this.print.line(`== Act ${title} ==`, 'act');
+    const state: ActState = { title, evictions: [], wrongful: 0, apiBefore: this.verbCounts() };
+    this.current = state;
+    let ok = false;
+    try {
+      await body();
+      if (state.wrongful > 0) {
+        throw new DemoFailure(`act "${title}": ${plural(state.wrongful, 'wrongful eviction', 'wrongful evictions')}`);
+      }
+      ok = true;
+    } catch (error) {
+      if (error instanceof DemoFailure) this.failures.push(error.message);
+      throw error;
+    } finally {
+      await this.settleRequests();
+      this.acts.push({
+        title,
+        evictions: [...state.evictions],
+        wrongful: state.wrongful,
+        apiCalls: verbDelta(this.verbCounts(), state.apiBefore),
+        ok,
+      });
+      this.current = null;
+    }
+  }
+
+  /**
+   * The sim counts a request when its response is finished, a moment after the write the observer saw:
+   * wait (briefly, bounded) until every write seen so far is counted, so each act is charged its own calls.
+   */
+  private async settleRequests(): Promise<void> {
+    const sim = this.sim;
+    const observer = this.observer;
+    if (sim === null || observer === null) return;
+    const counted = () =>
+      sim.requests.count({ verb: 'delete', resource: 'pods' }) >= observer.deleted.size &&
+      sim.requests.count({ verb: 'create', resource: 'events' }) >= observer.eventCount &&
+      sim.requests.count({ verb: 'patch', resource: 'devicetaintrules', subresource: 'status' }) >=
+        observer.ruleConditions(RULE_NAME).length;
+    const deadline = Date.now() + 2_000;
+    while (!counted() && Date.now() < deadline) await sleep(5);
+  }
+
+  /** Taints a device; the pods on it that do not tolerate forever become due. Returns those. */
+  taintDevice(node: number, device: number, taint: DemoTaint): DemoPod[] {
+    const written = Date.now();
+    const timeAdded = taintDevice(this.requireSim().store, node, device, taint);
+    return this.ledger.markDue(podsOn(this.pods, node, device), timeAdded, written);
+  }
+
+  /**
+   * `timeAdded` has second precision (metav1.Time), and the controller counts tolerationSeconds from it.
+   * Writing a taint just after a second boundary makes "due" and "written" the same moment, so the
+   * latencies and delays printed are what a reader expects. Presentation only: correctness is judged
+   * against timeAdded either way.
+   */
+  async alignToSecond(): Promise<void> {
+    await this.pause(1000 - (Date.now() % 1000) + 5);
+  }
+
+  /** A pause for presentation, cut short by an interrupt. */
+  async pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    try {
+      await sleep(ms, undefined, this.options.signal === undefined ? {} : { signal: this.options.signal });
+    } catch {
+      this.failIfInterrupted();
+    }
+  }
+
+  async expectEvicted(pods: readonly DemoPod[], timeoutMs: number): Promise<void> {
+    const observer = this.requireObserver();
+    const done = await observer.waitUntil(
+      () => this.stopWaiting() || pods.every((p) => observer.deletionOf(p.uid) !== undefined),
+      timeoutMs,
+    );
+    this.failIfControllerStopped();
+    if (!done) {
+      const left = pods.filter((p) => observer.deletionOf(p.uid) === undefined);
+      throw new DemoFailure(`${this.describePods(left)} not evicted within ${seconds(timeoutMs)}`);
+    }
+  }
+
+  async waitForRule(
+    what: string,
+    match: (c: RuleConditionSeen) => boolean,
+    timeoutMs: number,
+  ): Promise<RuleConditionSeen> {
+    const observer = this.requireObserver();
+    const find = () => observer.ruleConditions(RULE_NAME).find(match);
+    await observer.waitUntil(() => this.stopWaiting() || find() !== undefined, timeoutMs);
+    this.failIfControllerStopped();
+    const seen = find();
+    if (seen === undefined) {
+      const last = observer.latestRuleCondition(RULE_NAME);
+      throw new DemoFailure(
+        `${what} not seen within ${seconds(timeoutMs)}; last status: ` +
+          (last === undefined ? 'none' : `${last.reason} "${last.message}"`),
+      );
+    }
+    return seen;
+  }
+
+  private stopWaiting(): boolean {
+    return this.controllerExit !== null || this.options.signal?.aborted === true;
+  }
+
+  failIfInterrupted(): void {
+    if (this.options.signal?.aborted === true) throw new DemoFailure('interrupted');
+  }
+
+  private failIfControllerStopped(): void {
+    this.failIfInterrupted();
+    if (this.controllerExit !== null) {
+      throw new DemoFailure(`the controller stopped unexpectedly (exit code ${this.controllerExit})`);
+    }
+  }
+
+  // ---- helpers ----
+
+  describePods(pods: readonly DemoPod[]): string {
+    if (pods.length === 0) return 'no pod';
+    return pods.map((p) => `${podLabel(p)} (${describeToleration(p.toleration)})`).join(', ');
+  }
+
+  stamp(ms: number): string {
+    return `+${((ms - this.startedAt) / 1000).toFixed(1)}s`;
+  }
+
+  deadline(ms: number): number {
+    return Math.round(ms * this.scale);
+  }
+
+  verbCounts(): VerbCounts {
+    const counts = zeroVerbs();
+    if (this.sim === null) return counts;
+    for (const v of VERBS) counts[v] = this.sim.requests.count({ verb: v });
+    return counts;
+  }
+
+  requireSim(): SimServer {
+    if (this.sim === null) throw new Error('simulated API server not started');
+    return this.sim;
+  }
+
+  requireObserver(): ClusterObserver {
+    if (this.observer === null) throw new Error('cluster observer not started');
+    return this.observer;
+  }
+}

@@ -1,0 +1,257 @@
+// Deciding for pods (docs/behaviour.md §2.6 handlePod): from a pod's eviction to the engine's
+// `deletePodAt` (the source of truth for pending evictions) and the sink — schedule, reschedule,
+// cancel with or without "Cancelling deletion" — with the rule-condition counts kept in step and
+// status refreshes requested for the rules involved. Also the fan-out from changed claims to the pods
+// that consume them (upstream handlePods), and bursts: inside a batch, decisions are owed and made
+// once, from the state after the whole burst.
+
+import { isPodConsumer, isPodGroupConsumer } from '../../shared/claimResolution.js';
+import {
+  type CachedPodState,
+  EVICTED_PODS_CAPACITY,
+  type EvictionResult,
+  type EvictionSink,
+  type PendingEviction,
+  POD_HAS_DISRUPTION_TARGET,
+  POD_STATE_NONE,
+  POD_TERMINATING,
+} from '../../shared/decisions.js';
+import { LruSet } from '../../shared/lruSet.js';
+import { type ClaimRecord, type PodGroupRecord, type PodRecord, type PodRef, podUidKey } from '../../shared/types.js';
+import type { AllocatedClaim } from './allocatedClaims.js';
+import { sameReasons } from './equality.js';
+import type { ReasonRulesCache } from './evictionIntern.js';
+import { PendingEvictions } from './pendingEvictions.js';
+import type { PodCache } from './podCache.js';
+import type { PodClaims } from './podClaims.js';
+import type { RuleCounts } from './ruleCounts.js';
+import { RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
+import type { RuleStatusScheduler } from './ruleStatusUpdater.js';
+
+const podRefOf = (p: PodRef): PodRef => ({ namespace: p.namespace, name: p.name, uid: p.uid });
+
+/** What the executor should know from the cache about the pod (see CachedPodState). */
+const podStateOf = (pod: PodRecord): CachedPodState =>
+  (pod.deletionTimestamp !== null ? POD_TERMINATING : POD_STATE_NONE) |
+  (pod.disruptionTargetSet ? POD_HAS_DISRUPTION_TARGET : POD_STATE_NONE);
+
+export interface PodDecisionsOptions {
+  readonly sink: EvictionSink;
+  readonly ruleStatus: RuleStatusScheduler;
+  readonly pods: PodCache;
+  readonly podClaims: PodClaims;
+  readonly reasonRules: ReasonRulesCache;
+  readonly counts: RuleCounts;
+}
+
+export class PodDecisions {
+  /** Source of truth for pending evictions, by pod incarnation. */
+  private readonly deletePodAt = new PendingEvictions<PendingEviction>();
+  private readonly evictedPods = new LruSet<string>(EVICTED_PODS_CAPACITY);
+  /**
+   * Rules whose status refresh was already requested in the running batch of pod evaluations: a rule
+   * change re-evaluates 100k pods and would ask 100k times for the same idempotent refresh.
+   */
+  private statusRequested: Set<string> | null = null;
+  /**
+   * Inside a batch: pods whose decision is owed once the burst is applied (by pod incarnation key), or
+   * null outside a batch. A burst can pass through states the cluster never had (a relist removing
+   * several slices of a pool, one by one; a taint added and removed in one watch chunk): deciding only
+   * at its end means no schedule, and no "Cancelling deletion", for a state that never existed.
+   */
+  private owedDecisions: Map<string, PodRef> | null = null;
+  private batchDepth = 0;
+
+  private readonly sink: EvictionSink;
+  private readonly ruleStatus: RuleStatusScheduler;
+  private readonly pods: PodCache;
+  private readonly podClaims: PodClaims;
+  private readonly reasonRules: ReasonRulesCache;
+  private readonly counts: RuleCounts;
+
+  constructor(o: PodDecisionsOptions) {
+    this.sink = o.sink;
+    this.ruleStatus = o.ruleStatus;
+    this.pods = o.pods;
+    this.podClaims = o.podClaims;
+    this.reasonRules = o.reasonRules;
+    this.counts = o.counts;
+  }
+
+  // ---- Bursts -----------------------------------------------------------------------------------
+
+  beginBatch(): void {
+    if (this.batchDepth === 0) this.owedDecisions = new Map();
+    this.batchDepth++;
+  }
+
+  endBatch(): void {
+    if (this.batchDepth === 0) return;
+    this.batchDepth--;
+    if (this.batchDepth === 0) this.decideOwed();
+  }
+
+  private decideOwed(): void {
+    const owed = this.owedDecisions;
+    this.owedDecisions = null;
+    if (owed === null || owed.size === 0) return;
+    this.statusRequested = new Set();
+    try {
+      for (const ref of owed.values()) {
+        const pod = this.pods.get(ref.namespace, ref.name);
+        // Deleted (or replaced) during the burst: its pending eviction went with it.
+        if (pod !== undefined && pod.uid === ref.uid) this.decide(pod);
+      }
+    } finally {
+      this.statusRequested = null;
+    }
+  }
+
+  // ---- Decisions --------------------------------------------------------------------------------
+
+  /**
+   * Decides for one pod. `hint`: a tracked claim entry the pod may use, which saves looking it up
+   * (see decideConsumers). No per-pod logging here: a rule change schedules 100k pods in one handler
+   * call, and the executors log what they do with each pod anyway.
+   */
+  decide(pod: PodRecord, hint: AllocatedClaim | null = null): void {
+    if (this.owedDecisions !== null) {
+      this.owedDecisions.set(podUidKey(pod), pod);
+      return;
+    }
+    const eviction = this.podClaims.eviction(pod, hint);
+    if (eviction === null) {
+      this.drop(pod, true);
+      return;
+    }
+    // Already evicted (the delete event may not have arrived yet): nothing left to do for this UID.
+    if (this.evictedPods.has(pod.uid)) return;
+    const existing = this.deletePodAt.get(pod);
+    const rules = this.reasonRules.of(eviction.reasons);
+    const podState = podStateOf(pod);
+    if (
+      existing === undefined ||
+      existing.fireAt !== eviction.when ||
+      !sameReasons(existing.reasons, eviction.reasons) ||
+      (existing.podState ?? POD_STATE_NONE) !== podState
+    ) {
+      // Same incarnation (namespace, name and UID): a reschedule keeps the PodRef it already has.
+      const entry: PendingEviction =
+        podState === POD_STATE_NONE
+          ? { pod: existing?.pod ?? podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons }
+          : { pod: existing?.pod ?? podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons, podState };
+      this.deletePodAt.set(entry);
+      this.counts.recount(existing, entry, rules.uids, pod.deletionTimestamp !== null);
+      this.sink.schedule(entry.pod, entry.fireAt, entry.reasons, podState);
+    }
+    // More pod changes may follow: refresh the status of the rules involved a bit later.
+    const requested = this.statusRequested;
+    for (const ruleName of rules.names) {
+      if (requested !== null) {
+        if (requested.has(ruleName)) continue;
+        requested.add(ruleName);
+      }
+      this.ruleStatus.enqueue(ruleName, RULE_STATUS_PERIOD_MS);
+    }
+  }
+
+  /** Cancels the pod's pending eviction, with "Cancelling deletion" when it still exists. */
+  drop(pod: PodRef, podStillExists: boolean): void {
+    const existing = this.deletePodAt.get(pod);
+    if (existing === undefined) return;
+    this.deletePodAt.delete(pod);
+    this.counts.uncount(existing);
+    this.sink.cancel(existing.pod, podStillExists);
+  }
+
+  /** The pod's cached state changed, not its decision: tell the executor, and recount. */
+  refresh(pod: PodRecord): void {
+    const entry = this.deletePodAt.get(pod);
+    if (entry === undefined) return;
+    if (this.owedDecisions !== null) {
+      // The decision made at the end of the burst refreshes the cached state too.
+      this.owedDecisions.set(podUidKey(pod), pod);
+      return;
+    }
+    const podState = podStateOf(pod);
+    const next: PendingEviction =
+      podState === POD_STATE_NONE
+        ? { pod: entry.pod, fireAt: entry.fireAt, reasons: entry.reasons }
+        : { pod: entry.pod, fireAt: entry.fireAt, reasons: entry.reasons, podState };
+    this.deletePodAt.set(next);
+    // A pod already being deleted is no longer "pending" for the rule status.
+    this.counts.recount(entry, next, this.reasonRules.of(entry.reasons).uids, pod.deletionTimestamp !== null);
+    if ((entry.podState ?? POD_STATE_NONE) !== podState)
+      this.sink.schedule(next.pod, next.fireAt, next.reasons, podState);
+  }
+
+  /**
+   * handlePods: re-evaluates every pod that consumes one of `claims` (each pod once). `entries`, when
+   * given, are the live tracked entries of `claims` (same index): each pod gets the entry it was found
+   * through, so that evaluating it needs no lookup of that claim.
+   */
+  decideConsumers(claims: readonly ClaimRecord[], entries: readonly AllocatedClaim[] | null = null): void {
+    const workloadClaims = this.podClaims.workloadClaims;
+    // The cache holds one record per pod, so record identity is pod identity: no key strings needed.
+    const consumers = new Map<PodRecord, AllocatedClaim | null>();
+    for (let i = 0; i < claims.length; i++) {
+      const claim = claims[i] as ClaimRecord;
+      const hint = entries === null ? null : (entries[i] ?? null);
+      for (const consumer of claim.reservedFor) {
+        if (isPodConsumer(consumer)) {
+          const pod = this.pods.get(claim.namespace, consumer.name);
+          // Continue (not return, an old upstream bug) when a consumer is missing or replaced.
+          if (pod !== undefined && pod.uid === consumer.uid && !consumers.has(pod)) consumers.set(pod, hint);
+        } else if (workloadClaims && isPodGroupConsumer(consumer)) {
+          for (const pod of this.pods.inGroup(claim.namespace, consumer.name))
+            if (!consumers.has(pod)) consumers.set(pod, hint);
+        }
+      }
+    }
+    if (consumers.size === 1) {
+      for (const [pod, hint] of consumers) this.decide(pod, hint);
+      return;
+    }
+    this.statusRequested = new Set();
+    try {
+      for (const [pod, hint] of consumers) this.decide(pod, hint);
+    } finally {
+      this.statusRequested = null;
+    }
+  }
+
+  /** Re-evaluates the pods of a PodGroup (workload claims only). */
+  decideGroup(group: PodGroupRecord): void {
+    if (!this.podClaims.workloadClaims) return;
+    for (const pod of this.pods.inGroup(group.namespace, group.name)) this.decide(pod);
+  }
+
+  /** An executed eviction came back: its entry goes unless a newer schedule replaced it. */
+  finished(result: EvictionResult): void {
+    const entry = this.deletePodAt.get(result.pod);
+    // A schedule that changed while the eviction ran is newer than this result and must survive.
+    if (entry !== undefined && entry.fireAt === result.fireAt) {
+      this.deletePodAt.delete(result.pod);
+      this.counts.uncount(entry);
+    }
+    this.evictedPods.add(result.pod.uid);
+  }
+
+  // ---- Read access ------------------------------------------------------------------------------
+
+  get(pod: PodRef): PendingEviction | undefined {
+    return this.deletePodAt.get(pod);
+  }
+
+  values(): Iterable<PendingEviction> {
+    return this.deletePodAt.values();
+  }
+
+  get size(): number {
+    return this.deletePodAt.size;
+  }
+
+  wasEvicted(uid: string): boolean {
+    return this.evictedPods.has(uid);
+  }
+}

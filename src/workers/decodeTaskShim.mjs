@@ -1,9 +1,0 @@
-// piscina task file used when the pool is started from TypeScript sources (vitest, `tsx` runs): pool
-// threads do not inherit the parent's loader hooks, so this installs tsx's ESM loader first and then
-// re-exports the real task. Compiled builds point piscina at dist/workers/decodeTask.js instead.
-import { register } from 'tsx/esm/api';
-
-register();
-const task = await import('./decodeTask.ts');
-
-export default task.default;

@@ -1,0 +1,169 @@
+// From a pod's eviction to deletePodAt and the sink: schedule once, reschedule only on a change,
+// cancel with "Cancelling deletion" only while the pod exists, decide bursts once from their end state,
+// keep a newer schedule when an older eviction finishes, and never schedule an evicted UID again.
+
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AllocatedClaims } from '../../../src/main/engine/allocatedClaims.js';
+import { ReasonRulesCache } from '../../../src/main/engine/evictionIntern.js';
+import { PodCache } from '../../../src/main/engine/podCache.js';
+import { PodClaims } from '../../../src/main/engine/podClaims.js';
+import { PodDecisions } from '../../../src/main/engine/podDecisions.js';
+import { RuleCounts } from '../../../src/main/engine/ruleCounts.js';
+import { RULE_STATUS_PERIOD_MS } from '../../../src/main/engine/ruleStatus.js';
+import { POD_TERMINATING, type ReasonId } from '../../../src/shared/decisions.js';
+import { makeEviction } from '../../../src/shared/evictionTime.js';
+import { ruleReason } from '../../../src/shared/reasons.js';
+import type { ClaimRecord, PodRecord, PodRef } from '../../../src/shared/types.js';
+import { allocatedDevice, claimRecord, podConsumer, podUsingClaim } from '../../support/records.js';
+
+const T = Date.UTC(2026, 0, 1);
+const RULE = ruleReason('xid', 'rule-uid');
+
+type Call = ['schedule', string, number, readonly ReasonId[], number] | ['cancel', string, boolean];
+
+let calls: Call[];
+let statusRequests: [string, number][];
+let pods: PodCache;
+let claims: AllocatedClaims;
+let counts: RuleCounts;
+let decisions: PodDecisions;
+
+beforeEach(() => {
+  calls = [];
+  statusRequests = [];
+  pods = new PodCache();
+  claims = new AllocatedClaims();
+  const reasonRules = new ReasonRulesCache();
+  counts = new RuleCounts(reasonRules);
+  decisions = new PodDecisions({
+    sink: {
+      schedule: (pod, fireAt, reasons, podState = 0) => calls.push(['schedule', pod.name, fireAt, reasons, podState]),
+      cancel: (pod, emitEvent) => calls.push(['cancel', pod.name, emitEvent]),
+    },
+    ruleStatus: { enqueue: (rule, delayMs) => statusRequests.push([rule, delayMs]) },
+    pods,
+    podClaims: new PodClaims(claims, new Map(), false),
+    reasonRules,
+    counts,
+  });
+});
+
+const claimFor = (pod: PodRecord, name = `${pod.name}-gpu`): ClaimRecord =>
+  claimRecord({
+    name,
+    allocation: [allocatedDevice({ driver: 'd', pool: 'p', device: 'gpu-0' })],
+    reservedFor: [podConsumer(pod.name, pod.uid)],
+  });
+
+/** A cached pod whose claim evicts at `when` (or not at all). */
+function podEvictedAt(name: string, when: number | null): PodRecord {
+  const pod = podUsingClaim(`${name}-gpu`, { name });
+  pods.set(pod);
+  setClaimEviction(pod, when);
+  return pod;
+}
+
+function setClaimEviction(pod: PodRecord, when: number | null, reasons: ReasonId[] = [RULE]): void {
+  claims.set(claimFor(pod), when === null ? null : makeEviction(when, reasons));
+}
+
+const result = (pod: PodRef, fireAt: number) => ({
+  pod,
+  outcome: 'deleted' as const,
+  fireAt,
+  doneAt: fireAt,
+  attempts: 1,
+  reasons: [RULE],
+});
+
+describe('PodDecisions', () => {
+  it('schedules once, asks for a delayed status refresh, and reschedules only on a change', () => {
+    const pod = podEvictedAt('a', T);
+    decisions.decide(pod);
+    decisions.decide(pod);
+    expect(calls).toEqual([['schedule', 'a', T, [RULE], 0]]);
+    expect(statusRequests).toEqual([
+      ['xid', RULE_STATUS_PERIOD_MS],
+      ['xid', RULE_STATUS_PERIOD_MS],
+    ]);
+    expect(counts.pending('rule-uid')).toEqual({ pods: 1, namespaces: 1 });
+    const first = decisions.get(pod)!.pod;
+    setClaimEviction(pod, T + 60_000);
+    decisions.decide(pod);
+    expect(calls.at(-1)).toEqual(['schedule', 'a', T + 60_000, [RULE], 0]);
+    expect(decisions.get(pod)!.pod).toBe(first);
+    expect(decisions.size).toBe(1);
+  });
+
+  it('cancels with an event while the pod exists, without one when it is gone', () => {
+    const a = podEvictedAt('a', T);
+    const b = podEvictedAt('b', T);
+    decisions.decide(a);
+    decisions.decide(b);
+    setClaimEviction(a, null);
+    decisions.decide(a);
+    decisions.drop(b, false);
+    decisions.drop(b, false);
+    expect(calls.slice(2)).toEqual([
+      ['cancel', 'a', true],
+      ['cancel', 'b', false],
+    ]);
+    expect(decisions.size).toBe(0);
+    expect(counts.pending('rule-uid')).toEqual({ pods: 0, namespaces: 0 });
+  });
+
+  it('decides a burst once, from the state after it, and skips pods deleted during it', () => {
+    const a = podEvictedAt('a', T);
+    const gone = podEvictedAt('gone', T);
+    decisions.beginBatch();
+    decisions.decide(a);
+    setClaimEviction(a, null);
+    decisions.decide(a);
+    setClaimEviction(a, T + 5);
+    decisions.decide(a);
+    decisions.decide(gone);
+    pods.delete(gone);
+    expect(calls).toEqual([]);
+    decisions.endBatch();
+    expect(calls).toEqual([['schedule', 'a', T + 5, [RULE], 0]]);
+  });
+
+  it('keeps a newer schedule when an older eviction finishes, and never schedules an evicted UID again', () => {
+    const pod = podEvictedAt('a', T);
+    decisions.decide(pod);
+    setClaimEviction(pod, T + 9);
+    decisions.decide(pod);
+    decisions.finished(result(pod, T));
+    expect(decisions.get(pod)?.fireAt).toBe(T + 9);
+    decisions.finished(result(pod, T + 9));
+    expect(decisions.get(pod)).toBeUndefined();
+    expect(decisions.wasEvicted(pod.uid)).toBe(true);
+    calls = [];
+    decisions.decide(pod);
+    expect(calls).toEqual([]);
+  });
+
+  it('tells the executor when the pod starts terminating, and stops counting it as pending', () => {
+    const pod = podEvictedAt('a', T);
+    decisions.decide(pod);
+    const terminating = { ...pod, deletionTimestamp: T, resourceVersion: '2' };
+    pods.set(terminating);
+    decisions.refresh(terminating);
+    expect(calls.at(-1)).toEqual(['schedule', 'a', T, [RULE], POD_TERMINATING]);
+    expect(counts.pending('rule-uid')).toEqual({ pods: 0, namespaces: 0 });
+  });
+
+  it('re-evaluates every consumer of a claim, past a missing one, and asks for each rule refresh once', () => {
+    const a = podEvictedAt('a', T);
+    const b = podUsingClaim('a-gpu', { name: 'b' });
+    pods.set(b);
+    const shared = claimRecord({
+      ...claimFor(a),
+      reservedFor: [podConsumer('missing', 'x'), podConsumer('a', a.uid), podConsumer('b', b.uid)],
+    });
+    claims.set(shared, makeEviction(T, [RULE]));
+    decisions.decideConsumers([shared]);
+    expect(calls.map((c) => c[1])).toEqual(['a', 'b']);
+    expect(statusRequests).toEqual([['xid', RULE_STATUS_PERIOD_MS]]);
+  });
+});

@@ -1,0 +1,61 @@
+// Published-device lookups and counts, including the nested driver → pool index they go through.
+
+import { describe, expect, test } from 'vitest';
+import { PoolIndex, poolKey, publishedTaintReason } from '../../../src/main/engine/pools.js';
+import { sliceReason } from '../../../src/shared/reasons.js';
+import type { SliceRecord } from '../../../src/shared/types.js';
+import { deviceTaint, sliceRecord } from '../../support/records.js';
+
+const slice = (name: string, driver: string, pool: string, generation: number, devices: string[]): SliceRecord =>
+  sliceRecord({
+    name,
+    driver,
+    pool,
+    generation,
+    devices: devices.map((d) => ({ name: d, taints: [deviceTaint({ key: 'k', timeAdded: 1 })] })),
+  });
+
+function add(index: PoolIndex, s: SliceRecord): void {
+  index.replace(poolKey(s.driver, s.pool), null, s);
+}
+
+describe('PoolIndex', () => {
+  test('counts devices of current slices only, narrowed by every selector field', () => {
+    const index = new PoolIndex();
+    add(index, slice('old', 'd1', 'p1', 1, ['a', 'b', 'c']));
+    add(index, slice('new', 'd1', 'p1', 2, ['a', 'b']));
+    add(index, slice('new-2', 'd1', 'p1', 2, ['a']));
+    add(index, slice('other-pool', 'd1', 'p2', 1, ['a']));
+    add(index, slice('other-driver', 'd2', 'p1', 1, ['a', 'z']));
+    expect(index.countPublished({})).toBe(3 + 1 + 2);
+    expect(index.countPublished({ driver: 'd1' })).toBe(4);
+    expect(index.countPublished({ driver: 'd1', pool: 'p1' })).toBe(3);
+    expect(index.countPublished({ device: 'a' })).toBe(4);
+    expect(index.countPublished({ pool: 'p1', device: 'z' })).toBe(1);
+    expect(index.countPublished({ driver: 'nope' })).toBe(0);
+  });
+
+  test('lookups follow slice changes; reasons are built per published device', () => {
+    const index = new PoolIndex();
+    const first = slice('s1', 'd1', 'pool/with/slashes', 1, ['gpu-0']);
+    add(index, first);
+    const found = index.lookup('d1', 'pool/with/slashes', 'gpu-0');
+    expect(found?.slice.name).toBe('s1');
+    expect(index.lookup('d1', 'pool', 'gpu-0')).toBeNull();
+    const reason = publishedTaintReason(found!, 0);
+    expect(reason).toBe(sliceReason('d1', 'pool/with/slashes', 's1', 'gpu-0', 0));
+    expect(publishedTaintReason(found!, 0)).toBe(reason);
+
+    const version = index.version;
+    const moved = slice('s2', 'd1', 'pool/with/slashes', 2, ['gpu-0']);
+    index.replace(poolKey('d1', 'pool/with/slashes'), first, moved);
+    expect(index.version).not.toBe(version);
+    const again = index.lookup('d1', 'pool/with/slashes', 'gpu-0');
+    expect(again?.slice.name).toBe('s2');
+    expect(publishedTaintReason(again!, 0)).toBe(sliceReason('d1', 'pool/with/slashes', 's2', 'gpu-0', 0));
+
+    index.replace(poolKey('d1', 'pool/with/slashes'), moved, null);
+    expect(index.lookup('d1', 'pool/with/slashes', 'gpu-0')).toBeNull();
+    expect(index.countPublished({})).toBe(0);
+  });
+});
