@@ -2,8 +2,9 @@
 // scenario (leader election in the Role's namespace, a slice-taint eviction, a cancelled eviction, a
 // DeviceTaintRule from None to Completed, a graceful stop releasing the Lease) runs against the
 // simulated apiserver; every request in its log must be allowed by deploy/clusterrole.yaml +
-// deploy/leader-election-role.yaml, and those roles must grant nothing the controller never uses
-// (except the documented PodGroup rule, needed only with --workload-claims).
+// deploy/leader-election-role.yaml + deploy/metrics-auth-role.yaml, and those roles must grant nothing
+// the controller never uses (except the documented PodGroup rule, needed only with --workload-claims,
+// and the metrics-auth role's two reviews, sent only when something scrapes --metrics-secure).
 
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -29,6 +30,16 @@ const DEVICES = ['gpu-0', 'gpu-1', 'gpu-2'];
 const RULES = 'devicetaintrules.resource.k8s.io';
 /** Granted on purpose for --workload-claims (PodGroup-owned claims), which this scenario does not enable. */
 const DOCUMENTED_UNUSED = ['get', 'list', 'watch'].map((verb) => grantKey(verb, 'scheduling.k8s.io', 'podgroups'));
+/**
+ * deploy/metrics-auth-role.yaml: with --metrics-secure every scrape of /metrics is checked with a
+ * TokenReview and a SubjectAccessReview (delegated authentication and authorization). The scenario
+ * scrapes nothing, so these two are exempt from "used" — but only in that role, and only these two.
+ */
+const METRICS_AUTH_ROLE = 'device-taint-evictor-metrics-auth';
+const METRICS_AUTH_GRANTS = [
+  grantKey('create', 'authentication.k8s.io', 'tokenreviews'),
+  grantKey('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+];
 
 const procs = new CliProcesses();
 let cluster: E2eCluster;
@@ -45,6 +56,7 @@ beforeAll(async () => {
   roles = [
     ...(await loadRoles(deployFile('clusterrole.yaml'))),
     ...(await loadRoles(deployFile('leader-election-role.yaml'))),
+    ...(await loadRoles(deployFile('metrics-auth-role.yaml'))),
   ];
   const leaseRole = roles.find((r) => r.kind === 'Role');
   if (leaseRole === undefined) throw new Error('deploy/leader-election-role.yaml has no Role');
@@ -143,11 +155,18 @@ describe('RBAC least privilege (deploy/)', () => {
     console.log(`[e2e] RBAC: ${used.length} requests, distinct accesses: ${[...kinds].sort().join(', ')}`);
   });
 
-  test('the roles grant nothing the controller never used (except the documented PodGroup rule)', () => {
+  test('the metrics-auth role grants exactly the two reviews of --metrics-secure, nothing else', () => {
+    const role = roles.find((r) => r.name === METRICS_AUTH_ROLE);
+    expect(role?.kind).toBe('ClusterRole');
+    expect(grants(role!).sort()).toEqual([...METRICS_AUTH_GRANTS].sort());
+  });
+
+  test('the roles grant nothing the controller never used (except the documented PodGroup rule and metrics reviews)', () => {
     const usedKeys = new Set(used.map((a) => grantKey(a.verb, a.apiGroup, a.resource)));
     const unused = roles
       .flatMap((role) => grants(role).map((g) => ({ role: role.name, grant: g })))
       .filter(({ grant }) => !usedKeys.has(grant) && !DOCUMENTED_UNUSED.includes(grant))
+      .filter(({ role, grant }) => !(role === METRICS_AUTH_ROLE && METRICS_AUTH_GRANTS.includes(grant)))
       .map(({ role, grant }) => `${role}: ${grant}`);
     expect(unused).toEqual([]);
   });
