@@ -63,6 +63,8 @@ describe.skipIf(kubectlMissing !== undefined)('kubectl kustomize deploy/', () =>
         `ClusterRoleBinding/${NS}`,
         `Role/${NS}-leader-election`,
         `RoleBinding/${NS}-leader-election`,
+        `Role/${NS}-breaker`,
+        `RoleBinding/${NS}-breaker`,
         `ClusterRole/${NS}-metrics-auth`,
         `ClusterRoleBinding/${NS}-metrics-auth`,
         `ClusterRole/${NS}-metrics-reader`,
@@ -82,6 +84,21 @@ describe.skipIf(kubectlMissing !== undefined)('kubectl kustomize deploy/', () =>
     expect(container!.args).toEqual(
       expect.arrayContaining(['run', '--metrics-secure', '--metrics-bind-address=:8443']),
     );
+    // Brakes are on in deploy/, and the breaker's record lives where its Role grants access.
+    expect(container!.args).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^--max-evictions-per-second=\d/),
+        expect.stringMatching(/^--breaker-max-evictions=\d/),
+        expect.stringMatching(/^--breaker-max-percent=\d/),
+        `--breaker-namespace=${NS}`,
+      ]),
+    );
+    const breakerRole = objs.find((o) => o.kind === 'Role' && o.name === `${NS}-breaker`)!.object as {
+      metadata: { namespace: string };
+      rules: { resourceNames?: string[] }[];
+    };
+    expect(breakerRole.metadata.namespace).toBe(NS);
+    expect(breakerRole.rules[0]?.resourceNames).toEqual(['device-taint-evictor-breaker']);
     expect(container!.livenessProbe.httpGet).toMatchObject({ scheme: 'HTTPS', path: '/healthz' });
     expect(container!.readinessProbe.httpGet).toMatchObject({ scheme: 'HTTPS', path: '/readyz' });
     expect(container!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
