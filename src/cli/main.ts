@@ -119,6 +119,8 @@ export async function buildProgram(): Promise<Command> {
   registerLoadCommand(program);
   const { registerDemoCommand } = await import('../demo/command.js');
   registerDemoCommand(program);
+  const { registerBreakerCommand } = await import('./breakerCommand.js');
+  registerBreakerCommand(program);
   (await import('./explainCommand.js')).registerExplainCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;

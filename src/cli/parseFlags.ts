@@ -28,6 +28,14 @@ export const parseRatio = (value: string): number => {
   return n;
 };
 
+/** A percentage above 0 and at most 100. */
+export const parsePercent = (value: string): number => {
+  const n = Number(value.trim().replace(/%$/, ''));
+  if (!Number.isFinite(n) || n <= 0 || n > 100)
+    throw new InvalidArgumentError(`expected a percentage above 0 and at most 100, got "${value}"`);
+  return n;
+};
+
 export const oneOf =
   <T extends string>(allowed: readonly T[]) =>
   (value: string): T => {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { validateLeaderTimings } from '../kube/leaderElection.js';
+import { breakerConfigured } from '../main/app/brakes.js';
 import { defaultWorkers } from '../main/app/cpuQuota.js';
 import {
   type ControllerOptions,
@@ -20,6 +21,7 @@ import {
   parseDurationOrZeroMs,
   parseNonNegativeInt,
   parseNonNegativeNumber,
+  parsePercent,
   parsePositiveDurationMs,
   parsePositiveInt,
   UsageError,
@@ -67,6 +69,14 @@ export interface RunFlags {
   workloadClaims: boolean;
   featureGates?: FeatureGates;
   decodeThreads: number | 'auto';
+  maxEvictionsPerSecond: number;
+  maxEvictionsBurst: number;
+  breakerMaxEvictions?: number;
+  breakerMaxPercent?: number;
+  breakerWindow: number;
+  breakerAutoResetAfter?: number;
+  breakerNamespace?: string;
+  breakerName: string;
 }
 
 /** Registers `run` on `program`; `start` is called with the checked options (the real one imports lazily). */
@@ -173,7 +183,48 @@ export function registerRunCommand(program: Command, start: (options: Controller
       )
         .argParser(parseDecodeThreads)
         .default('auto'),
-    );
+    )
+    .addOption(
+      new Option(
+        '--max-evictions-per-second <rate>',
+        'evictions started per second across all workers (a token bucket); 0 = unlimited',
+      )
+        .argParser(parseNonNegativeNumber)
+        .default(d.maxEvictionsPerSecond),
+    )
+    .addOption(
+      new Option('--max-evictions-burst <n>', 'evictions that may start at once after a quiet spell')
+        .argParser(parsePositiveInt)
+        .default(d.maxEvictionsBurst),
+    )
+    .addOption(
+      new Option(
+        '--breaker-max-evictions <n>',
+        'open the blast-radius breaker (no eviction starts until reset) when one more start would exceed n per --breaker-window',
+      ).argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option(
+        '--breaker-max-percent <p>',
+        '… or p percent of the pods that use ResourceClaims per --breaker-window (the lower limit wins)',
+      ).argParser(parsePercent),
+    )
+    .addOption(
+      new Option('--breaker-window <duration>', 'the window the breaker counts evictions in')
+        .argParser(parsePositiveDurationMs)
+        .default(d.breakerWindowMs, '10m'),
+    )
+    .addOption(
+      new Option(
+        '--breaker-auto-reset-after <duration>',
+        'close an open breaker by itself after this long (default: only `breaker reset` closes it)',
+      ).argParser(parsePositiveDurationMs),
+    )
+    .option(
+      '--breaker-namespace <ns>',
+      "namespace of the breaker's ConfigMap (default: $POD_NAMESPACE, else --leader-elect-resource-namespace)",
+    )
+    .option('--breaker-name <name>', "name of the breaker's ConfigMap", d.breakerName);
   command.hook('preAction', (cmd) => {
     const file = cmd.getOptionValue('config') as string | undefined;
     if (file !== undefined) applyConfigFile(cmd, file);
@@ -187,6 +238,16 @@ function deprecated<T>(value: T | undefined, oldName: string, newName: string): 
   if (value !== undefined)
     process.stderr.write(`device-taint-evictor: ${oldName} is deprecated and will be removed; use ${newName}\n`);
   return value;
+}
+
+/** Where the breaker's record lives: the flag, else the controller's own namespace, else the Lease's. */
+export function breakerNamespace(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): string {
+  return (
+    flags.breakerNamespace ??
+    (env.POD_NAMESPACE || undefined) ??
+    flags.leaderElectNamespace ??
+    flags.leaderElectResourceNamespace
+  );
 }
 
 /** Turns parsed flags into controller options; throws UsageError for a bad combination. */
@@ -238,7 +299,17 @@ export function controllerOptions(flags: RunFlags, cores = defaultWorkers()): Co
     workloadClaims: gates?.known.DRAWorkloadResourceClaims ?? flags.workloadClaims,
     deviceTaintRules: gates?.known.DRADeviceTaintRules ?? true,
     decodeThreads: flags.decodeThreads === 'auto' ? base.decodeThreads : flags.decodeThreads,
+    maxEvictionsPerSecond: flags.maxEvictionsPerSecond,
+    maxEvictionsBurst: flags.maxEvictionsBurst,
+    breakerMaxEvictions: flags.breakerMaxEvictions ?? null,
+    breakerMaxPercent: flags.breakerMaxPercent ?? null,
+    breakerWindowMs: flags.breakerWindow,
+    breakerAutoResetAfterMs: flags.breakerAutoResetAfter ?? null,
+    breakerNamespace: breakerNamespace(flags),
+    breakerName: flags.breakerName,
   };
+  if (flags.breakerAutoResetAfter !== undefined && !breakerConfigured(options))
+    throw new UsageError('--breaker-auto-reset-after needs --breaker-max-evictions or --breaker-max-percent');
   if (gates?.known.DRAWorkloadResourceClaims === false && flags.workloadClaims)
     throw new UsageError('--workload-claims contradicts --feature-gates DRAWorkloadResourceClaims=false');
   try {

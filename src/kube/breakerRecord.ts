@@ -12,6 +12,9 @@ import { type ApiClient, ApiError, contentTypes, rfc3339 } from './apiClient.js'
 
 export const DEFAULT_BREAKER_NAME = 'device-taint-evictor-breaker';
 
+/** How many held pods a record names (a ConfigMap holds at most 1 MiB; the count is always exact). */
+export const MAX_HELD_POD_NAMES = 100;
+
 export interface BreakerRecord {
   readonly state: 'open' | 'closed';
   /** When it opened (ms since epoch), when open or last opened. */
@@ -22,6 +25,8 @@ export interface BreakerRecord {
   readonly heldPods: number;
   /** The rules, devices and taints behind the held evictions, most first. */
   readonly causes: readonly string[];
+  /** Some of the held pods (`namespace/name`), at most MAX_HELD_POD_NAMES. */
+  readonly heldPodNames: readonly string[];
   /** When and by whom it was last closed. */
   readonly resetAt: number | null;
   readonly resetBy: string;
@@ -38,13 +43,6 @@ export function breakerRecordOf(configMap: unknown): BreakerRecord | null {
   if (typeof configMap !== 'object' || configMap === null) return null;
   const data = (configMap as { data?: unknown }).data;
   const d = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
-  let causes: string[] = [];
-  try {
-    const parsed: unknown = JSON.parse(str(d.causes) || '[]');
-    if (Array.isArray(parsed)) causes = parsed.filter((c): c is string => typeof c === 'string');
-  } catch {
-    causes = [];
-  }
   const held = Number(str(d.heldPods));
   return {
     // Anything but an explicit "open" is closed: an operator's typo must not keep evictions held, and
@@ -53,10 +51,21 @@ export function breakerRecordOf(configMap: unknown): BreakerRecord | null {
     openedAt: time(d.openedAt),
     reason: str(d.reason),
     heldPods: Number.isFinite(held) ? held : 0,
-    causes,
+    causes: stringList(d.causes),
+    heldPodNames: stringList(d.heldPodNames),
     resetAt: time(d.resetAt),
     resetBy: str(d.resetBy),
   };
+}
+
+/** A JSON list of strings as stored in `data`; anything else reads as empty. */
+function stringList(value: unknown): string[] {
+  try {
+    const parsed: unknown = JSON.parse(str(value) || '[]');
+    return Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function dataOf(record: BreakerRecord): Record<string, string> {
@@ -66,6 +75,7 @@ function dataOf(record: BreakerRecord): Record<string, string> {
     reason: record.reason,
     heldPods: String(record.heldPods),
     causes: JSON.stringify(record.causes),
+    heldPodNames: JSON.stringify(record.heldPodNames.slice(0, MAX_HELD_POD_NAMES)),
     resetAt: record.resetAt === null ? '' : rfc3339(record.resetAt),
     resetBy: record.resetBy,
   };
@@ -79,6 +89,11 @@ export class BreakerRecordStore {
     private readonly timeoutMs = 10_000,
   ) {}
 
+  /** The ConfigMap's UID as last read or written (for the events about it); '' before. */
+  uid = '';
+  /** Its resourceVersion as last read or written; '' when there is none. */
+  resourceVersion = '';
+
   private path(): string {
     return `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/configmaps/${encodeURIComponent(this.name)}`;
   }
@@ -87,27 +102,39 @@ export class BreakerRecordStore {
   async read(): Promise<BreakerRecord | null> {
     try {
       const res = await this.api.request({ method: 'GET', path: this.path(), timeoutMs: this.timeoutMs });
+      this.remember(res.body);
       return breakerRecordOf(res.body);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return null;
+      if (err instanceof ApiError && err.code === 404) {
+        this.resourceVersion = '';
+        return null;
+      }
       throw err;
     }
   }
 
-  /** Stores `record` (merge patch of `data`, or a create the first time). */
-  async write(record: BreakerRecord, mayWrite: () => boolean = () => true): Promise<void> {
+  /**
+   * Stores `record` (merge patch of `data`, or a create the first time). With `ifResourceVersion` the
+   * patch carries it as a precondition: a record someone changed since it was read (an operator's
+   * reset) is not overwritten; the write fails with 409 and the caller reads again.
+   */
+  async write(record: BreakerRecord, mayWrite: () => boolean = () => true, ifResourceVersion = ''): Promise<void> {
     try {
-      await this.api.request({
+      const res = await this.api.request({
         method: 'PATCH',
         path: this.path(),
         contentType: contentTypes.mergePatch,
-        body: { data: dataOf(record) },
+        body: {
+          ...(ifResourceVersion === '' ? {} : { metadata: { resourceVersion: ifResourceVersion } }),
+          data: dataOf(record),
+        },
         timeoutMs: this.timeoutMs,
         mayRetry: mayWrite,
       });
+      this.remember(res.body);
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404)) throw err;
-      await this.api.request({
+      const res = await this.api.request({
         method: 'POST',
         path: `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/configmaps`,
         body: {
@@ -123,6 +150,14 @@ export class BreakerRecordStore {
         timeoutMs: this.timeoutMs,
         mayRetry: mayWrite,
       });
+      this.remember(res.body);
     }
+  }
+
+  private remember(body: unknown): void {
+    if (typeof body !== 'object' || body === null) return;
+    const metadata = (body as { metadata?: { uid?: unknown; resourceVersion?: unknown } }).metadata;
+    if (typeof metadata?.uid === 'string') this.uid = metadata.uid;
+    if (typeof metadata?.resourceVersion === 'string') this.resourceVersion = metadata.resourceVersion;
   }
 }

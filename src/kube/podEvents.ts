@@ -29,17 +29,20 @@ export const evictionTimeoutEvent = (waitedMs: number): PodEventSpec => ({
   message: `The pod's disruption budget blocked its eviction for ${Math.round(waitedMs / 1000)}s (--eviction-timeout); deleting it directly, because its device is tainted NoExecute`,
 });
 
+/** What an event is about. Cluster-scoped objects have no namespace. */
+export interface InvolvedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
 export interface CoreEvent {
   readonly apiVersion: 'v1';
   readonly kind: 'Event';
   readonly metadata: { readonly generateName: string; readonly namespace: string };
-  readonly involvedObject: {
-    readonly apiVersion: 'v1';
-    readonly kind: 'Pod';
-    readonly namespace: string;
-    readonly name: string;
-    readonly uid: string;
-  };
+  readonly involvedObject: InvolvedObject;
   readonly reason: string;
   readonly message: string;
   readonly type: 'Normal' | 'Warning';
@@ -60,12 +63,30 @@ export function podEvent(
 ): CoreEvent {
   const spec: PodEventSpec =
     typeof message === 'string' ? { type: 'Normal', reason: evictionEventReason, message } : message;
+  return objectEvent(
+    { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    spec,
+    nowMs,
+    reportingInstance,
+  );
+}
+
+/**
+ * A fresh Event (count 1) about any object. Like client-go's recorder, an event about a cluster-scoped
+ * object (a DeviceTaintRule) is stored in the `default` namespace.
+ */
+export function objectEvent(
+  involved: InvolvedObject,
+  spec: PodEventSpec,
+  nowMs: number,
+  reportingInstance = '',
+): CoreEvent {
   const ts = rfc3339(nowMs);
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { generateName: `${pod.name}.`, namespace: pod.namespace },
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    metadata: { generateName: `${involved.name}.`, namespace: involved.namespace || 'default' },
+    involvedObject: involved,
     reason: spec.reason,
     message: spec.message,
     type: spec.type,

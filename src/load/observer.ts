@@ -45,6 +45,8 @@ export class LoadObserver {
   private conditionPatches = 0;
   private markingEvents = 0;
   private cancellingEvents = 0;
+  /** When each condition patch and eviction event was seen: the controller's writes, as they arrive. */
+  private readonly writeTimes: number[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly deletionListeners = new Set<(uid: string) => void>();
   private loops: WatchLoop[] = [];
@@ -95,6 +97,14 @@ export class LoadObserver {
   /** First observed deletion time per pod UID. */
   get deletedAt(): ReadonlyMap<string, number> {
     return this.deleted;
+  }
+
+  /**
+   * When each condition patch and eviction event of the controller was seen (deletions are in
+   * `deletedAt`). Feeds the API budget analysis (budget.ts).
+   */
+  get conditionAndEventTimes(): readonly number[] {
+    return this.writeTimes;
   }
 
   /** UIDs of pods deleted that carried the DisruptionTarget condition before they went. */
@@ -199,6 +209,7 @@ export class LoadObserver {
       if (this.conditions.get(uid) !== stamp) {
         this.conditions.set(uid, stamp);
         this.conditionPatches++;
+        this.writeTimes.push(this.opts.clock.now());
       }
       this.withCondition.add(uid);
     }
@@ -217,5 +228,8 @@ export class LoadObserver {
     const message = stringField(event, 'message');
     if (message === CANCELLING_MESSAGE) this.cancellingEvents += delta;
     else if (message === MARKING_MESSAGE) this.markingEvents += delta;
+    else return;
+    const now = this.opts.clock.now();
+    for (let i = 0; i < delta; i++) this.writeTimes.push(now);
   }
 }

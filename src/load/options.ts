@@ -41,6 +41,16 @@ const loadOptionsSchema = z
     taintKey: z.string().min(1),
     taintValue: z.string(),
     concurrency: positiveInt.max(1024),
+    /** The generator's own client budget, requests per second (all requests); 0 = unlimited. */
+    qps: nonNegative,
+    burst: positiveInt,
+    /** The controller's write budget as assumed for the report (its --kube-api-qps/--kube-api-burst). */
+    controllerQps: nonNegative,
+    controllerBurst: positiveInt,
+    /** The controller's /metrics URL, scraped before the storm and after the wait (optional). */
+    controllerMetrics: z.string().url().optional(),
+    controllerMetricsTokenFile: z.string().min(1).optional(),
+    controllerMetricsInsecure: flag,
     /** Hard bound on the whole run, seconds. */
     timeout: z.coerce.number().positive(),
     /** After the last expected eviction, keep watching this long for wrongful ones, seconds. */
@@ -80,6 +90,14 @@ export const LOAD_DEFAULTS = {
   taintKey: 'gpu.nvidia.com/xid',
   taintValue: '79',
   concurrency: 32,
+  // Unlimited by default, as before: --concurrency bounds the generator. Against a shared cluster set
+  // e.g. --qps 50 --burst 100.
+  qps: 0,
+  burst: 100,
+  // The controller's own defaults (--kube-api-qps 20, --kube-api-burst 30).
+  controllerQps: 20,
+  controllerBurst: 30,
+  controllerMetricsInsecure: false,
   timeout: 300,
   settle: 2,
   skewMs: 1000,
@@ -208,6 +226,41 @@ export const LOAD_OPTION_DEFINITIONS: readonly LoadOptionDefinition[] = [
     flags: '--concurrency <n>',
     key: 'concurrency',
     description: `API requests in flight while creating (default ${LOAD_DEFAULTS.concurrency})`,
+  },
+  {
+    flags: '--qps <r>',
+    key: 'qps',
+    description: `this generator's own client: requests per second, all requests (default ${LOAD_DEFAULTS.qps} = unlimited)`,
+  },
+  {
+    flags: '--burst <n>',
+    key: 'burst',
+    description: `this generator's own client: burst above --qps (default ${LOAD_DEFAULTS.burst})`,
+  },
+  {
+    flags: '--controller-qps <r>',
+    key: 'controllerQps',
+    description: `the controller's --kube-api-qps, to judge whether its API budget bound throughput (default ${LOAD_DEFAULTS.controllerQps})`,
+  },
+  {
+    flags: '--controller-burst <n>',
+    key: 'controllerBurst',
+    description: `the controller's --kube-api-burst (default ${LOAD_DEFAULTS.controllerBurst})`,
+  },
+  {
+    flags: '--controller-metrics <url>',
+    key: 'controllerMetrics',
+    description: "the controller's /metrics URL: its own API write counts replace what the watch sees (optional)",
+  },
+  {
+    flags: '--controller-metrics-token-file <path>',
+    key: 'controllerMetricsTokenFile',
+    description: 'bearer token for --controller-metrics (a controller running with --metrics-secure)',
+  },
+  {
+    flags: '--controller-metrics-insecure',
+    key: 'controllerMetricsInsecure',
+    description: "accept the controller's self-signed metrics certificate",
   },
   {
     flags: '--timeout <s>',

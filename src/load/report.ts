@@ -1,22 +1,29 @@
 // Turns a run's verdicts and observations into the summary: a printed table for people and a JSON
 // document (`--output`) for scripts and the benchmark history. Latency percentiles come from an HDR
-// histogram, as in the end-to-end benchmarks, so numbers are comparable between the two.
+// histogram, as in the end-to-end benchmarks, so numbers are comparable between the two. Where the
+// latency went (toleration waits, the controller's API budget, the controller itself) and whether the
+// budget bounded throughput is worked out in budget.ts.
 
 import { writeFile } from 'node:fs/promises';
-import hdr from 'hdr-histogram-js';
+import {
+  analyseTiming,
+  type BudgetVerdict,
+  type EvictionTiming,
+  type TimingBreakdown,
+  type WriteBudget,
+} from './budget.js';
+import type { ClientBudgetStats } from './clientBudget.js';
+import type { ApiWriteCounts } from './controllerMetrics.js';
+import { type LatencySummary, latencySummary } from './latency.js';
 import type { ObservedCounts } from './observer.js';
 import type { StormResult } from './storms/index.js';
 import type { LoadToleration } from './types.js';
 import { isWrongful, type PodOutcome, type PodVerdict } from './verdict.js';
 
-export interface LatencySummary {
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-}
+export { type LatencySummary, latencySummary } from './latency.js';
+
+/** Writes per eviction assumed when nothing was measured (condition patch, event, delete). */
+export const DEFAULT_WRITES_PER_EVICTION = 3;
 
 export interface WrongfulPod {
   readonly namespace: string;
@@ -80,10 +87,24 @@ export interface LoadSummary {
     readonly perEviction: number | null;
   };
   readonly throughput: {
-    /** Evictions / (last eviction − first due time). */
+    /**
+     * Evictions / time with at least one eviction due and not yet seen deleted (the union of every
+     * evicted pod's [due, deleted]): toleration waits, when nothing was due, are not in it.
+     */
     readonly evictionsPerSecond: number | null;
     readonly windowSeconds: number;
   };
+  /** The latency split: toleration waits (before due), API budget queue (modelled), controller (the rest). */
+  readonly timing: TimingBreakdown;
+  /** Whether the controller's API write budget was what limited throughput, and how that was judged. */
+  readonly apiBudget: BudgetVerdict;
+  /** The load generator's own client budget (--qps/--burst); null when unlimited. */
+  readonly client: ClientBudgetStats | null;
+  /** The controller's API writes during the run from its /metrics (--controller-metrics); null when not scraped. */
+  readonly controllerMetrics:
+    | (ApiWriteCounts & { readonly url: string })
+    | { readonly url: string; readonly error: string }
+    | null;
   /** First 50 wrongful deletions, for debugging. */
   readonly wrongfulPods: readonly WrongfulPod[];
 }
@@ -104,40 +125,16 @@ export interface SummaryInput {
   readonly podsWithCondition: ReadonlySet<string>;
   readonly taintsRecorded: number;
   readonly taintsWithoutServerTime: number;
+  /** When each controller condition patch and eviction event was seen (deletions come from the verdicts). */
+  readonly conditionAndEventTimes?: readonly number[];
+  /** The controller's write budget as assumed (--controller-qps/--controller-burst). */
+  readonly controllerBudget?: WriteBudget;
+  readonly client?: ClientBudgetStats | null;
+  readonly controllerMetrics?: LoadSummary['controllerMetrics'];
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-
-/** p50/p90/p99/max of millisecond latencies. Negative values (early within skew) count as 0. */
-export function latencySummary(latenciesMs: readonly number[]): LatencySummary | null {
-  if (latenciesMs.length === 0) return null;
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000,
-    numberOfSignificantValueDigits: 3,
-    autoResize: true,
-  });
-  let max = 0;
-  let sum = 0;
-  for (const raw of latenciesMs) {
-    const v = Math.max(0, Math.round(raw));
-    histogram.recordValue(v);
-    max = Math.max(max, v);
-    sum += v;
-  }
-  const summary = {
-    count: latenciesMs.length,
-    p50: histogram.getValueAtPercentile(50),
-    p90: histogram.getValueAtPercentile(90),
-    p99: histogram.getValueAtPercentile(99),
-    // The histogram's max is bucket-rounded; the exact one is known.
-    max,
-    mean: round3(sum / latenciesMs.length),
-  };
-  histogram.destroy();
-  return summary;
-}
 
 export function buildSummary(input: SummaryInput): LoadSummary {
   const byOutcome = (o: PodOutcome) => input.verdicts.filter((v) => v.outcome === o).length;
@@ -146,17 +143,39 @@ export function buildSummary(input: SummaryInput): LoadSummary {
   const tolerations = { none: 0, seconds: 0, forever: 0 };
   for (const v of input.verdicts) tolerations[v.pod.toleration.kind]++;
 
-  // Loops, not Math.min(...spread): spreading 100k arguments overflows the stack.
-  let firstDue = Number.POSITIVE_INFINITY;
-  let lastDeletion = Number.NEGATIVE_INFINITY;
-  for (const v of evicted) {
-    firstDue = Math.min(firstDue, v.dueAt ?? firstDue);
-    lastDeletion = Math.max(lastDeletion, v.deletedAt ?? lastDeletion);
-  }
-  // A window of at least 1 ms: a single instant eviction is still a finite rate.
-  const windowMs = evicted.length > 0 ? Math.max(1, lastDeletion - firstDue) : 0;
+  const timings: EvictionTiming[] = evicted.map((v) => ({
+    dueAt: v.dueAt ?? 0,
+    deletedAt: v.deletedAt ?? v.dueAt ?? 0,
+    toleratedMs: v.pod.toleration.kind === 'seconds' ? v.pod.toleration.seconds * 1000 : 0,
+  }));
   const callsSeen = input.counts.conditionPatches + input.counts.markingEvents + input.counts.cancellingEvents;
   const controllerDeletions = evicted.length + wrongful.length;
+  const perEviction = evicted.length > 0 ? round3((callsSeen + controllerDeletions) / evicted.length) : null;
+  const scraped = input.controllerMetrics ?? null;
+  const scrapedWrites = scraped !== null && 'evictionWrites' in scraped ? scraped.evictionWrites : 0;
+  // The controller's own count beats what the watch shows; a scrape of a standby (no writes) does not.
+  const [writesPerEviction, writesSource]: [number, BudgetVerdict['writesSource']] =
+    scrapedWrites > 0 && evicted.length > 0
+      ? [scrapedWrites / evicted.length, 'controller-metrics']
+      : perEviction !== null
+        ? [perEviction, 'observed']
+        : [DEFAULT_WRITES_PER_EVICTION, 'default'];
+  const budget = input.controllerBudget ?? { qps: 20, burst: 30 };
+  // The controller's writes as the watch saw them: condition patches, events, and its deletions.
+  const writeTimes = [...(input.conditionAndEventTimes ?? [])];
+  for (const v of [...evicted, ...wrongful]) if (v.deletedAt !== null) writeTimes.push(v.deletedAt);
+  // Writes the controller counted but the watch could not see (retries, failures) drain its bucket too.
+  const tokensPerWrite = scrapedWrites > 0 && writeTimes.length > 0 ? scrapedWrites / writeTimes.length : 1;
+  const { timing, apiBudget } = analyseTiming({
+    evicted: timings,
+    writeTimes,
+    tokensPerWrite,
+    budget,
+    writesPerEviction,
+    writesSource,
+  });
+  // A window of at least 1 ms: a single instant eviction is still a finite rate.
+  const windowMs = evicted.length > 0 ? Math.max(1, apiBudget.backlogSeconds * 1000) : 0;
 
   return {
     runId: input.runId,
@@ -200,12 +219,16 @@ export function buildSummary(input: SummaryInput): LoadSummary {
     apiCalls: {
       ...input.counts,
       controllerDeletions,
-      perEviction: evicted.length > 0 ? round3((callsSeen + controllerDeletions) / evicted.length) : null,
+      perEviction,
     },
     throughput: {
       evictionsPerSecond: evicted.length > 0 ? round3(evicted.length / (windowMs / 1000)) : null,
       windowSeconds: round3(windowMs / 1000),
     },
+    timing,
+    apiBudget,
+    client: input.client ?? null,
+    controllerMetrics: scraped,
     wrongfulPods: wrongful.slice(0, 50).map((v) => ({
       namespace: v.pod.namespace,
       name: v.pod.name,
@@ -221,6 +244,9 @@ export function buildSummary(input: SummaryInput): LoadSummary {
 /** The human table printed at the end of a run. */
 export function formatSummary(s: LoadSummary): string {
   const ms = (v: number | undefined) => (v === undefined ? '-' : `${v} ms`);
+  const percentiles = (l: LatencySummary | null) =>
+    l === null ? '-' : `p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`;
+  const { timing, apiBudget } = s;
   const rows: [string, string][] = [
     ['run', `${s.runId} (${s.storm}) against ${s.server}`],
     ['duration', `${s.durationSeconds} s${s.timedOut ? ' (TIMED OUT)' : ''}`],
@@ -241,11 +267,15 @@ export function formatSummary(s: LoadSummary): string {
         `untainted ${s.evictions.wrongfulUntainted})`,
     ],
     [
-      'latency',
-      s.latencyMs === null
-        ? '-'
-        : `p50 ${ms(s.latencyMs.p50)}  p90 ${ms(s.latencyMs.p90)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
+      'toleration waits',
+      timing.toleration === null
+        ? 'none (no evicted pod tolerated the taint for a while)'
+        : `${timing.toleration.pods} evicted pods tolerated the taint for up to ${timing.toleration.maxSeconds} s ` +
+          `(mean ${timing.toleration.meanSeconds} s) before they were due: by design, not in latency or throughput`,
     ],
+    ['latency', `${percentiles(s.latencyMs)}  (due → deletion seen)`],
+    ['  api budget queue', `${percentiles(timing.budgetQueueMs)}  (budget exhausted, see method)`],
+    ['  controller', `${percentiles(timing.controllerMs)}  (latency − budget queue)`],
     [
       'api calls',
       `${s.apiCalls.perEviction ?? '-'} per eviction (conditions ${s.apiCalls.conditionPatches}, ` +
@@ -255,9 +285,39 @@ export function formatSummary(s: LoadSummary): string {
       'throughput',
       s.throughput.evictionsPerSecond === null
         ? '-'
-        : `${s.throughput.evictionsPerSecond} evictions/s over ${s.throughput.windowSeconds} s`,
+        : `${s.throughput.evictionsPerSecond} evictions/s over ${s.throughput.windowSeconds} s with evictions pending ` +
+          '(toleration waits excluded)',
     ],
+    ['api budget', apiBudget.verdict],
+    [
+      '  model',
+      `controller budget ${apiBudget.qps}/s burst ${apiBudget.burst} (assumed: --controller-qps/--controller-burst), ` +
+        `${apiBudget.writesPerEviction} writes per eviction (${apiBudget.writesSource}); ` +
+        `${apiBudget.writesReplayed} writes seen × ${apiBudget.tokensPerWrite} tokens replayed, ` +
+        `${apiBudget.writesOverBudget} over budget; budget exhausted ${apiBudget.budgetExhaustedSeconds} s of ` +
+        `${apiBudget.backlogSeconds} s pending; budget share of latency ` +
+        `${timing.budgetShareOfLatency === null ? '-' : `${Math.round(timing.budgetShareOfLatency * 100)}%`}`,
+    ],
+    ['  method', apiBudget.method],
   ];
+  const cm = s.controllerMetrics;
+  if (cm !== null) {
+    rows.push([
+      'controller /metrics',
+      'error' in cm
+        ? `${cm.url}: not used (${cm.error})`
+        : `${cm.writes} writes during the run (${cm.evictionWrites} for evictions), ${cm.throttledByServer} answered 429 by the API server` +
+          (cm.throttledByServer > 0 ? ' (API Priority and Fairness throttled the controller)' : ''),
+    ]);
+  }
+  const c = s.client;
+  rows.push([
+    'load client',
+    c === null
+      ? 'own budget unlimited (--qps 0)'
+      : `own budget --qps ${c.qps} --burst ${c.burst}: ${c.requests} requests, ${c.throttled} waited, ` +
+        `${round3(c.waitMs / 1000)} s waiting in total`,
+  ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
 }

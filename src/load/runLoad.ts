@@ -7,7 +7,9 @@ import { type Clock, RealClock } from '../shared/clock.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { seededRandom } from '../shared/random.js';
 import { cleanupRun } from './cleanup.js';
+import { ThrottledLoadCluster } from './clientBudget.js';
 import { KubeLoadCluster, type LoadCluster } from './cluster.js';
+import { type ApiWriteCounts, diffWrites, type MetricsScraper, metricsScraper } from './controllerMetrics.js';
 import { TaintLedger } from './ledger.js';
 import { runLabels, runSelector } from './manifests.js';
 import { LoadObserver } from './observer.js';
@@ -85,6 +87,29 @@ export async function runLoad(opts: LoadOptions, deps: RunLoadDeps = {}): Promis
     server = kc.getCurrentCluster()?.server ?? 'unknown';
     cluster = new KubeLoadCluster(kc);
   }
+  // The generator's own client budget (--qps/--burst), around whatever cluster it talks to.
+  const throttled = opts.qps > 0 ? new ThrottledLoadCluster(cluster, { qps: opts.qps, burst: opts.burst }) : null;
+  if (throttled !== null) cluster = throttled;
+  const scraper: MetricsScraper | null =
+    opts.controllerMetrics === undefined
+      ? null
+      : metricsScraper({
+          url: opts.controllerMetrics,
+          ...(opts.controllerMetricsTokenFile !== undefined ? { tokenFile: opts.controllerMetricsTokenFile } : {}),
+          insecure: opts.controllerMetricsInsecure,
+        });
+  let metricsBefore: ApiWriteCounts | null = null;
+  let metricsError: string | null = null;
+  const scrape = async (): Promise<ApiWriteCounts | null> => {
+    if (scraper === null || metricsError !== null) return null;
+    try {
+      return await scraper.scrape();
+    } catch (err) {
+      metricsError = err instanceof Error ? err.message : String(err);
+      log.warn('controller metrics not available; judging from the watch alone', { error: metricsError });
+      return null;
+    }
+  };
 
   const startedAt = Date.now();
   const deadline = startedAt + opts.timeout * 1000;
@@ -130,6 +155,7 @@ export async function runLoad(opts: LoadOptions, deps: RunLoadDeps = {}): Promis
     allPods.push(...pods);
     log.info('load population ready', { runId, pods: pods.length, slices: plan.slices.length });
 
+    metricsBefore = await scrape();
     const stormPhase = progress.phase(opts.storm, 1);
     let stormDone = 0;
     const stormResult = await STORM_RUNNERS[opts.storm]({
@@ -161,8 +187,15 @@ export async function runLoad(opts: LoadOptions, deps: RunLoadDeps = {}): Promis
     if (opts.settle > 0 && Date.now() < deadline)
       await observer.waitUntil(() => false, Math.min(opts.settle * 1000, deadline - Date.now()));
 
+    const metricsAfter = await scrape();
     const finishedAt = Date.now();
     observer.stop();
+    const controllerMetrics: LoadSummary['controllerMetrics'] =
+      opts.controllerMetrics === undefined
+        ? null
+        : metricsBefore !== null && metricsAfter !== null
+          ? { url: opts.controllerMetrics, ...diffWrites(metricsBefore, metricsAfter) }
+          : { url: opts.controllerMetrics, error: metricsError ?? 'no scrape' };
     const verdicts = judgePods({
       pods: allPods,
       ledger,
@@ -185,8 +218,12 @@ export async function runLoad(opts: LoadOptions, deps: RunLoadDeps = {}): Promis
       verdicts,
       counts: observer.counts(),
       podsWithCondition: observer.podsWithCondition,
+      conditionAndEventTimes: observer.conditionAndEventTimes,
       taintsRecorded: ledger.taints().length,
       taintsWithoutServerTime: ledger.taints().filter((t) => !t.serverStamped).length,
+      controllerBudget: { qps: opts.controllerQps, burst: opts.controllerBurst },
+      client: throttled?.stats() ?? null,
+      controllerMetrics,
     });
     progress.stop();
     print?.(formatSummary(summary));
@@ -195,6 +232,7 @@ export async function runLoad(opts: LoadOptions, deps: RunLoadDeps = {}): Promis
   } finally {
     observer.stop();
     progress.stop();
+    await scraper?.close();
     if (opts.cleanup)
       await cleanupRun(cluster, plan, { deleteNamespace: createdNamespace, concurrency: opts.concurrency, log });
   }

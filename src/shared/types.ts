@@ -142,6 +142,22 @@ export interface RuleRecord {
   readonly selector: DeviceSelector | null;
   readonly taint: DeviceTaint;
   readonly conditions: readonly RuleCondition[];
+  /**
+   * The rule's own start rate for the evictions it causes, from the annotation
+   * `device-taint-evictor.io/max-evictions-per-minute`; `null` = none.
+   */
+  readonly startLimit: RuleStartLimit | null;
+}
+
+/** A DeviceTaintRule's start-rate annotation as read. */
+export interface RuleStartLimit {
+  /** Evictions per minute the rule may start. */
+  readonly perMinute: number;
+  /**
+   * The annotation's text when it is not a positive number: then `perMinute` is the most cautious
+   * limit (1), and the operator is told so. `null` when it was read as written.
+   */
+  readonly invalid: string | null;
 }
 
 /** PodGroup projection (scheduling.k8s.io), only used with workload claims enabled. */

@@ -1,6 +1,6 @@
 // Defaulting the apiserver applies on create for the deployment kinds (pkg/apis/core/v1/defaults.go
 // SetDefaults_Service / SetDefaults_ServicePort, pkg/apis/apps/v1/defaults.go
-// SetDefaults_Deployment) and the cluster IP the service registry allocates, so that `kubectl get`
+// SetDefaults_Deployment, pkg/apis/scheduling/v1/defaults.go SetDefaults_PriorityClass) and the cluster IP the service registry allocates, so that `kubectl get`
 // and `-o yaml` show what a cluster would. Pod templates are left as sent.
 
 import { isObject, type JsonObject } from './json.js';
@@ -17,6 +17,10 @@ export class ClusterIPAllocator {
 }
 
 export function applyCreateDefaults(def: ResourceDef, obj: JsonObject, ips: ClusterIPAllocator, dryRun: boolean): void {
+  if (def.id === 'priorityclasses.scheduling.k8s.io') {
+    obj.preemptionPolicy ??= 'PreemptLowerPriority';
+    return;
+  }
   const spec = isObject(obj.spec) ? obj.spec : undefined;
   if (spec === undefined) return;
   if (def.id === 'services') {

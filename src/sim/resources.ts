@@ -25,6 +25,7 @@ export type SimResource =
   | 'services'
   | 'deployments.apps'
   | 'poddisruptionbudgets.policy'
+  | 'priorityclasses.scheduling.k8s.io'
   | 'roles.rbac.authorization.k8s.io'
   | 'rolebindings.rbac.authorization.k8s.io'
   | 'clusterroles.rbac.authorization.k8s.io'
@@ -288,6 +289,19 @@ export const RESOURCES: readonly ResourceDef[] = [
     storageVersion: 'policy/v1',
     fieldKeys: [],
     shortNames: ['pdb'],
+  },
+  {
+    // Served at scheduling.k8s.io/v1 always, as kube-apiserver does (PodGroups there are optional).
+    id: 'priorityclasses.scheduling.k8s.io',
+    group: 'scheduling.k8s.io',
+    plural: 'priorityclasses',
+    singular: 'priorityclass',
+    kind: 'PriorityClass',
+    namespaced: false,
+    hasStatus: false,
+    storageVersion: 'scheduling.k8s.io/v1',
+    fieldKeys: [],
+    shortNames: ['pc'],
   },
   ...(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const).map(
     (kind): ResourceDef => ({

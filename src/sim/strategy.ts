@@ -236,6 +236,53 @@ export function defaultTaintTimes(def: ResourceDef, obj: JsonObject, old: JsonOb
 
 const TAINT_EFFECTS = ['None', 'NoSchedule', 'NoExecute'];
 
+/** HighestUserDefinablePriority (pkg/apis/scheduling/types.go); values above are for system classes. */
+const HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000;
+/** SystemPriorityClasses: the only classes allowed the `system-` prefix, with their fixed values. */
+const SYSTEM_PRIORITY_CLASSES: Readonly<Record<string, number>> = {
+  'system-node-critical': 2_000_001_000,
+  'system-cluster-critical': 2_000_000_000,
+};
+
+/**
+ * ValidatePriorityClass (pkg/apis/scheduling/validation): a `system-` name must be one of the system
+ * classes with its value (and not the global default); any other class may not go above
+ * HighestUserDefinablePriority. What deploy/ relies on to keep its own class in the user range.
+ */
+function validatePriorityClass(obj: JsonObject, errors: FieldError[]): void {
+  const rawName = getPath(obj, 'metadata', 'name');
+  const name = typeof rawName === 'string' ? rawName : '';
+  const value = obj.value;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    errors.push({ type: 'FieldValueRequired', field: 'value' });
+    return;
+  }
+  if (name.startsWith('system-')) {
+    const known = SYSTEM_PRIORITY_CLASSES[name];
+    const problem =
+      known === undefined
+        ? `${name} is not a known system priority class`
+        : value !== known
+          ? `value of ${name} PriorityClass must be ${known}`
+          : obj.globalDefault === true
+            ? `globalDefault of ${name} PriorityClass must be false`
+            : undefined;
+    if (problem !== undefined) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        field: 'metadata.name',
+        detail: `priority class names with 'system-' prefix are reserved for system use only. error: ${problem}`,
+      });
+    }
+  } else if (value > HIGHEST_USER_DEFINABLE_PRIORITY) {
+    errors.push({
+      type: 'FieldValueForbidden',
+      field: 'value',
+      detail: `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`,
+    });
+  }
+}
+
 /**
  * The validation the controller's inputs depend on; everything else is accepted as is. `subresource`
  * picks the status strategy's ValidateUpdate where a kind has its own.
@@ -264,7 +311,9 @@ export function validate(def: ResourceDef, obj: JsonObject, subresource?: 'statu
       });
     }
   };
-  if (def.id === 'devicetaintrules.resource.k8s.io') {
+  if (def.id === 'priorityclasses.scheduling.k8s.io') {
+    validatePriorityClass(obj, errors);
+  } else if (def.id === 'devicetaintrules.resource.k8s.io') {
     checkTaint(getPath(obj, 'spec', 'taint'), 'spec.taint');
   } else if (def.id === 'resourceslices.resource.k8s.io') {
     const devices = getPath(obj, 'spec', 'devices');

@@ -72,6 +72,7 @@ export class QueuedEvictionPartition implements EvictionPartition {
     this.options = options;
     this.log = options.log ?? silentLogger;
     this.evictedPods = new LruSet(options.evictedPodsCapacity ?? EVICTED_PODS_CAPACITY);
+    const admission = options.admission;
     this.queue = new TimedQueue<EvictionWork>({
       clock: options.clock,
       concurrency: options.concurrency,
@@ -81,6 +82,10 @@ export class QueuedEvictionPartition implements EvictionPartition {
       minRetryDelayMs: retryAfterMsOf,
       ...(options.defer === undefined ? {} : { defer: options.defer }),
       ...(options.canStart === undefined ? {} : { canStart: options.canStart }),
+      ...(admission === undefined
+        ? {}
+        : { admit: (fireAt: number, work: EvictionWork, now: number) => admission.admit(now, fireAt, work.reasons) }),
+      ...(options.onBrake === undefined ? {} : { onBrake: options.onBrake }),
       ...(options.slots === undefined ? {} : { slots: options.slots }),
     });
   }
@@ -135,6 +140,9 @@ export class QueuedEvictionPartition implements EvictionPartition {
       retrying: queueStats.retrying,
       completed: this.completed,
       failedAttempts: queueStats.failedRuns,
+      throttled: queueStats.throttled,
+      throttledGlobalTotal: queueStats.throttledTotal.global,
+      throttledRuleTotal: queueStats.throttledTotal.rule,
     };
   }
 

@@ -9,6 +9,13 @@ import type { EvictionExecutor } from '../shared/executor.js';
 import type { Logger } from '../shared/logger.js';
 import type { Slots } from '../shared/sharedSlots.js';
 import type { PodRef } from '../shared/types.js';
+import type { Admission } from './admission.js';
+import type { BrakeEvent } from './timedQueue.js';
+
+/** What the partition asks before starting a due eviction (EvictionAdmission implements it). */
+export interface EvictionAdmissionPolicy {
+  admit(now: number, fireAt: number, reasons: readonly ReasonId[]): Admission;
+}
 
 export interface PartitionStats {
   /** Entries waiting for their fire time (including ones waiting for a retry). */
@@ -21,6 +28,12 @@ export interface PartitionStats {
   readonly completed: number;
   /** Failed attempts since start. */
   readonly failedAttempts: number;
+  /** Due evictions a start-rate limit holds back right now. */
+  readonly throttled: number;
+  /** Evictions that started later than due because the global start rate held them, since start. */
+  readonly throttledGlobalTotal: number;
+  /** Evictions that started later than due because their rule's start rate held them, since start. */
+  readonly throttledRuleTotal: number;
 }
 
 export interface PartitionEntrySnapshot {
@@ -41,6 +54,10 @@ export interface PartitionOptions {
   readonly log?: Logger;
   /** Whether evictions may start now (the process holds the right to write); default always. */
   readonly canStart?: () => boolean;
+  /** The brakes every start passes (fence, breaker, start rates); replaces `canStart` when given. */
+  readonly admission?: EvictionAdmissionPolicy;
+  /** A brake started or stopped holding evictions back (see TimedQueue's BrakeEvent). */
+  readonly onBrake?: (event: BrakeEvent) => void;
   /** The process-wide bound on evictions in flight, shared with the other partitions; default none. */
   readonly slots?: Slots;
 }

@@ -8,6 +8,7 @@ import type { PushedCredentials } from '../kube/connection.js';
 import { unlimitedBudget } from '../shared/apiBudget.js';
 import { type Clock, FakeClock, RealClock } from '../shared/clock.js';
 import type { EvictionResult } from '../shared/decisions.js';
+import { EvictionBreaker } from '../shared/evictionBreaker.js';
 import { createLogger } from '../shared/log.js';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -18,13 +19,14 @@ import {
   opPodRef,
   type ScheduleOp,
 } from '../shared/messages/ops.js';
-import type { MainToWorkerMessage, WorkerToMainMessage } from '../shared/messages/types.js';
+import type { MainToWorkerMessage, RuleRate, WorkerToMainMessage } from '../shared/messages/types.js';
 import { validateMainToWorker } from '../shared/messages/validate.js';
 import { type ShardWorkerData, validateShardWorkerData } from '../shared/messages/workerData.js';
 import { ApiCallCounter } from '../shared/metricsDelta.js';
 import { SharedSlots } from '../shared/sharedSlots.js';
 import { SharedTokenBucket } from '../shared/tokenBucket.js';
 import { WriteFence } from '../shared/writeFence.js';
+import { EvictionAdmission, type StartRate } from './admission.js';
 import { serveControl } from './control.js';
 import type { WorkerControlApi } from './controlApi.js';
 import { QueuedEvictionPartition } from './evictionPartition.js';
@@ -72,9 +74,23 @@ class ResultBatcher {
   };
 }
 
+/** The rules' start rates as the main thread last sent them, joined to their shared buckets. */
+class RuleRates {
+  private rates = new Map<string, StartRate>();
+
+  constructor(private readonly now: () => number) {}
+
+  replace(rates: readonly RuleRate[]): void {
+    this.rates = new Map(rates.map((r) => [r.ruleUid, new SharedTokenBucket(r.rate, this.now)]));
+  }
+
+  readonly of = (ruleUid: string): StartRate | undefined => this.rates.get(ruleUid);
+}
+
 class ShardWorker {
   private readonly results = new ResultBatcher();
   private readonly partition: EvictionPartition;
+  private readonly ruleRates = new RuleRates(() => this.clock.now());
   private concurrency: number;
   private invalidMessages = 0;
   private opsApplied = 0;
@@ -90,6 +106,13 @@ class ShardWorker {
     private readonly credentials: PushedCredentials | null,
     private readonly onStopping: () => void = () => {},
   ) {
+    const now = () => clock.now();
+    const admission = new EvictionAdmission({
+      fence,
+      ...(data.breaker === null ? {} : { breaker: new EvictionBreaker(data.breaker) }),
+      ...(data.startRate === null ? {} : { globalRate: new SharedTokenBucket(data.startRate, now) }),
+      ruleRate: this.ruleRates.of,
+    });
     this.concurrency = data.concurrency;
     this.partition = new QueuedEvictionPartition({
       clock,
@@ -98,8 +121,11 @@ class ShardWorker {
       onResult: (result) => this.results.add(result),
       ...(data.backoff === null ? {} : { backoff: data.backoff }),
       log,
-      // Without a valid lease (e.g. right after a SIGSTOP/SIGCONT), due evictions wait in the queue.
-      canStart: () => fence.isOpen(),
+      // Without a valid lease (e.g. right after a SIGSTOP/SIGCONT), with the breaker open or above a start
+      // rate, due evictions wait in the queue (src/workers/admission.ts).
+      admission,
+      // The main thread logs each episode once and records a breaker opening in the cluster at once.
+      onBrake: (event) => post({ t: 'brake', event }),
       ...(data.slots === null ? {} : { slots: new SharedSlots(data.slots) }),
       // In virtual time the queue's deferred starts are virtual too: they happen when time next moves,
       // before any timer of the new time, so a run of the same ops and time steps is deterministic.
@@ -142,6 +168,9 @@ class ShardWorker {
       case 'abortWrites':
         this.partition.abortWrites(message.reason);
         this.log.warn('Aborted writes in flight', { reason: message.reason });
+        return;
+      case 'ruleRates':
+        this.ruleRates.replace(message.rates);
         return;
       case 'credentials':
         if (this.credentials === null) {

@@ -162,3 +162,78 @@ describe('--config', () => {
     await expect(optionsOf(['--config', '/no/such/file.yaml'])).rejects.toBeInstanceOf(UsageError);
   });
 });
+
+describe('brake flags', () => {
+  it('are off by default, as upstream has none', async () => {
+    vi.stubEnv('POD_NAMESPACE', '');
+    expect(await optionsOf([])).toMatchObject({
+      maxEvictionsPerSecond: 0,
+      breakerMaxEvictions: null,
+      breakerMaxPercent: null,
+      breakerWindowMs: 600_000,
+      breakerAutoResetAfterMs: null,
+      breakerNamespace: 'kube-system',
+      breakerName: 'device-taint-evictor-breaker',
+    });
+    vi.unstubAllEnvs();
+  });
+
+  it('read rates, counts, percentages and durations', async () => {
+    vi.stubEnv('POD_NAMESPACE', '');
+    const o = await optionsOf([
+      '--max-evictions-per-second',
+      '2.5',
+      '--max-evictions-burst',
+      '10',
+      '--breaker-max-evictions',
+      '50',
+      '--breaker-max-percent',
+      '12.5%',
+      '--breaker-window',
+      '5m',
+      '--breaker-auto-reset-after',
+      '1h',
+      '--leader-elect-resource-namespace',
+      'ops',
+    ]);
+    expect(o).toMatchObject({
+      maxEvictionsPerSecond: 2.5,
+      maxEvictionsBurst: 10,
+      breakerMaxEvictions: 50,
+      breakerMaxPercent: 12.5,
+      breakerWindowMs: 300_000,
+      breakerAutoResetAfterMs: 3_600_000,
+      // The controller's own namespace when nothing else says: the Lease's.
+      breakerNamespace: 'ops',
+    });
+    vi.stubEnv('POD_NAMESPACE', 'dte');
+    expect((await optionsOf([])).breakerNamespace).toBe('dte');
+    expect((await optionsOf(['--breaker-namespace', 'x'])).breakerNamespace).toBe('x');
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    [['--breaker-max-percent', '0'], /percentage/],
+    [['--breaker-max-percent', '101'], /percentage/],
+    [['--breaker-max-evictions', '0'], /≥ 1/],
+    [['--max-evictions-per-second', '-1'], /≥ 0/],
+    [['--breaker-window', '10'], /duration/],
+    [['--breaker-auto-reset-after', '1h'], /needs --breaker-max-evictions or --breaker-max-percent/],
+  ])('refuses %j', async (args, error) => {
+    await expect(optionsOf(args)).rejects.toThrow(error);
+  });
+
+  it("accepts deploy/deployment.yaml's arguments as they are", async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const docs = readFileSync(new URL('../../deploy/deployment.yaml', import.meta.url), 'utf8');
+    const deployment = parse(docs) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    const [run, ...args] = deployment.spec.template.spec.containers[0]!.args;
+    expect(run).toBe('run');
+    const o = await optionsOf(args);
+    expect(o.breakerMaxEvictions).toBeGreaterThan(0);
+    expect(o.breakerMaxPercent).toBeGreaterThan(0);
+    expect(o.maxEvictionsPerSecond).toBeGreaterThan(0);
+    expect(o.breakerNamespace).toBe(o.leaderElectResourceNamespace);
+  });
+});

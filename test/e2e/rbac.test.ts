@@ -2,8 +2,11 @@
 // scenario (leader election in the Role's namespace, a slice-taint eviction, a cancelled eviction, a
 // DeviceTaintRule from None to Completed, a graceful stop releasing the Lease) runs against the
 // simulated apiserver; every request in its log must be allowed by deploy/clusterrole.yaml +
-// deploy/leader-election-role.yaml, and those roles must grant nothing the controller never uses
-// (except the documented PodGroup rule, needed only with --workload-claims).
+// deploy/leader-election-role.yaml + deploy/metrics-auth-role.yaml + deploy/breaker-role.yaml (the
+// scenario ends by opening the breaker), and those roles must grant nothing the controller never uses
+// (except the documented PodGroup rule, needed only with --workload-claims, pods/eviction, needed only
+// with --eviction-mode evict, and the metrics-auth role's two reviews, sent only when something
+// scrapes --metrics-secure).
 
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -27,8 +30,26 @@ import { type Access, accessOf, allows, grantKey, grants, loadRoles, type Role }
 const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/${name}`, import.meta.url));
 const DEVICES = ['gpu-0', 'gpu-1', 'gpu-2'];
 const RULES = 'devicetaintrules.resource.k8s.io';
-/** Granted on purpose for --workload-claims (PodGroup-owned claims), which this scenario does not enable. */
-const DOCUMENTED_UNUSED = ['get', 'list', 'watch'].map((verb) => grantKey(verb, 'scheduling.k8s.io', 'podgroups'));
+/**
+ * Granted on purpose for --workload-claims (PodGroup-owned claims) and --eviction-mode evict, which this
+ * scenario does not enable.
+ */
+const DOCUMENTED_UNUSED = [
+  ...['get', 'list', 'watch'].map((verb) => grantKey(verb, 'scheduling.k8s.io', 'podgroups')),
+  grantKey('create', '', 'pods/eviction'),
+];
+/** The scenario's breaker: two evictions happen before its last step, which opens it. */
+const BREAKER_MAX = 3;
+/**
+ * deploy/metrics-auth-role.yaml: with --metrics-secure every scrape of /metrics is checked with a
+ * TokenReview and a SubjectAccessReview (delegated authentication and authorization). The scenario
+ * scrapes nothing, so these two are exempt from "used" — but only in that role, and only these two.
+ */
+const METRICS_AUTH_ROLE = 'device-taint-evictor-metrics-auth';
+const METRICS_AUTH_GRANTS = [
+  grantKey('create', 'authentication.k8s.io', 'tokenreviews'),
+  grantKey('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+];
 
 const procs = new CliProcesses();
 let cluster: E2eCluster;
@@ -45,6 +66,8 @@ beforeAll(async () => {
   roles = [
     ...(await loadRoles(deployFile('clusterrole.yaml'))),
     ...(await loadRoles(deployFile('leader-election-role.yaml'))),
+    ...(await loadRoles(deployFile('metrics-auth-role.yaml'))),
+    ...(await loadRoles(deployFile('breaker-role.yaml'))),
   ];
   const leaseRole = roles.find((r) => r.kind === 'Role');
   if (leaseRole === undefined) throw new Error('deploy/leader-election-role.yaml has no Role');
@@ -54,7 +77,15 @@ beforeAll(async () => {
   addNodeSlice(cluster.sim, 'node-a', DEVICES);
   addNodeSlice(cluster.sim, 'node-b', DEVICES);
   const controller = procs.start({
-    args: runArgs(cluster.kubeconfig, ['--leader-elect', '--leader-elect-resource-namespace', leaseRole.namespace]),
+    args: runArgs(cluster.kubeconfig, [
+      '--leader-elect',
+      '--leader-elect-resource-namespace',
+      leaseRole.namespace,
+      '--breaker-max-evictions',
+      String(BREAKER_MAX),
+      '--breaker-namespace',
+      leaseRole.namespace,
+    ]),
     label: 'controller',
   });
   await controller.waitForMsg('Evicting');
@@ -106,6 +137,22 @@ beforeAll(async () => {
     () => `Completed status ${controller.tail()}`,
   );
 
+  // The breaker: the third eviction starts, the fourth opens it; its record is created and events sent.
+  addNodeSlice(cluster.sim, 'node-c', DEVICES);
+  const last = ['c0', 'c1'].map((name, i) =>
+    addWorkload(cluster.sim, { namespace: 'rbac', name, node: 'node-c', device: DEVICES[i]! }),
+  );
+  setDeviceTaints(cluster.sim, 'node-c', DEVICES, { 'gpu-0': [unhealthy], 'gpu-1': [unhealthy] });
+  await waitFor(
+    () => {
+      const data = cluster.sim.store.get('configmaps', leaseRole.namespace, 'device-taint-evictor-breaker')?.data;
+      return (data as JsonObject | undefined)?.state === 'open';
+    },
+    30_000,
+    () => `breaker record open ${controller.tail()}`,
+  );
+  expect(last.filter((w) => podExists(cluster.sim, w))).toHaveLength(1);
+
   // Graceful stop: releases the Lease (an update).
   expect(await controller.stop()).toEqual({ code: 0, signal: null });
   used = cluster.sim.requests.recent().flatMap((r) => {
@@ -135,6 +182,9 @@ describe('RBAC least privilege (deploy/)', () => {
       'get coordination.k8s.io/leases',
       'create coordination.k8s.io/leases',
       'update coordination.k8s.io/leases',
+      'get /configmaps',
+      'create /configmaps',
+      'patch /configmaps',
     ]) {
       expect(kinds).toContain(expected);
     }
@@ -143,11 +193,18 @@ describe('RBAC least privilege (deploy/)', () => {
     console.log(`[e2e] RBAC: ${used.length} requests, distinct accesses: ${[...kinds].sort().join(', ')}`);
   });
 
-  test('the roles grant nothing the controller never used (except the documented PodGroup rule)', () => {
+  test('the metrics-auth role grants exactly the two reviews of --metrics-secure, nothing else', () => {
+    const role = roles.find((r) => r.name === METRICS_AUTH_ROLE);
+    expect(role?.kind).toBe('ClusterRole');
+    expect(grants(role!).sort()).toEqual([...METRICS_AUTH_GRANTS].sort());
+  });
+
+  test('the roles grant nothing the controller never used (except the documented PodGroup rule and metrics reviews)', () => {
     const usedKeys = new Set(used.map((a) => grantKey(a.verb, a.apiGroup, a.resource)));
     const unused = roles
       .flatMap((role) => grants(role).map((g) => ({ role: role.name, grant: g })))
       .filter(({ grant }) => !usedKeys.has(grant) && !DOCUMENTED_UNUSED.includes(grant))
+      .filter(({ role, grant }) => !(role === METRICS_AUTH_ROLE && METRICS_AUTH_GRANTS.includes(grant)))
       .map(({ role, grant }) => `${role}: ${grant}`);
     expect(unused).toEqual([]);
   });

@@ -10,6 +10,8 @@ export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
   readonly verbs: readonly string[];
+  /** Empty: every object; else only these names (never matches a create, whose URL names none). */
+  readonly resourceNames: readonly string[];
 }
 
 export interface Role {
@@ -26,6 +28,8 @@ export interface Access {
   readonly apiGroup: string;
   readonly resource: string;
   readonly namespace: string;
+  /** The object's name from the URL ('' for lists, watches and creates). */
+  readonly name: string;
 }
 
 const strings = (v: unknown, what: string): string[] => {
@@ -54,6 +58,8 @@ export async function loadRoles(file: string): Promise<Role[]> {
           apiGroups: strings(rule.apiGroups, `rules[${i}].apiGroups`),
           resources: strings(rule.resources, `rules[${i}].resources`),
           verbs: strings(rule.verbs, `rules[${i}].verbs`),
+          resourceNames:
+            rule.resourceNames === undefined ? [] : strings(rule.resourceNames, `rules[${i}].resourceNames`),
         };
       }),
     });
@@ -74,6 +80,7 @@ export function accessOf(r: RequestRecord): Access | null {
     apiGroup: r.group,
     resource: r.subresource === '' ? r.resource : `${r.resource}/${r.subresource}`,
     namespace: r.namespace,
+    name: r.name,
   };
 }
 
@@ -85,7 +92,10 @@ export function allows(roles: readonly Role[], a: Access): boolean {
       (role.kind === 'ClusterRole' || role.namespace === a.namespace) &&
       role.rules.some(
         (rule) =>
-          covers(rule.verbs, a.verb) && covers(rule.apiGroups, a.apiGroup) && covers(rule.resources, a.resource),
+          covers(rule.verbs, a.verb) &&
+          covers(rule.apiGroups, a.apiGroup) &&
+          covers(rule.resources, a.resource) &&
+          (rule.resourceNames.length === 0 || rule.resourceNames.includes(a.name)),
       ),
   );
 }

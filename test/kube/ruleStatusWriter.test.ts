@@ -43,6 +43,7 @@ function createRule(sim: SimServer, name: string): RuleRecord {
     selector: { driver: 'some-driver' },
     taint: { key: 'example.com/taint', value: 'something', effect: 'NoExecute', timeAdded: null },
     conditions: [],
+    startLimit: null,
   };
 }
 

@@ -64,6 +64,43 @@ describe('load command options', () => {
     expect((await parseCli([])).cleanup).toBe(true);
   });
 
+  it('maps the client and controller budget flags; both budgets have defaults', async () => {
+    const opts = await parseCli([
+      '--qps',
+      '50',
+      '--burst',
+      '100',
+      '--controller-qps',
+      '50',
+      '--controller-burst',
+      '100',
+      '--controller-metrics',
+      'https://127.0.0.1:8443/metrics',
+      '--controller-metrics-token-file',
+      '/tmp/token',
+      '--controller-metrics-insecure',
+    ]);
+    expect(opts).toMatchObject({
+      qps: 50,
+      burst: 100,
+      controllerQps: 50,
+      controllerBurst: 100,
+      controllerMetrics: 'https://127.0.0.1:8443/metrics',
+      controllerMetricsTokenFile: '/tmp/token',
+      controllerMetricsInsecure: true,
+    });
+    // Unlimited own client (as before), and the controller's own defaults (--kube-api-qps 20/30).
+    expect(await parseCli([])).toMatchObject({
+      qps: 0,
+      controllerQps: 20,
+      controllerBurst: 30,
+      controllerMetricsInsecure: false,
+    });
+    expect((await parseCli([])).controllerMetrics).toBeUndefined();
+    expect(() => parseLoadOptions({ controllerMetrics: 'not a url' })).toThrow(/--controller-metrics/);
+    expect(() => parseLoadOptions({ qps: -1 })).toThrow(/--qps/);
+  });
+
   it('documents each option key with exactly one flag', () => {
     const keys = LOAD_OPTION_DEFINITIONS.map((d) => d.key);
     expect(new Set(keys).size).toBe(keys.length);

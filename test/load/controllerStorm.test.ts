@@ -72,5 +72,70 @@ describe('load storms against the running controller', () => {
     expect(summary.evictions.withDisruptionCondition).toBe(summary.evictions.observed);
     expect(summary.apiCalls.perEviction).toBe(3);
     expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    // This controller has no API budget (--kube-api-qps 0): whatever the verdict, the budget is not the bound.
+    expect(summary.apiBudget.bound).not.toBe(true);
+  });
+});
+
+describe('the load summary judges the real controller held back by its API budget', () => {
+  let env: LoadSim;
+  let controller: Controller;
+  let dir: string;
+  const log = new RecordingLogger();
+
+  beforeAll(async () => {
+    env = await startLoadSim({ bookmarkIntervalMs: 200 });
+    dir = await mkdtemp(path.join(tmpdir(), 'dte-budget-'));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, env.sim.kubeconfigYaml());
+    controller = await startController(
+      {
+        ...defaultControllerOptions(2),
+        kubeconfig,
+        workers: 2,
+        // A small budget, so 24 evictions × 3 writes take ≈ 3 s after the burst.
+        kubeApiQps: 20,
+        kubeApiBurst: 6,
+        metricsBindAddress: '127.0.0.1:0',
+        logLevel: 'warn',
+      },
+      { log, syncTimeoutMs: 20_000, drainTimeoutMs: 2_000 },
+    );
+  });
+
+  afterAll(async () => {
+    await controller?.stop('test finished');
+    await env?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("gpu-lost at --kube-api-qps 20: budget-bound, from the controller's own /metrics count of its writes", async () => {
+    const ops = controller.opsAddress;
+    if (ops === null) throw new Error('the controller serves no /metrics');
+    const summary = await runLoad(
+      testOptions({
+        pods: 24,
+        nodes: 3,
+        storm: 'gpu-lost',
+        lostNodes: 3,
+        createNodes: true,
+        timeout: 60,
+        controllerQps: 20,
+        controllerBurst: 6,
+        controllerMetrics: `http://${ops.host}:${ops.port}/metrics`,
+        // Worker threads report their API call counts once a second: settle past that.
+        settle: 1.5,
+      }),
+      { kubeConfig: env.kc, print: null },
+    );
+    expect(summary.evictions).toMatchObject({ expected: 24, observed: 24, wrongful: 0 });
+    // 72 writes (3 per eviction); a loaded machine may delay the workers' last report past the scrape.
+    const scraped = summary.controllerMetrics as { evictionWrites: number; throttledByServer: number };
+    expect(scraped.throttledByServer).toBe(0);
+    expect(scraped.evictionWrites).toBeGreaterThanOrEqual(60);
+    expect(scraped.evictionWrites).toBeLessThanOrEqual(72);
+    expect(summary.apiBudget).toMatchObject({ writesSource: 'controller-metrics', bound: true });
+    expect(summary.apiBudget.verdict).toMatch(/raise --kube-api-qps on the controller/);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 });

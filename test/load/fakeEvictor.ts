@@ -1,46 +1,80 @@
 // A deliberately tiny stand-in for the eviction controller, driven by the simulated store's own watch:
 // when a slice device gains a NoExecute taint, every claim allocated to it gets its pod patched with the
 // DisruptionTarget condition, an event, and a delete at taint time + tolerationSeconds. `evictForever`
-// makes it buggy on purpose, to prove the generator catches wrongful evictions.
+// makes it buggy on purpose, to prove the generator catches wrongful evictions. `budget` makes every
+// write wait for a token of a shared bucket, as the real controller's --kube-api-qps does; `writes`
+// counts them as the controller's api_calls_total would.
 
 import { arrayField, field, stringField, timeValue } from '../../src/load/json.js';
+import { SharedTokenBucket } from '../../src/shared/tokenBucket.js';
 import type { SimServer } from '../../src/sim/index.js';
 
 export interface FakeEvictor {
   readonly evicted: string[];
+  /** Writes made so far, by `VERB resource` (e.g. `PATCH pods/status`). */
+  readonly writes: Map<string, number>;
   stop(): void;
 }
 
-export function startFakeEvictor(sim: SimServer, opts: { readonly evictForever?: boolean } = {}): FakeEvictor {
+export interface FakeEvictorOptions {
+  readonly evictForever?: boolean;
+  /** A write budget (tokens per second and burst) every write waits for. */
+  readonly budget?: { readonly qps: number; readonly burst: number };
+}
+
+export function startFakeEvictor(sim: SimServer, opts: FakeEvictorOptions = {}): FakeEvictor {
   const { store } = sim;
   const evicted: string[] = [];
+  const writes = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const seen = new Set<string>();
+  const bucket = opts.budget === undefined ? null : new SharedTokenBucket(SharedTokenBucket.createSpec(opts.budget));
+  let stopped = false;
+  const write = async (what: string, fn: () => void): Promise<boolean> => {
+    await bucket?.acquire();
+    if (stopped) return false;
+    try {
+      fn();
+    } catch {
+      // The pod went away while this write waited for its token (cleanup, a replacement): done.
+      return false;
+    }
+    writes.set(what, (writes.get(what) ?? 0) + 1);
+    return true;
+  };
 
-  const evict = (namespace: string, name: string, uid: string) => {
+  const evict = async (namespace: string, name: string, uid: string) => {
     const pod = store.get('pods', namespace, name);
     if (pod === undefined || stringField(pod, 'metadata', 'uid') !== uid) return;
-    store.patch(
-      'pods',
-      namespace,
-      name,
-      'merge',
-      {
-        status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByDeviceTaintManager' }] },
-      },
-      { subresource: 'status' },
+    const patched = await write('PATCH pods/status', () =>
+      store.patch(
+        'pods',
+        namespace,
+        name,
+        'merge',
+        {
+          status: {
+            conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByDeviceTaintManager' }],
+          },
+        },
+        { subresource: 'status' },
+      ),
     );
-    store.create('events', {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { namespace, name: `${name}.evict` },
-      involvedObject: { kind: 'Pod', namespace, name, uid },
-      reason: 'DeviceTaintManagerEviction',
-      message: 'Marking for deletion',
-      type: 'Normal',
-    });
-    store.delete('pods', namespace, name, { preconditions: { uid } });
-    evicted.push(name);
+    if (!patched) return;
+    const evented = await write('POST events', () =>
+      store.create('events', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { namespace, name: `${name}.evict` },
+        involvedObject: { kind: 'Pod', namespace, name, uid },
+        reason: 'DeviceTaintManagerEviction',
+        message: 'Marking for deletion',
+        type: 'Normal',
+      }),
+    );
+    if (!evented) return;
+    if (await write('DELETE pods', () => store.delete('pods', namespace, name, { preconditions: { uid } })))
+      evicted.push(name);
   };
 
   const onTaint = (driver: string, pool: string, device: string, timeAdded: number) => {
@@ -62,7 +96,7 @@ export function startFakeEvictor(sim: SimServer, opts: { readonly evictForever?:
         if (forever && opts.evictForever !== true) continue;
         const namespace = stringField(claim, 'metadata', 'namespace');
         for (const consumer of arrayField(claim, 'status', 'reservedFor')) {
-          const fire = () => evict(namespace, stringField(consumer, 'name'), stringField(consumer, 'uid'));
+          const fire = () => void evict(namespace, stringField(consumer, 'name'), stringField(consumer, 'uid'));
           const timer = setTimeout(
             () => {
               timers.delete(timer);
@@ -96,7 +130,9 @@ export function startFakeEvictor(sim: SimServer, opts: { readonly evictForever?:
 
   return {
     evicted,
+    writes,
     stop() {
+      stopped = true;
       watch.stop();
       for (const t of timers) clearTimeout(t);
       timers.clear();

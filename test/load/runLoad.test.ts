@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,7 +65,10 @@ describe('runLoad end to end against the simulated API server', () => {
     expect(written).toEqual(JSON.parse(JSON.stringify(summary)));
     expect(Object.keys(written).sort()).toEqual(
       [
+        'apiBudget',
         'apiCalls',
+        'client',
+        'controllerMetrics',
         'durationSeconds',
         'evictions',
         'finishedAt',
@@ -76,6 +81,7 @@ describe('runLoad end to end against the simulated API server', () => {
         'stormResult',
         'throughput',
         'timedOut',
+        'timing',
         'wrongfulPods',
       ].sort(),
     );
@@ -100,6 +106,64 @@ describe('runLoad end to end against the simulated API server', () => {
     expect(summary.evictions.observed).toBe(6);
     expect(summary.wrongfulPods.map((p) => p.toleration)).toEqual(['forever', 'forever']);
     expect(loadExitCode(summary)).toBe(3);
+  });
+
+  it('reports a controller held back by its API budget as budget-bound, from its own /metrics', async () => {
+    // The stand-in controller writes through 30 tokens/s, burst 3: 24 evictions × 3 writes take ≈ 2.3 s.
+    const fake = startFakeEvictor(env.sim, { budget: { qps: 30, burst: 3 } });
+    evictor = fake;
+    const metrics = createServer((_req, res) => {
+      const lines = [...fake.writes].map(([what, n]) => {
+        const [verb, resource] = what.split(' ');
+        return `device_taint_evictor_api_calls_total{verb="${verb}",resource="${resource}",code="200"} ${n}`;
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`${lines.join('\n')}\n`);
+    });
+    await new Promise<void>((resolve) => metrics.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (metrics.address() as AddressInfo).port;
+      const printed: string[] = [];
+      const summary = await runLoad(
+        testOptions({
+          pods: 24,
+          nodes: 3,
+          storm: 'gpu-lost',
+          lostNodes: 3,
+          controllerQps: 30,
+          controllerBurst: 3,
+          controllerMetrics: `http://127.0.0.1:${port}/metrics`,
+          qps: 500,
+          burst: 20,
+        }),
+        { kubeConfig: env.kc, print: (t) => printed.push(t), runId: 'budget' },
+      );
+      expect(summary.evictions).toMatchObject({ expected: 24, observed: 24, wrongful: 0 });
+      expect(summary.controllerMetrics).toEqual({
+        url: `http://127.0.0.1:${port}/metrics`,
+        writes: 72,
+        evictionWrites: 72,
+        throttledByServer: 0,
+      });
+      expect(summary.apiBudget).toMatchObject({
+        qps: 30,
+        burst: 3,
+        writesPerEviction: 3,
+        writesSource: 'controller-metrics',
+        budgetEvictionsPerSecond: 10,
+        bound: true,
+      });
+      // Pending ≈ 2.3 s: ≈ 10 evictions/s, the budget's rate.
+      expect(summary.apiBudget.evictionsPerSecondWhilePending).toBeGreaterThan(6);
+      expect(summary.apiBudget.evictionsPerSecondWhilePending).toBeLessThan(12);
+      expect(summary.timing.budgetShareOfLatency).toBeGreaterThan(0.5);
+      expect(summary.client).toMatchObject({ qps: 500, burst: 20 });
+      expect(summary.client?.requests).toBeGreaterThan(24 * 3);
+      expect(printed.join('')).toMatch(
+        /api budget\s+the API budget was the bound.*raise --kube-api-qps on the controller/,
+      );
+    } finally {
+      await new Promise<void>((resolve) => metrics.close(() => resolve()));
+    }
   });
 
   it('stops at --timeout and reports the due evictions it never saw as missed', async () => {

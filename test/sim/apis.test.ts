@@ -261,13 +261,19 @@ describe('simulated apiserver: discovery, versions, faults', () => {
     expect(h.server.store.count('events')).toBe(1);
   });
 
-  it('serves scheduling.k8s.io PodGroups only when asked to', async () => {
+  it('serves scheduling.k8s.io PodGroups only when asked to; PriorityClasses at v1 always, as kube-apiserver', async () => {
     h = await startHarness();
-    expect((await raw(h.server, 'GET', '/apis/scheduling.k8s.io')).status).toBe(404);
+    const plain = await raw(h.server, 'GET', '/apis/scheduling.k8s.io');
+    expect(plain.json).toMatchObject({ versions: [{ version: 'v1' }], preferredVersion: { version: 'v1' } });
+    const v1 = await raw(h.server, 'GET', '/apis/scheduling.k8s.io/v1');
+    expect((v1.json.resources as { name: string }[]).map((r) => r.name)).toEqual(['priorityclasses']);
     await h.server.close();
     h = await startHarness({ podGroupVersions: ['v1alpha2'] });
     const group = await raw(h.server, 'GET', '/apis/scheduling.k8s.io');
-    expect(group.json).toMatchObject({ preferredVersion: { version: 'v1alpha2' } });
+    expect(group.json).toMatchObject({
+      versions: [{ version: 'v1' }, { version: 'v1alpha2' }],
+      preferredVersion: { version: 'v1' },
+    });
     const created = await raw(h.server, 'POST', '/apis/scheduling.k8s.io/v1alpha2/namespaces/default/podgroups', {
       apiVersion: 'scheduling.k8s.io/v1alpha2',
       kind: 'PodGroup',

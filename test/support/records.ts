@@ -146,6 +146,7 @@ export const ruleRecord = (r: Partial<RuleRecord> = {}): RuleRecord => {
     selector: null,
     taint: deviceTaint(),
     conditions: [],
+    startLimit: null,
     ...r,
   };
 };

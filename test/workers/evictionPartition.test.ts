@@ -63,7 +63,16 @@ describe('QueuedEvictionPartition', () => {
     expect(results).toEqual([
       { pod: pod('a'), outcome: 'deleted', fireAt, doneAt: clock.now(), attempts: 1, reasons: REASONS },
     ]);
-    expect(partition.stats()).toEqual({ scheduled: 0, running: 0, retrying: 0, completed: 1, failedAttempts: 0 });
+    expect(partition.stats()).toEqual({
+      scheduled: 0,
+      running: 0,
+      retrying: 0,
+      completed: 1,
+      failedAttempts: 0,
+      throttled: 0,
+      throttledGlobalTotal: 0,
+      throttledRuleTotal: 0,
+    });
     expect(partition.hasEvicted('uid-a')).toBe(true);
   });
 

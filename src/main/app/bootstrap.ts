@@ -30,6 +30,7 @@ import type { RuleStatusWriter } from '../engine/ruleStatusUpdater.js';
 import { createEngineWithRuleStatus } from '../engine/wiring.js';
 import { GatedSink } from '../runtime/gatedSink.js';
 import { ShardedRuntime } from '../runtime/shardedRuntime.js';
+import { Brakes, createBrakeSpecs } from './brakes.js';
 import { Controller, type ControllerHooks, StartupError } from './controller.js';
 import { DelegatedAuth } from './delegatedAuth.js';
 import { Disposer } from './disposer.js';
@@ -167,6 +168,8 @@ async function build(
   );
 
   // Worker threads start while discovery runs.
+  const brakeSpecs = createBrakeSpecs(options);
+  let brakes: Brakes | null = null;
   const runtimeStarting = ShardedRuntime.start({
     workers: options.workers,
     executor: {
@@ -185,6 +188,9 @@ async function build(
     fence: fenceSpec,
     // One global bound, like kube-controller-manager's N workers: any worker may use all of it.
     slots: SharedSlots.createSpec(options.concurrentSyncs),
+    startRate: brakeSpecs.startRate,
+    breaker: brakeSpecs.breaker,
+    onBrake: (event, shard) => brakes?.episodes.onBrake(event, shard),
     concurrency: options.concurrentSyncs,
     pending: () => engine?.pendingEvictions() ?? [],
     onMetrics: (delta) => metrics.mergeDelta(delta),
@@ -286,6 +292,23 @@ async function build(
     (i) => i.stop(),
   );
   informers.attach(engine);
+  const decided = engine;
+  brakes = new Brakes({
+    settings: options,
+    specs: brakeSpecs,
+    engine: decided,
+    api,
+    mayWrite: () => fence.isOpen() && !options.dryRun,
+    clock,
+    log,
+    ruleApiVersion: `resource.k8s.io/${apis.ruleVersion ?? 'v1'}`,
+    reportingInstance: os.hostname(),
+    publishRuleRates: (rates) => runtime.setRuleRates(rates),
+  });
+  informers.rules?.addEventHandler(brakes.ruleRates);
+  const brakesNow = brakes;
+  metrics.observeBreaker(() => brakesNow.snapshot());
+  metrics.observeRules(() => decided.ruleMetrics());
   for (const r of informers.all()) {
     const seen = () => metrics.recordInformerEvent(r.id);
     r.addEventHandler({ added: seen, updated: seen, deleted: seen });
@@ -333,6 +356,7 @@ async function build(
       informers,
       pageDecoder,
       runtime,
+      brakes,
       elector,
       disposer,
     },

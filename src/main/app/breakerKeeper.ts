@@ -13,7 +13,7 @@
 //   metric, and one log line per opening and per reset.
 // Only the leader writes (the fence); a standby follows the record.
 
-import type { BreakerRecord, BreakerRecordStore } from '../../kube/breakerRecord.js';
+import { type BreakerRecord, type BreakerRecordStore, MAX_HELD_POD_NAMES } from '../../kube/breakerRecord.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { EvictionBreaker } from '../../shared/evictionBreaker.js';
 import type { Logger } from '../../shared/logger.js';
@@ -32,6 +32,8 @@ export interface HeldEvictions {
   readonly causes: readonly string[];
   /** Names of the DeviceTaintRules among the causes. */
   readonly rules: readonly string[];
+  /** Some of the held pods (`namespace/name`). */
+  readonly podNames: readonly string[];
 }
 
 export interface BreakerKeeperDeps {
@@ -60,22 +62,34 @@ export class BreakerKeeper {
   private stopped = false;
   /** The opening the cluster's record already shows (by its time), so it is written once. */
   private recordedOpening: number | null = null;
+  /** When the record's list of held pods was last brought up to date. */
+  private heldWrittenAt = 0;
 
   constructor(private readonly deps: BreakerKeeperDeps) {
     this.applyLimit();
   }
 
-  /** The limit for the window: the lower of the two configured bounds; null = no breaker. */
+  /**
+   * The limit for the window: the lower of the two configured bounds; null = no breaker. A percentage
+   * allows at least one eviction: in a small cluster, a limit of zero would hold the first faulty
+   * device's pods, which is an off switch, not a brake.
+   */
   limit(): number | null {
     const { maxEvictions, maxPercent } = this.deps.limits;
-    const byPercent = maxPercent === null ? null : Math.floor((maxPercent / 100) * this.deps.podsUsingClaims());
+    const byPercent =
+      maxPercent === null ? null : Math.max(1, Math.floor((maxPercent / 100) * this.deps.podsUsingClaims()));
     if (maxEvictions === null) return byPercent;
     if (byPercent === null) return maxEvictions;
     return Math.min(maxEvictions, byPercent);
   }
 
-  /** Reads the cluster's record and opens the shared breaker if it says open. Call before evicting. */
+  /**
+   * Reads the cluster's record and opens the shared breaker if it says open. Call before evicting, once
+   * the caches have synced (the percentage's base is known then). Throws when the record cannot be
+   * read: the caller tries again and starts nothing meanwhile.
+   */
   async restore(): Promise<void> {
+    this.applyLimit();
     const record = await this.deps.store.read();
     if (record?.state === 'open' && !this.deps.breaker.isOpen()) {
       const openedAt = record.openedAt ?? this.deps.clock.now();
@@ -161,21 +175,22 @@ export class BreakerKeeper {
       try {
         await store.write(
           {
+            ...heldFields(held),
             state: 'open',
             openedAt,
             reason,
-            heldPods: held.pods,
-            causes: held.causes,
             resetAt: record?.resetAt ?? null,
             resetBy: record?.resetBy ?? '',
           },
           this.deps.mayWrite,
+          store.resourceVersion,
         );
       } catch (error) {
         log.warn('Writing the eviction breaker record failed; trying again', { error: describeRecordError(error) });
         return;
       }
       this.recordedOpening = openedAt;
+      this.heldWrittenAt = now;
       log.error('Eviction breaker OPEN: no eviction starts until an operator resets it', {
         reason,
         heldPods: held.pods,
@@ -195,11 +210,26 @@ export class BreakerKeeper {
       this.release(now, record.resetBy || 'operator');
       return;
     }
+    // Still open: keep the record's account of what it holds current (new due evictions queue up
+    // behind it), at most every HELD_REFRESH_MS.
+    if (record !== null && now - this.heldWrittenAt >= HELD_REFRESH_MS) {
+      const held = this.deps.held();
+      if (held.pods !== record.heldPods) {
+        try {
+          await store.write({ ...record, ...heldFields(held) }, this.deps.mayWrite, store.resourceVersion);
+          this.heldWrittenAt = now;
+        } catch (error) {
+          log.warn('Writing the eviction breaker record failed; trying again', { error: describeRecordError(error) });
+          return;
+        }
+      }
+    }
     if (autoReset !== null && now - openedAt >= autoReset) {
       try {
         await store.write(
           { ...(record ?? emptyRecord), state: 'closed', resetAt: now, resetBy: 'auto-reset' },
           this.deps.mayWrite,
+          store.resourceVersion,
         );
       } catch (error) {
         log.warn('Writing the eviction breaker record failed; trying again', { error: describeRecordError(error) });
@@ -221,12 +251,22 @@ export class BreakerKeeper {
   }
 }
 
+/** How often, at most, an open breaker's record is updated with what it holds. */
+const HELD_REFRESH_MS = 10_000;
+
+const heldFields = (held: HeldEvictions): Pick<BreakerRecord, 'heldPods' | 'causes' | 'heldPodNames'> => ({
+  heldPods: held.pods,
+  causes: held.causes,
+  heldPodNames: held.podNames.slice(0, MAX_HELD_POD_NAMES),
+});
+
 const emptyRecord: BreakerRecord = {
   state: 'closed',
   openedAt: null,
   reason: '',
   heldPods: 0,
   causes: [],
+  heldPodNames: [],
   resetAt: null,
   resetBy: '',
 };

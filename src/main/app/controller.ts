@@ -35,7 +35,9 @@ import type { RuleStatusUpdater } from '../engine/ruleStatusUpdater.js';
 import type { EvictionRuntime } from '../runtime/evictionRuntime.js';
 import type { GatedSink } from '../runtime/gatedSink.js';
 import type { ShardedRuntime } from '../runtime/shardedRuntime.js';
+import type { Brakes } from './brakes.js';
 import type { Disposer } from './disposer.js';
+import { describeReasonText } from './heldEvictions.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { OpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
@@ -83,6 +85,8 @@ export interface ControllerParts {
   readonly informers: InformerSet;
   readonly pageDecoder: PooledPageDecoder | null;
   readonly runtime: ShardedRuntime;
+  /** Rate limits and the blast-radius breaker (main thread's side). */
+  readonly brakes: Brakes;
   readonly elector: LeaseLeaderElector | null;
   /** Releases whatever the parts hold, newest first. */
   readonly disposer: Disposer;
@@ -97,6 +101,8 @@ export class Controller {
   private synced = false;
   private leading = false;
   private active = false;
+  /** Reading the breaker's record before the gate opens. */
+  private activating = false;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -194,14 +200,33 @@ export class Controller {
     void this.shutDown('leadership lost', 1, 0);
   };
 
-  /** Lets decisions reach the workers, replaying every pending eviction, and lets rule status write. */
+  /**
+   * Lets decisions reach the workers, replaying every pending eviction, and lets rule status write —
+   * after the breaker's record was read: an open breaker, persisted by a previous leader or before a
+   * restart, holds evictions from the first one on.
+   */
   private activate(): void {
-    if (this.active || this.stopping !== null) return;
-    const { gate, runtime, engine, ruleStatus, log } = this.parts;
+    if (this.active || this.activating || this.stopping !== null) return;
+    const { brakes, elector } = this.parts;
+    if (brakes.keeper === null) {
+      this.openGate();
+      return;
+    }
+    this.activating = true;
+    const cancelled = () => this.stopping !== null || (elector !== null && !this.leading);
+    void brakes.restore(cancelled).then((restored) => {
+      this.activating = false;
+      if (restored && !cancelled()) this.openGate();
+    });
+  }
+
+  private openGate(): void {
+    const { gate, runtime, engine, ruleStatus, brakes, log } = this.parts;
     this.active = true;
     const replayed = gate.open(runtime.sink, engine.pendingEvictions());
     ruleStatus.resume();
-    log.info('Evicting', { pendingEvictions: replayed });
+    brakes.start();
+    log.info('Evicting', { pendingEvictions: replayed, ...brakeFields(brakes) });
   }
 
   private readonly onResults = (results: readonly EvictionResult[]): void => {
@@ -214,6 +239,8 @@ export class Controller {
         uid: r.pod.uid,
         outcome: r.outcome,
         reasons: r.reasons,
+        // Which devices, taints and rules: what an operator needs to tell a fault from a runaway rule.
+        because: r.reasons.map((reason) => describeReasonText(reason, engine.describeReason(reason))),
         attempts: r.attempts,
         latencyMs: r.doneAt - r.fireAt,
       };
@@ -237,6 +264,7 @@ export class Controller {
       await informers.stop();
       await pageDecoder?.close();
       await ruleStatus.stop();
+      await this.parts.brakes.stop();
       await runtime.close(drainMs);
       // Released while the fence still allows it (a graceful stop of the leader hands the lease over).
       if (elector !== null && code === 0)
@@ -250,4 +278,10 @@ export class Controller {
     })();
     return this.stopping;
   }
+}
+
+/** What the startup line says about the brakes (nothing when none is configured). */
+function brakeFields(brakes: Brakes): Record<string, unknown> {
+  const breaker = brakes.snapshot();
+  return breaker === null ? {} : { breaker: breaker.open ? 'open' : 'closed', breakerLimit: breaker.limit };
 }

@@ -1,6 +1,6 @@
 // The controller's Prometheus metrics, on a registry of its own (never prom-client's global one, so
 // tests and several controllers in one process don't collide). Upstream's two eviction metrics keep
-// their names, help and buckets (spec §2.10); the rest describe this runtime: queue shards, API calls,
+// their names, help and buckets (docs/behaviour.md §2.10); the rest describe this runtime: queue shards, API calls,
 // informers, worker restarts. Everything is recorded on the main thread: workers report plain-data
 // deltas (src/shared/metricsDelta.ts) and per-shard stats, which are pulled at scrape time.
 
@@ -28,6 +28,23 @@ export interface ControllerMetricsOptions {
   readonly shardStats?: () => ShardStatsSnapshot | Promise<ShardStatsSnapshot>;
 }
 
+/** The breaker as a scrape sees it; `null` when none is configured. */
+export interface BreakerSnapshot {
+  readonly open: boolean;
+  /** Evictions allowed per window now; `null` = no limit yet. */
+  readonly limit: number | null;
+  /** Evictions counted in the current window. */
+  readonly windowEvictions: number;
+}
+
+/** One DeviceTaintRule's numbers (rules are few: one label value each). */
+export interface RuleSample {
+  readonly name: string;
+  readonly pendingPods: number;
+  readonly evictedPods: number;
+  readonly devicesSelected: number;
+}
+
 /** Per-shard partition stats: by shard number, or as an array indexed by shard. */
 export type ShardStatsSnapshot = ReadonlyMap<number, PartitionStats> | readonly PartitionStats[];
 
@@ -42,6 +59,8 @@ export class ControllerMetrics {
   private readonly leaderStatus: Gauge<'name'>;
   private readonly leaderSlowpath: Counter<'name'>;
   private malformedSource: () => Iterable<readonly [string, number]> = () => [];
+  private breakerSource: () => BreakerSnapshot | null = () => null;
+  private rulesSource: () => readonly RuleSample[] = () => [];
   private shardStatsForScrape: ReadonlyMap<number, PartitionStats> = new Map();
 
   constructor(private readonly options: ControllerMetricsOptions) {
@@ -91,6 +110,95 @@ export class ControllerMetrics {
       'Failed eviction attempts since start, per queue shard.',
       (s) => s.failedAttempts,
     );
+    shardGauge(
+      'evictions_throttled',
+      'Due evictions a start-rate limit (--max-evictions-per-second or a rule annotation) holds back now, per queue shard.',
+      (s) => s.throttled,
+    );
+    const shardTotals = () => this.shardStatsForScrape;
+    new Counter({
+      name: `${ownPrefix}_evictions_throttled_total`,
+      help: 'Evictions that started later than due because a start-rate limit held them, by limit (global: --max-evictions-per-second, rule: a DeviceTaintRule annotation).',
+      labelNames: ['limit'],
+      registers,
+      collect() {
+        this.reset();
+        let global = 0;
+        let rule = 0;
+        for (const s of shardTotals().values()) {
+          global += s.throttledGlobalTotal;
+          rule += s.throttledRuleTotal;
+        }
+        this.inc({ limit: 'global' }, global);
+        this.inc({ limit: 'rule' }, rule);
+      },
+    });
+
+    const breaker = () => this.breakerSource();
+    new Gauge({
+      name: `${subsystem}_breaker_open`,
+      help: '1 while the blast-radius breaker is open (no eviction starts until it is reset), else 0; absent without a breaker.',
+      registers,
+      collect() {
+        this.reset();
+        const b = breaker();
+        if (b !== null) this.set(b.open ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${ownPrefix}_breaker_limit`,
+      help: 'Evictions the breaker allows to start per --breaker-window (the lower of --breaker-max-evictions and --breaker-max-percent of the pods using claims).',
+      registers,
+      collect() {
+        this.reset();
+        const b = breaker();
+        if (b?.limit != null) this.set(b.limit);
+      },
+    });
+    new Gauge({
+      name: `${ownPrefix}_breaker_window_evictions`,
+      help: 'Evictions started within the current breaker window.',
+      registers,
+      collect() {
+        this.reset();
+        const b = breaker();
+        if (b !== null) this.set(b.windowEvictions);
+      },
+    });
+
+    const rules = () => this.rulesSource();
+    const ruleGauge = (name: string, help: string, pick: (r: RuleSample) => number): void => {
+      new Gauge({
+        name: `${ownPrefix}_${name}`,
+        help,
+        labelNames: ['rule'],
+        registers,
+        collect() {
+          this.reset();
+          for (const r of rules()) this.set({ rule: r.name }, pick(r));
+        },
+      });
+    };
+    ruleGauge(
+      'rule_pods_pending_eviction',
+      'Pods pending eviction because of a DeviceTaintRule.',
+      (r) => r.pendingPods,
+    );
+    ruleGauge(
+      'rule_devices_selected',
+      'Devices in current ResourceSlices that a DeviceTaintRule selects.',
+      (r) => r.devicesSelected,
+    );
+    new Counter({
+      name: `${ownPrefix}_rule_pods_evicted_total`,
+      help: 'Pods evicted because of a DeviceTaintRule since this controller started.',
+      labelNames: ['rule'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of rules()) this.inc({ rule: r.name }, r.evictedPods);
+      },
+    });
 
     const lastEventAt = this.lastInformerEventAt;
     const clock = this.options.clock;
@@ -158,7 +266,17 @@ export class ControllerMetrics {
     this.malformedSource = source;
   }
 
-  /** Upstream's metrics (spec §2.7 step 6): real deletions and already-terminating pods count, 'gone' does not. */
+  /** Where scrapes read the breaker's state (absent: no breaker metrics). */
+  observeBreaker(source: () => BreakerSnapshot | null): void {
+    this.breakerSource = source;
+  }
+
+  /** Where scrapes read the per-rule numbers. */
+  observeRules(source: () => readonly RuleSample[]): void {
+    this.rulesSource = source;
+  }
+
+  /** Upstream's metrics (docs/behaviour.md §2.7 step 6): real deletions and already-terminating pods count, 'gone' does not. */
   recordResult(result: EvictionResult): void {
     if (result.outcome === 'gone') return;
     this.podDeletions.inc();

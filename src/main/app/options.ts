@@ -1,10 +1,12 @@
 // Everything `device-taint-evictor run` can be told, with kube-controller-manager's defaults.
 
+import { DEFAULT_BREAKER_NAME } from '../../kube/breakerRecord.js';
 import type { LogFormat, LogLevel } from '../../shared/log.js';
+import type { BrakeSettings } from './brakes.js';
 
 export type { LogFormat, LogLevel };
 
-export interface ControllerOptions {
+export interface ControllerOptions extends BrakeSettings {
   /** Explicit kubeconfig path; otherwise KUBECONFIG, ~/.kube/config, then in-cluster config. */
   readonly kubeconfig?: string;
   readonly context?: string;
@@ -60,6 +62,8 @@ export interface ControllerOptions {
 /** `--decode-threads auto`: a pool of 2 on machines with at least 4 cores, none below. */
 export const autoDecodeThreads = (cores: number): number => (cores >= 4 ? 2 : 0);
 
+export { DEFAULT_BREAKER_NAME };
+
 export const CONTROLLER_NAME = 'device-taint-eviction-controller';
 
 /** Plain HTTP only on loopback unless asked otherwise: an unauthenticated scraper must not reach it. */
@@ -88,4 +92,12 @@ export const defaultControllerOptions = (workers: number, cores = workers): Cont
   workloadClaims: false,
   deviceTaintRules: true,
   decodeThreads: autoDecodeThreads(cores),
+  maxEvictionsPerSecond: 0,
+  maxEvictionsBurst: 1,
+  breakerMaxEvictions: null,
+  breakerMaxPercent: null,
+  breakerWindowMs: 600_000,
+  breakerAutoResetAfterMs: null,
+  breakerNamespace: 'kube-system',
+  breakerName: DEFAULT_BREAKER_NAME,
 });

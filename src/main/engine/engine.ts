@@ -19,13 +19,14 @@ import type { Clock } from '../../shared/clock.js';
 import type { EvictionResult, EvictionSink, PendingEviction } from '../../shared/decisions.js';
 import { type Eviction, evictionsEqual } from '../../shared/evictionTime.js';
 import type { Logger } from '../../shared/logger.js';
-import { ruleOfReason } from '../../shared/reasons.js';
+import { parseReason, type ReasonId, ruleOfReason } from '../../shared/reasons.js';
 import { selectorsEqual } from '../../shared/selector.js';
 import { stampRule, stampSlice } from '../../shared/timeAdded.js';
 import { NO_EXECUTE } from '../../shared/tolerations.js';
 import type {
   ClaimRecord,
   DeviceSelector,
+  DeviceTaint,
   PodGroupRecord,
   PodRecord,
   PodRef,
@@ -58,6 +59,34 @@ export interface EvictionEngineOptions {
 }
 
 export type { PendingEviction };
+
+/** One reason of an eviction, for people: which devices, which taint, which rule. */
+export interface ReasonDescription {
+  /** The DeviceTaintRule's name, or null for a taint published in a ResourceSlice. */
+  readonly rule: string | null;
+  /** `driver/pool/device`, or a rule's selector (`driver=…,pool=…`; `all devices` for `{}`). */
+  readonly devices: string | null;
+  /** `key=value:effect`. */
+  readonly taint: string | null;
+}
+
+export interface RuleMetrics {
+  readonly name: string;
+  readonly effect: string;
+  readonly pendingPods: number;
+  readonly evictedPods: number;
+  readonly devicesSelected: number;
+}
+
+const describeTaint = (t: DeviceTaint): string => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+
+function describeSelector(selector: DeviceSelector | null): string | null {
+  if (selector === null) return null;
+  const parts = (['driver', 'pool', 'device'] as const).flatMap((k) =>
+    selector[k] === undefined ? [] : [`${k}=${selector[k]}`],
+  );
+  return parts.length === 0 ? 'all devices' : parts.join(',');
+}
 
 export class EvictionEngine implements RuleStatusSource {
   private readonly clock: Clock;
@@ -367,6 +396,11 @@ export class EvictionEngine implements RuleStatusSource {
     return this.decisions.size;
   }
 
+  /** Cached pods that use ResourceClaims. */
+  get podsUsingClaims(): number {
+    return this.pods.usingClaims;
+  }
+
   getRule(ruleName: string): RuleRecord | null {
     return this.rules.get(ruleName) ?? null;
   }
@@ -396,6 +430,39 @@ export class EvictionEngine implements RuleStatusSource {
   /** Rule UID → pods evicted because of it since start. */
   ruleStats(): ReadonlyMap<string, number> {
     return this.counts.evictedCounts;
+  }
+
+  /**
+   * What a reason stands for, in the words of an eviction log line: the device(s), the taint
+   * (key=value:effect) and the rule, if any; `null` when the rule or slice is no longer known.
+   */
+  describeReason(reason: ReasonId): ReasonDescription | null {
+    const parsed = parseReason(reason);
+    if (parsed === null) return null;
+    if (parsed.kind === 'rule') {
+      const rule = this.rules.get(parsed.ruleName);
+      if (rule === undefined || rule.uid !== parsed.ruleUid)
+        return { rule: parsed.ruleName, devices: null, taint: null };
+      return { rule: rule.name, devices: describeSelector(rule.selector), taint: describeTaint(rule.taint) };
+    }
+    const device = `${parsed.driver}/${parsed.pool}/${parsed.device}`;
+    const slice = this.pools.slice(poolKey(parsed.driver, parsed.pool), parsed.sliceName);
+    const taint = slice?.devices.find((d) => d.name === parsed.device)?.taints[parsed.taintIndex];
+    return { rule: null, devices: device, taint: taint === undefined ? null : describeTaint(taint) };
+  }
+
+  /** Per DeviceTaintRule: pods pending eviction, pods evicted since start, devices its selector selects. */
+  ruleMetrics(): RuleMetrics[] {
+    const out: RuleMetrics[] = [];
+    for (const rule of this.rules.values())
+      out.push({
+        name: rule.name,
+        effect: rule.taint.effect,
+        pendingPods: rule.taint.effect === NO_EXECUTE ? this.counts.pending(rule.uid).pods : 0,
+        evictedPods: this.counts.evicted(rule.uid),
+        devicesSelected: rule.selector === null ? 0 : this.pools.countPublished(rule.selector),
+      });
+    return out;
   }
 
   wasEvicted(uid: string): boolean {

@@ -25,16 +25,16 @@ export class KnownRules {
     return this.rules.get(name);
   }
 
-  /** Every known rule (explanations). */
-  values(): IterableIterator<RuleRecord> {
-    return this.rules.values();
-  }
-
   /** Stores `rule` with a missing `timeAdded` stamped (kept from `stampedBefore`, else `now`); returns it. */
   store(rule: RuleRecord, stampedBefore: RuleRecord | null, now: number): RuleRecord {
     const stamped = stampRule(rule, stampedBefore, now);
     this.rules.set(rule.name, stamped);
     return stamped;
+  }
+
+  /** Every known rule. */
+  values(): IterableIterator<RuleRecord> {
+    return this.rules.values();
   }
 
   remove(name: string): void {

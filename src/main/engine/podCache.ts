@@ -8,9 +8,15 @@ export class PodCache {
   private readonly byNamespace = new Map<string, Map<string, PodRecord>>();
   private readonly byGroup = new Map<string, Set<PodRecord>>();
   private count = 0;
+  private claimUsers = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** Pods that use ResourceClaims (the base of the breaker's `--breaker-max-percent`). */
+  get usingClaims(): number {
+    return this.claimUsers;
   }
 
   get(namespace: string, name: string): PodRecord | undefined {
@@ -26,6 +32,7 @@ export class PodCache {
     const previous = pods.get(pod.name);
     if (previous !== undefined) this.unindex(previous);
     else this.count++;
+    if (usesClaims(pod)) this.claimUsers++;
     pods.set(pod.name, pod);
     if (pod.podGroupName !== null) {
       const groupKey = `${pod.namespace}/${pod.podGroupName}`;
@@ -57,6 +64,7 @@ export class PodCache {
   }
 
   private unindex(pod: PodRecord): void {
+    if (usesClaims(pod)) this.claimUsers--;
     if (pod.podGroupName === null) return;
     const groupKey = `${pod.namespace}/${pod.podGroupName}`;
     const members = this.byGroup.get(groupKey);
@@ -65,3 +73,5 @@ export class PodCache {
     if (members.size === 0) this.byGroup.delete(groupKey);
   }
 }
+
+const usesClaims = (pod: PodRecord): boolean => pod.resourceClaims.length > 0 || pod.extendedResourceClaimName !== null;

@@ -47,6 +47,9 @@ export const emptyPartitionStats: PartitionStats = {
   retrying: 0,
   completed: 0,
   failedAttempts: 0,
+  throttled: 0,
+  throttledGlobalTotal: 0,
+  throttledRuleTotal: 0,
 };
 
 export function addPartitionStats(a: PartitionStats, b: PartitionStats): PartitionStats {
@@ -56,6 +59,9 @@ export function addPartitionStats(a: PartitionStats, b: PartitionStats): Partiti
     retrying: a.retrying + b.retrying,
     completed: a.completed + b.completed,
     failedAttempts: a.failedAttempts + b.failedAttempts,
+    throttled: a.throttled + b.throttled,
+    throttledGlobalTotal: a.throttledGlobalTotal + b.throttledGlobalTotal,
+    throttledRuleTotal: a.throttledRuleTotal + b.throttledRuleTotal,
   };
 }
 

@@ -5,7 +5,9 @@
 import type { Remote } from 'comlink';
 import type { SharedCredentialSource } from '../../kube/connection.js';
 import type { BackoffOptions } from '../../shared/backoff.js';
+import type { EvictionBreakerSpec } from '../../shared/evictionBreaker.js';
 import type { Logger } from '../../shared/logger.js';
+import type { RuleRate } from '../../shared/messages/types.js';
 import type { ShardWorkerData, WorkerClockSpec } from '../../shared/messages/workerData.js';
 import { SharedSlots, type SharedSlotsSpec } from '../../shared/sharedSlots.js';
 import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
@@ -38,6 +40,12 @@ export interface ShardedRuntimeOptions {
    * absent/`null` = only `concurrency` per worker.
    */
   readonly slots?: SharedSlotsSpec | null;
+  /** The global start rate (`--max-evictions-per-second`); absent/`null` = unlimited. */
+  readonly startRate?: SharedTokenBucketSpec | null;
+  /** The blast-radius breaker every worker counts in; absent/`null` = none. */
+  readonly breaker?: EvictionBreakerSpec | null;
+  /** A worker's brake started or stopped holding its evictions back. */
+  readonly onBrake?: SupervisorOptions['onBrake'];
   /** Bound on in-flight evictions per worker. */
   readonly concurrency: number;
   readonly backoff?: BackoffOptions;
@@ -91,6 +99,8 @@ export class ShardedRuntime implements EvictionRuntime {
         budget: options.budget,
         fence: options.fence ?? null,
         slots: options.slots ?? null,
+        startRate: options.startRate ?? null,
+        breaker: options.breaker ?? null,
         concurrency: options.concurrency,
         backoff: options.backoff ?? null,
         clock: options.clock ?? { kind: 'real' },
@@ -105,6 +115,7 @@ export class ShardedRuntime implements EvictionRuntime {
       ...(options.maxHeldOps === undefined ? {} : { maxHeldOps: options.maxHeldOps }),
       ...(options.spawn === undefined ? {} : { spawn: options.spawn }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.onBrake === undefined ? {} : { onBrake: options.onBrake }),
     });
     this.shardCount = options.workers;
     this.sink = new ShardRouter(this.supervisor);
@@ -123,6 +134,11 @@ export class ShardedRuntime implements EvictionRuntime {
     if (this.options.clock?.kind !== 'virtual') throw new Error('advanceVirtualTime needs clock kind "virtual"');
     this.sink.flush();
     this.supervisor.broadcast({ t: 'time', now: nowMs });
+  }
+
+  /** The start rates of the rules that have one (the full list; it replaces the previous one). */
+  setRuleRates(rates: readonly RuleRate[]): void {
+    this.supervisor.setRuleRates(rates);
   }
 
   /** Leadership lost: every worker cuts its in-flight writes now (the closed fence stops new ones). */

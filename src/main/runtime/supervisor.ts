@@ -24,8 +24,10 @@ import type { Logger } from '../../shared/logger.js';
 import { type ScheduleOp, scheduleOp } from '../../shared/messages/ops.js';
 import type {
   ApiCredentials,
+  BrakeEventData,
   MainToWorkerMessage,
   OpsMessage,
+  RuleRate,
   WorkerToMainMessage,
 } from '../../shared/messages/types.js';
 import { validateWorkerToMain } from '../../shared/messages/validate.js';
@@ -66,6 +68,8 @@ export interface SupervisorOptions {
    * with the newest, gets every change, and is answered when it asks after a 401.
    */
   readonly credentials?: SharedCredentialSource;
+  /** A worker's brake started or stopped holding its evictions back. */
+  readonly onBrake?: (event: BrakeEventData, shard: number) => void;
 }
 
 export type ShardState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -131,6 +135,7 @@ export class WorkerSupervisor implements ShardTransport {
   private receiveMs = 0;
   private resultsReceived = 0;
   private replayedEntries = 0;
+  private ruleRates: readonly RuleRate[] = [];
   private unsubscribeCredentials: (() => void) | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -364,12 +369,23 @@ export class WorkerSupervisor implements ShardTransport {
       case 'credentialsRequest':
         void this.answerCredentials(slot, worker, message.generation);
         return;
+      case 'brake':
+        this.options.onBrake?.(message.event, slot.shard);
+        return;
     }
+  }
+
+  /** The start rates of the rules that have one, to every live worker now and to every worker that starts later. */
+  setRuleRates(rates: readonly RuleRate[]): void {
+    this.ruleRates = rates;
+    this.broadcast({ t: 'ruleRates', rates });
   }
 
   private onWorkerReady(slot: ShardSlot, replay: boolean): void {
     if (slot.state !== 'starting' && slot.state !== 'restarting') return;
     slot.readyAt = Date.now();
+    // The rules' start rates before any eviction the replay brings can fall due.
+    if (this.ruleRates.length > 0) this.post(slot, { t: 'ruleRates', rates: this.ruleRates });
     if (replay) {
       const entries =
         slot.heldOverflow || slot.replaySnapshot === null ? this.pendingOf(slot.shard) : slot.replaySnapshot;

@@ -6,6 +6,7 @@
 
 import type { EvictionResult } from '../decisions.js';
 import type { MetricsDelta } from '../metricsDelta.js';
+import type { SharedTokenBucketSpec } from '../tokenBucket.js';
 import type { OpBatch, ScheduleOp } from './ops.js';
 
 /** main → worker: schedule/cancel decisions for pods of this shard, in decision order. */
@@ -60,13 +61,29 @@ export interface CredentialsMessage {
   readonly credentials: ApiCredentials;
 }
 
+/** One DeviceTaintRule's start rate (its max-evictions-per-minute annotation), shared by all threads. */
+export interface RuleRate {
+  readonly ruleUid: string;
+  readonly rate: SharedTokenBucketSpec;
+}
+
+/**
+ * main → worker: the start rates of every rule that has one, in full (rules are few; the newest list
+ * replaces the previous one).
+ */
+export interface RuleRatesMessage {
+  readonly t: 'ruleRates';
+  readonly rates: readonly RuleRate[];
+}
+
 export type MainToWorkerMessage =
   | OpsMessage
   | ReplayMessage
   | TimeMessage
   | ShutdownMessage
   | AbortWritesMessage
-  | CredentialsMessage;
+  | CredentialsMessage
+  | RuleRatesMessage;
 
 /** worker → main: the partition is built and listening. */
 export interface ReadyMessage {
@@ -107,10 +124,26 @@ export interface CredentialsRequestMessage {
   readonly generation: number;
 }
 
+/**
+ * worker → main: a brake started or stopped holding this worker's evictions back (for the log, once
+ * per episode, and — when `opened` — for the breaker to be recorded in the cluster at once).
+ */
+export interface BrakeMessage {
+  readonly t: 'brake';
+  readonly event: BrakeEventData;
+}
+
+/** What a BrakeMessage says (the timed queue's BrakeEvent, as plain data). */
+export type BrakeEventData =
+  | { readonly kind: 'throttled' | 'unthrottled'; readonly limit: 'global' | 'rule' }
+  | { readonly kind: 'held'; readonly why: 'fence' | 'breaker'; readonly opened: boolean }
+  | { readonly kind: 'released'; readonly why: 'fence' | 'breaker' };
+
 export type WorkerToMainMessage =
   | ReadyMessage
   | ResultsMessage
   | MetricsMessage
   | FatalMessage
   | StoppedMessage
-  | CredentialsRequestMessage;
+  | CredentialsRequestMessage
+  | BrakeMessage;

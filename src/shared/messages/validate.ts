@@ -7,11 +7,13 @@ import type { EvictionOutcome, ReasonId } from '../decisions.js';
 import { isMetricsDelta } from '../metricsDelta.js';
 import { MAX_POD_STATE, OP_CANCEL_WITH_EVENT, OP_SCHEDULE } from './ops.js';
 import type {
+  BrakeMessage,
   CredentialsMessage,
   MainToWorkerMessage,
   OpsMessage,
   ReplayMessage,
   ResultsMessage,
+  RuleRatesMessage,
   WorkerToMainMessage,
 } from './types.js';
 
@@ -130,6 +132,14 @@ export function checkApiCredentials(value: unknown): string | null {
   return null;
 }
 
+/** A SharedTokenBucketSpec as it crosses a thread boundary. */
+export function checkBucketSpec(value: unknown): string | null {
+  if (!isRecord(value) || !(value.buffer instanceof SharedArrayBuffer)) return 'buffer must be a SharedArrayBuffer';
+  if (!isFiniteNumber(value.qps) || value.qps < 0 || !isFiniteNumber(value.burst))
+    return 'qps/burst must be numbers (qps ≥ 0)';
+  return null;
+}
+
 /** Validates a message received by a worker. */
 export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessage> {
   if (!isRecord(data)) return reject('message must be an object');
@@ -157,6 +167,15 @@ export function validateMainToWorker(data: unknown): Validated<MainToWorkerMessa
     case 'credentials': {
       const error = checkApiCredentials(data.credentials);
       return error === null ? { ok: true, message: data as unknown as CredentialsMessage } : reject(error);
+    }
+    case 'ruleRates': {
+      if (!Array.isArray(data.rates)) return reject('rates must be an array');
+      for (const r of data.rates) {
+        if (!isRecord(r) || !isNonEmptyString(r.ruleUid)) return reject('rates[].ruleUid must be a non-empty string');
+        const error = checkBucketSpec(r.rate);
+        if (error !== null) return reject(`rates[].rate: ${error}`);
+      }
+      return { ok: true, message: data as unknown as RuleRatesMessage };
     }
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
@@ -210,6 +229,15 @@ export function validateWorkerToMain(data: unknown): Validated<WorkerToMainMessa
       return Number.isInteger(data.generation) && (data.generation as number) >= 0
         ? { ok: true, message: { t: 'credentialsRequest', generation: data.generation as number } }
         : reject('generation must be an integer ≥ 0');
+    case 'brake': {
+      const e = data.event;
+      const ok =
+        isRecord(e) &&
+        (((e.kind === 'throttled' || e.kind === 'unthrottled') && (e.limit === 'global' || e.limit === 'rule')) ||
+          (e.kind === 'held' && (e.why === 'fence' || e.why === 'breaker') && typeof e.opened === 'boolean') ||
+          (e.kind === 'released' && (e.why === 'fence' || e.why === 'breaker')));
+      return ok ? { ok: true, message: data as unknown as BrakeMessage } : reject('event is not a brake event');
+    }
     default:
       return reject(`unknown message type ${JSON.stringify(data.t)}`);
   }

@@ -4,11 +4,12 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { BackoffOptions } from '../backoff.js';
+import type { EvictionBreakerSpec } from '../evictionBreaker.js';
 import type { SharedSlotsSpec } from '../sharedSlots.js';
 import type { SharedTokenBucketSpec } from '../tokenBucket.js';
 import type { WriteFenceSpec } from '../writeFence.js';
 import type { ApiCredentials } from './types.js';
-import { checkApiCredentials, isFiniteNumber, isRecord, reject, type Validated } from './validate.js';
+import { checkApiCredentials, checkBucketSpec, isFiniteNumber, isRecord, reject, type Validated } from './validate.js';
 
 /** How a worker tells time: the real clock, or virtual time driven by `time` messages (tests, simulations). */
 export type WorkerClockSpec = { readonly kind: 'real' } | { readonly kind: 'virtual'; readonly startMs: number };
@@ -25,6 +26,10 @@ export interface ShardWorkerData {
   readonly fence: WriteFenceSpec | null;
   /** The process-wide bound on evictions in flight; `null` = only `concurrency` per worker. */
   readonly slots: SharedSlotsSpec | null;
+  /** The global start rate (--max-evictions-per-second); `null` = unlimited. */
+  readonly startRate: SharedTokenBucketSpec | null;
+  /** The blast-radius breaker; `null` = none configured. */
+  readonly breaker: EvictionBreakerSpec | null;
   /** Bound on in-flight evictions in this worker. */
   readonly concurrency: number;
   readonly backoff: BackoffOptions | null;
@@ -66,6 +71,13 @@ export function validateShardWorkerData(data: unknown): Validated<ShardWorkerDat
   const slots = data.slots;
   if (slots !== null && (!isRecord(slots) || !(slots.buffer instanceof SharedArrayBuffer)))
     return reject('slots must be null or { buffer: SharedArrayBuffer }');
+  if (data.startRate !== null) {
+    const error = checkBucketSpec(data.startRate);
+    if (error !== null) return reject(`startRate: ${error}`);
+  }
+  const breaker = data.breaker;
+  if (breaker !== null && (!isRecord(breaker) || !(breaker.buffer instanceof SharedArrayBuffer)))
+    return reject('breaker must be null or { buffer: SharedArrayBuffer }');
   const backoff = data.backoff;
   if (backoff !== null && (!isRecord(backoff) || !isFiniteNumber(backoff.baseMs) || !isFiniteNumber(backoff.maxMs)))
     return reject('backoff must be null or { baseMs, maxMs }');

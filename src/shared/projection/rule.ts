@@ -16,7 +16,7 @@ import {
   ShapeError,
   strOrEmpty,
 } from '../jsonShape.js';
-import type { DeviceSelector, RuleCondition, RuleRecord } from '../types.js';
+import type { DeviceSelector, RuleCondition, RuleRecord, RuleStartLimit } from '../types.js';
 import { metadataOf, type Projector, projector, readList, readMeta, readTaint } from './projector.js';
 
 function readSelector(spec: JsonObject): DeviceSelector | null {
@@ -68,5 +68,29 @@ export const projectRule: Projector<RuleRecord> = projector((raw) => {
     selector: readSelector(spec),
     taint: readTaint(field(spec, 'taint'), '$.spec.taint'),
     conditions: readList(optArray(status, 'conditions', '$.status'), conditionPaths, readCondition),
+    startLimit: readRateAnnotation(m),
   };
 }, false);
+
+/** The annotation an operator puts on a DeviceTaintRule to bound how fast its evictions start. */
+export const MAX_EVICTIONS_PER_MINUTE_ANNOTATION = 'device-taint-evictor.io/max-evictions-per-minute';
+
+/**
+ * The annotation's limit. An operator who wrote one meant a brake: a value that is not a positive
+ * number (a typo, "ten") is not dropped but read as the most cautious limit, 1 per minute, and the
+ * engine logs it.
+ */
+function readRateAnnotation(m: JsonObject): RuleStartLimit | null {
+  const annotations = field(m, 'annotations');
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) return null;
+  const raw = (annotations as Record<string, unknown>)[MAX_EVICTIONS_PER_MINUTE_ANNOTATION];
+  if (raw === undefined) return null;
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  const n = text === '' ? Number.NaN : Number(text);
+  return Number.isFinite(n) && n > 0
+    ? { perMinute: n, invalid: null }
+    : { perMinute: INVALID_RATE_FALLBACK, invalid: typeof raw === 'string' ? raw : JSON.stringify(raw) };
+}
+
+/** What an unreadable rate annotation means: see readRateAnnotation. */
+export const INVALID_RATE_FALLBACK = 1;

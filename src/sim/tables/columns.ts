@@ -108,6 +108,13 @@ export const COLUMNS: Readonly<Record<string, readonly ColumnDefinition[]>> = {
     col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
     AGE,
   ],
+  'priorityclasses.scheduling.k8s.io': [
+    NAME,
+    col('Value', 'integer', 'PriorityClass.value'),
+    col('Global-Default', 'boolean', 'PriorityClass.globalDefault'),
+    AGE,
+    col('PreemptionPolicy', 'string', 'PriorityClass.preemptionPolicy'),
+  ],
   'rolebindings.rbac.authorization.k8s.io': [
     NAME,
     col('Role', 'string', 'RoleBinding.roleRef'),

@@ -237,6 +237,10 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
       ],
     };
   },
+  // printPriorityClass
+  'priorityclasses.scheduling.k8s.io': (pc, now) => ({
+    cells: [str(meta(pc).name), num(pc.value), pc.globalDefault === true, age(pc, now), str(pc.preemptionPolicy)],
+  }),
   'rolebindings.rbac.authorization.k8s.io': bindingCells,
   'clusterrolebindings.rbac.authorization.k8s.io': bindingCells,
   'deviceclasses.resource.k8s.io': (dc, now) => ({ cells: [str(meta(dc).name), age(dc, now)] }),

@@ -32,6 +32,9 @@ const stats = (scheduled: number, running: number, retrying: number): PartitionS
   retrying,
   completed: 0,
   failedAttempts: retrying,
+  throttled: 0,
+  throttledGlobalTotal: 0,
+  throttledRuleTotal: 0,
 });
 
 describe('ControllerMetrics', () => {

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { PodCache } from '../../../src/main/engine/podCache.js';
-import { podRecord } from '../../support/records.js';
+import { claimByName, podRecord } from '../../support/records.js';
 
 describe('PodCache', () => {
   it('stores one record per namespace/name and counts them', () => {
@@ -37,5 +37,23 @@ describe('PodCache', () => {
     expect(pods.inGroup('default', 'g2').map((p) => p.name)).toEqual(['a']);
     pods.delete(b);
     expect(pods.inGroup('default', 'g1')).toEqual([]);
+  });
+
+  it('counts the pods that use ResourceClaims as they come, change and go', () => {
+    const pods = new PodCache();
+    const claim = [claimByName('gpu', 'c1')];
+    pods.set(podRecord({ name: 'plain', resourceClaims: [] }));
+    pods.set(podRecord({ name: 'a', resourceClaims: claim }));
+    pods.set(podRecord({ name: 'ext', resourceClaims: [], extendedResourceClaimName: 'ext-claim' }));
+    expect(pods.usingClaims).toBe(2);
+    pods.set(podRecord({ name: 'a', resourceClaims: claim, resourceVersion: '9' }));
+    expect(pods.usingClaims).toBe(2);
+    pods.set(podRecord({ name: 'plain', resourceClaims: claim }));
+    expect(pods.usingClaims).toBe(3);
+    pods.delete({ namespace: 'default', name: 'a' });
+    pods.delete({ namespace: 'default', name: 'missing' });
+    expect(pods.usingClaims).toBe(2);
+    pods.set(podRecord({ name: 'ext', resourceClaims: [] }));
+    expect(pods.usingClaims).toBe(1);
   });
 });

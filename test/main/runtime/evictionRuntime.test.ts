@@ -7,7 +7,16 @@ import type { EvictionResult } from '../../../src/shared/decisions.js';
 
 describe('evictionRuntime', () => {
   it('adds partition stats field by field', () => {
-    const a = { scheduled: 1, running: 2, retrying: 3, completed: 4, failedAttempts: 5 };
+    const a = {
+      scheduled: 1,
+      running: 2,
+      retrying: 3,
+      completed: 4,
+      failedAttempts: 5,
+      throttled: 6,
+      throttledGlobalTotal: 7,
+      throttledRuleTotal: 8,
+    };
     expect(addPartitionStats(emptyPartitionStats, a)).toEqual(a);
     expect(addPartitionStats(a, a)).toEqual({
       scheduled: 2,
@@ -15,6 +24,9 @@ describe('evictionRuntime', () => {
       retrying: 6,
       completed: 8,
       failedAttempts: 10,
+      throttled: 12,
+      throttledGlobalTotal: 14,
+      throttledRuleTotal: 16,
     });
   });
 

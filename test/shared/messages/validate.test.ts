@@ -21,6 +21,8 @@ describe('main → worker validation', () => {
         t: 'credentials',
         credentials: { generation: 3, headers: { authorization: 'Bearer abc', 'impersonate-user': 'x' } },
       },
+      { t: 'ruleRates', rates: [{ ruleUid: 'r1', rate: { qps: 0.5, burst: 1, buffer: new SharedArrayBuffer(8) } }] },
+      { t: 'ruleRates', rates: [] },
     ]) {
       const validated = validateMainToWorker(structuredClone(message));
       expect(validated).toEqual({ ok: true, message });
@@ -61,6 +63,22 @@ describe('main → worker validation', () => {
     ['names missing', { t: 'ops', ops: { ...encodeOps([cancelOp(pod, true)]), names: undefined } }, 'names'],
     ['cancel inside replay', { t: 'replay', entries: [cancelOp(pod, true)] }, 'replay entries'],
     ['negative drain', { t: 'shutdown', drainMs: -1 }, 'drainMs'],
+    ['rule rates not a list', { t: 'ruleRates', rates: {} }, 'rates must be an array'],
+    [
+      'rule rate without a rule',
+      { t: 'ruleRates', rates: [{ ruleUid: '', rate: { qps: 1, burst: 1, buffer: new SharedArrayBuffer(8) } }] },
+      'ruleUid',
+    ],
+    [
+      'rule rate on an unshared buffer',
+      { t: 'ruleRates', rates: [{ ruleUid: 'r', rate: { qps: 1, burst: 1, buffer: new ArrayBuffer(8) } }] },
+      'SharedArrayBuffer',
+    ],
+    [
+      'negative rule rate',
+      { t: 'ruleRates', rates: [{ ruleUid: 'r', rate: { qps: -1, burst: 1, buffer: new SharedArrayBuffer(8) } }] },
+      'qps',
+    ],
     ['time without now', { t: 'time' }, 'now'],
     ['credentials without headers', { t: 'credentials', credentials: { generation: 1 } }, 'credentials.headers'],
     ['negative generation', { t: 'credentials', credentials: { generation: -1, headers: {} } }, 'generation'],
@@ -120,6 +138,9 @@ describe('worker → main validation', () => {
       { t: 'fatal', message: 'boom' },
       { t: 'stopped', drained: true },
       { t: 'credentialsRequest', generation: 4 },
+      { t: 'brake', event: { kind: 'held', why: 'breaker', opened: true } },
+      { t: 'brake', event: { kind: 'throttled', limit: 'rule' } },
+      { t: 'brake', event: { kind: 'released', why: 'fence' } },
       { t: 'metrics', delta: { apiCalls: [{ verb: 'DELETE', resource: 'pods', code: 200, count: 3 }] } },
     ])
       expect(validateWorkerToMain(structuredClone(message))).toEqual({ ok: true, message });
@@ -134,6 +155,8 @@ describe('worker → main validation', () => {
     ['null', null, 'object'],
     ['metrics without a delta', { t: 'metrics', delta: { apiCalls: 'many' } }, 'delta'],
     ['credentials request without a generation', { t: 'credentialsRequest' }, 'generation'],
+    ['brake of an unknown kind', { t: 'brake', event: { kind: 'stuck' } }, 'brake event'],
+    ['held without a cause', { t: 'brake', event: { kind: 'held', opened: false } }, 'brake event'],
   ])('rejects %s', (_label, message, error) => {
     const validated = validateWorkerToMain(message);
     expect(validated.ok).toBe(false);

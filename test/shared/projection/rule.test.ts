@@ -23,7 +23,22 @@ describe('projectRule', () => {
           lastTransitionTime: T0_MS,
         },
       ],
+      startLimit: null,
     });
+  });
+
+  it.each([
+    ['10', { perMinute: 10, invalid: null }],
+    [' 0.5 ', { perMinute: 0.5, invalid: null }],
+    // Someone wrote a brake: an unreadable one is the most cautious, never none.
+    ['ten', { perMinute: 1, invalid: 'ten' }],
+    ['0', { perMinute: 1, invalid: '0' }],
+    ['-5', { perMinute: 1, invalid: '-5' }],
+    ['', { perMinute: 1, invalid: '' }],
+  ])('reads the max-evictions-per-minute annotation %j', (value, expected) => {
+    const r = rule('resource.k8s.io/v1', {}) as { metadata: Record<string, unknown> };
+    r.metadata.annotations = { 'device-taint-evictor.io/max-evictions-per-minute': value, other: 'x' };
+    expect(ok(projectRule(r)).startLimit).toEqual(expected);
   });
 
   it('keeps absent (null) and empty ({}) selectors apart', () => {

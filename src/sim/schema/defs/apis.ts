@@ -1,5 +1,5 @@
 // The other API groups the simulated apiserver serves: events.k8s.io, coordination.k8s.io,
-// scheduling.k8s.io (PodGroup), apps, rbac.authorization.k8s.io, policy, and the review kinds of
+// scheduling.k8s.io (PodGroup, PriorityClass), apps, rbac.authorization.k8s.io, policy, and the review kinds of
 // authorization.k8s.io and authentication.k8s.io (notation: ../model.ts).
 
 import { definePackage } from '../model.js';
@@ -54,6 +54,18 @@ for (const version of ['v1', 'v1beta1', 'v1alpha2', 'v1alpha1']) {
     PodGroup: 'PodGroup represents a group of pods scheduled together.',
   });
 }
+
+definePackage(
+  'io.k8s.api.scheduling.v1',
+  {
+    PriorityClass:
+      'apiVersion:s kind:s metadata:=meta.ObjectMeta#1 !value:=i32#2 globalDefault:b#3 description:s#4 preemptionPolicy:*s#5',
+  },
+  {
+    PriorityClass:
+      'PriorityClass defines mapping from a priority class name to the priority integer value. The value can be any valid integer.',
+  },
+);
 
 definePackage(
   'io.k8s.api.apps.v1',
