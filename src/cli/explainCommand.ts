@@ -9,12 +9,20 @@
 // not the cluster.
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { defaultControllerOptions } from '../main/app/options.js';
 import type { BrakeFlags } from '../main/explain/brakes.js';
 import type { ExplainOptions, ExplainTarget, OutputFormat } from '../main/explain/index.js';
 import { EXIT } from '../shared/exitCodes.js';
-import { oneOf, parseNonNegativeNumber, parsePositiveDurationMs, parsePositiveInt, UsageError } from './parseFlags.js';
+import {
+  oneOf,
+  parseNonNegativeNumber,
+  parsePercent,
+  parsePositiveDurationMs,
+  parsePositiveInt,
+} from './parseFlags.js';
 
 const OUTPUTS: readonly OutputFormat[] = ['human', 'json', 'yaml'];
+const RUN_DEFAULTS = defaultControllerOptions(1);
 
 /** What commander hands the actions. */
 export interface ExplainFlags {
@@ -24,8 +32,8 @@ export interface ExplainFlags {
   workloadClaims: boolean;
   breakerNamespace: string;
   breakerName: string;
-  maxEvictionsPerSecond?: number;
-  maxEvictionsBurst?: number;
+  maxEvictionsPerSecond: number;
+  maxEvictionsBurst: number;
   breakerMaxEvictions?: number;
   breakerMaxPercent?: number;
   breakerWindow: number;
@@ -40,54 +48,54 @@ export function parsePodRef(value: string): { namespace: string; name: string } 
   return { namespace: parts[0] as string, name: parts[1] as string };
 }
 
-const parsePercent = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 100)
-    throw new InvalidArgumentError(`expected a percentage in (0, 100], got "${value}"`);
-  return n;
-};
-
 function addCommonOptions(command: Command): Command {
-  return command
-    .option('--kubeconfig <path>', 'path to a kubeconfig file (else KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--context <name>', 'kubeconfig context to use')
-    .addOption(new Option('-o, --output <format>', 'human, json or yaml').argParser(oneOf(OUTPUTS)).default('human'))
-    .option('--workload-claims', 'honour PodGroup-owned claims, as run --workload-claims', false)
-    .option(
-      '--breaker-namespace <ns>',
-      "the controller's namespace, where the breaker's ConfigMap lives",
-      'kube-system',
-    )
-    .option('--breaker-name <name>', "the breaker's ConfigMap", 'device-taint-evictor-breaker')
-    .addOption(
-      new Option(
-        '--max-evictions-per-second <n>',
-        'as run: the global start rate to estimate with (default: unlimited)',
-      ).argParser(parseNonNegativeNumber),
-    )
-    .addOption(new Option('--max-evictions-burst <n>', 'as run: its burst (default 1)').argParser(parsePositiveInt))
-    .addOption(
-      new Option('--breaker-max-evictions <n>', 'as run: evictions per window before the breaker opens').argParser(
-        parsePositiveInt,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--breaker-max-percent <p>',
-        'as run: the same as a percentage of the pods using DRA claims',
-      ).argParser(parsePercent),
-    )
-    .addOption(
-      new Option('--breaker-window <duration>', "as run: the breaker's window")
-        .argParser(parsePositiveDurationMs)
-        .default(600_000, '10m'),
-    );
+  return (
+    command
+      .option('--kubeconfig <path>', 'path to a kubeconfig file (else KUBECONFIG, ~/.kube/config, in-cluster)')
+      .option('--context <name>', 'kubeconfig context to use')
+      .addOption(new Option('-o, --output <format>', 'human, json or yaml').argParser(oneOf(OUTPUTS)).default('human'))
+      .option('--workload-claims', 'honour PodGroup-owned claims, as run --workload-claims', false)
+      .option(
+        '--breaker-namespace <ns>',
+        "the controller's namespace, where the breaker's ConfigMap lives",
+        'kube-system',
+      )
+      .option('--breaker-name <name>', "the breaker's ConfigMap", RUN_DEFAULTS.breakerName)
+      // run's brake flags, with run's defaults (every brake off): what the estimate assumes.
+      .addOption(
+        new Option('--max-evictions-per-second <rate>', 'as run: evictions started per second; 0 = unlimited')
+          .argParser(parseNonNegativeNumber)
+          .default(RUN_DEFAULTS.maxEvictionsPerSecond),
+      )
+      .addOption(
+        new Option('--max-evictions-burst <n>', 'as run: evictions that may start at once after a quiet spell')
+          .argParser(parsePositiveInt)
+          .default(RUN_DEFAULTS.maxEvictionsBurst),
+      )
+      .addOption(
+        new Option(
+          '--breaker-max-evictions <n>',
+          'as run: the breaker opens when one more start would exceed n per window',
+        ).argParser(parsePositiveInt),
+      )
+      .addOption(
+        new Option(
+          '--breaker-max-percent <p>',
+          '… or p percent of the pods that use ResourceClaims (the lower limit wins)',
+        ).argParser(parsePercent),
+      )
+      .addOption(
+        new Option('--breaker-window <duration>', 'as run: the window the breaker counts evictions in')
+          .argParser(parsePositiveDurationMs)
+          .default(RUN_DEFAULTS.breakerWindowMs, '10m'),
+      )
+  );
 }
 
 function brakeFlags(flags: ExplainFlags): BrakeFlags {
   return {
-    maxEvictionsPerSecond: flags.maxEvictionsPerSecond ?? null,
-    maxEvictionsBurst: flags.maxEvictionsBurst ?? null,
+    maxEvictionsPerSecond: flags.maxEvictionsPerSecond,
+    maxEvictionsBurst: flags.maxEvictionsBurst,
     breakerMaxEvictions: flags.breakerMaxEvictions ?? null,
     breakerMaxPercent: flags.breakerMaxPercent ?? null,
     breakerWindowMs: flags.breakerWindow,
@@ -96,8 +104,6 @@ function brakeFlags(flags: ExplainFlags): BrakeFlags {
 
 /** Turns parsed flags into what `explain` runs with. */
 export function explainOptions(target: ExplainTarget, flags: ExplainFlags): ExplainOptions {
-  if (flags.maxEvictionsBurst !== undefined && flags.maxEvictionsPerSecond === undefined)
-    throw new UsageError('--max-evictions-burst needs --max-evictions-per-second');
   return {
     target,
     output: flags.output,

@@ -1,11 +1,12 @@
 // "What the brakes would do": when the controller's brakes on starting evictions (docs/behaviour.md
 // §6.14) would let the pending evictions start — the blast-radius breaker, the global start rate and
-// the per-rule start rates — estimated from the flags `explain` is given (the same as `run`'s) and the
-// rules' annotations. The estimate runs the controller's own admission (src/workers/admission.ts) with
-// its token buckets and breaker over the pending evictions in virtual time, starting each as soon as
-// it is due and the brakes allow. It assumes the brakes are idle now: no tokens spent, nothing counted
-// in the breaker's window yet, no other eviction in flight; what the running controller has counted
-// is not visible from outside. The breaker's open state, however, is read from the cluster.
+// the per-rule start rates — estimated from the flags `explain` is given (`run`'s brake flags) and the
+// rules' annotations (as the rule projection reads them: RuleRecord.startLimit). The estimate runs the
+// controller's own admission (src/workers/admission.ts) with its token buckets and breaker over the
+// pending evictions in virtual time, starting each as soon as it is due and the brakes allow. It
+// assumes the brakes are idle now: no tokens spent, nothing counted in the breaker's window yet, no
+// other eviction in flight; what the running controller has counted is not visible from outside. The
+// breaker's open state, however, is read from the cluster.
 
 import { FakeClock } from '../../shared/clock.js';
 import type { PendingEviction } from '../../shared/decisions.js';
@@ -15,55 +16,41 @@ import { SharedTokenBucket } from '../../shared/tokenBucket.js';
 import { podUidKey } from '../../shared/types.js';
 import { EvictionAdmission, type StartRate } from '../../workers/admission.js';
 import { MinHeap, NOT_IN_HEAP, type TimedNode } from '../../workers/minHeap.js';
-
-/** The annotation that bounds how fast a DeviceTaintRule's evictions start. */
-export const MAX_EVICTIONS_PER_MINUTE_ANNOTATION = 'device-taint-evictor.io/max-evictions-per-minute';
-/** What an annotation that is not a positive number means: the most cautious limit (as the controller reads it). */
-export const INVALID_RATE_FALLBACK = 1;
+import type { BrakeSettings } from '../app/brakes.js';
+import { defaultControllerOptions } from '../app/options.js';
 
 /**
- * The rule's start rate from a raw DeviceTaintRule's annotation, or null without one. Read from the
- * raw object because the rule projection does not carry annotations yet; the semantics are the
- * controller's: an annotation that is not a positive number reads as 1 per minute.
+ * The brake flags, as `run` takes them (src/main/app/brakes.ts): 0 evictions per second is unlimited,
+ * null breaker bounds are no breaker.
  */
-export function ruleRateOf(raw: unknown): number | null {
-  const metadata = typeof raw === 'object' && raw !== null ? (raw as { metadata?: unknown }).metadata : undefined;
-  const annotations =
-    typeof metadata === 'object' && metadata !== null ? (metadata as { annotations?: unknown }).annotations : undefined;
-  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) return null;
-  const value = (annotations as Record<string, unknown>)[MAX_EVICTIONS_PER_MINUTE_ANNOTATION];
-  if (value === undefined) return null;
-  const n = typeof value === 'string' ? Number(value.trim()) : Number.NaN;
-  return Number.isFinite(n) && n > 0 ? n : INVALID_RATE_FALLBACK;
-}
+export type BrakeFlags = Pick<
+  BrakeSettings,
+  'maxEvictionsPerSecond' | 'maxEvictionsBurst' | 'breakerMaxEvictions' | 'breakerMaxPercent' | 'breakerWindowMs'
+>;
 
-/** The brake flags, as `run` takes them; all optional (null = that brake is off). */
-export interface BrakeFlags {
-  readonly maxEvictionsPerSecond: number | null;
-  /** Defaults to 1 when only the rate is given. */
-  readonly maxEvictionsBurst: number | null;
-  readonly breakerMaxEvictions: number | null;
-  /** Percent (0–100] of the pods using DRA claims. */
-  readonly breakerMaxPercent: number | null;
-  readonly breakerWindowMs: number;
-}
+const RUN_DEFAULTS = defaultControllerOptions(1);
 
-export const DEFAULT_BREAKER_WINDOW_MS = 600_000;
-
+/** `run`'s defaults: every brake off. */
 export const NO_BRAKES: BrakeFlags = {
-  maxEvictionsPerSecond: null,
-  maxEvictionsBurst: null,
-  breakerMaxEvictions: null,
-  breakerMaxPercent: null,
-  breakerWindowMs: DEFAULT_BREAKER_WINDOW_MS,
+  maxEvictionsPerSecond: RUN_DEFAULTS.maxEvictionsPerSecond,
+  maxEvictionsBurst: RUN_DEFAULTS.maxEvictionsBurst,
+  breakerMaxEvictions: RUN_DEFAULTS.breakerMaxEvictions,
+  breakerMaxPercent: RUN_DEFAULTS.breakerMaxPercent,
+  breakerWindowMs: RUN_DEFAULTS.breakerWindowMs,
 };
 
-/** The breaker's limit for one window: the lower of the two bounds, as the controller's keeper computes it. */
+/**
+ * The breaker's limit for one window, as the controller's keeper computes it (BreakerKeeper.limit in
+ * src/main/app/breakerKeeper.ts; a test holds the two together): the lower of the two bounds, a
+ * percentage allowing at least one eviction.
+ */
 export function breakerLimit(flags: BrakeFlags, podsUsingClaims: number): { limit: number | null; basis: string } {
   const byCount = flags.breakerMaxEvictions;
   const byPercent =
-    flags.breakerMaxPercent === null ? null : Math.floor((flags.breakerMaxPercent / 100) * podsUsingClaims);
-  const percentText = `${flags.breakerMaxPercent}% of ${podsUsingClaims} pods using DRA claims`;
+    flags.breakerMaxPercent === null
+      ? null
+      : Math.max(1, Math.floor((flags.breakerMaxPercent / 100) * podsUsingClaims));
+  const percentText = `${flags.breakerMaxPercent}% of ${podsUsingClaims} pods using ResourceClaims`;
   if (byCount === null && byPercent === null) return { limit: null, basis: 'no limit given' };
   if (byPercent === null) return { limit: byCount, basis: '--breaker-max-evictions' };
   if (byCount === null || byPercent < byCount) return { limit: byPercent, basis: percentText };
@@ -101,11 +88,13 @@ export function simulateStarts(
   const { now, flags } = input;
   const clock = new FakeClock(now);
   const at = () => clock.now();
-  const perSecond = flags.maxEvictionsPerSecond;
   const globalRate =
-    perSecond !== null && perSecond > 0
+    flags.maxEvictionsPerSecond > 0
       ? new SharedTokenBucket(
-          SharedTokenBucket.createSpec({ qps: perSecond, burst: Math.max(1, flags.maxEvictionsBurst ?? 1) }),
+          SharedTokenBucket.createSpec({
+            qps: flags.maxEvictionsPerSecond,
+            burst: Math.max(1, flags.maxEvictionsBurst),
+          }),
           at,
         )
       : undefined;

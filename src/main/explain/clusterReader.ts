@@ -12,9 +12,7 @@ import { loadKubeconfig } from '../../kube/kubeconfig.js';
 import { projectListBody } from '../../kube/pageDecode/pageDecoder.js';
 import { HttpReadTransport, type ReadTransport } from '../../kube/readTransport.js';
 import { collectionPath, keyOf, type ResourceDescriptor, type StoredRecord } from '../../kube/resources.js';
-import { field, isObject } from '../../shared/jsonShape.js';
 import { userAgent } from '../app/version.js';
-import { ruleRateOf } from './brakes.js';
 import { ExplainError, ExplainNotFoundError } from './common.js';
 import type { BreakerState, ClusterSnapshot, SkippedObject } from './snapshot.js';
 
@@ -43,13 +41,11 @@ async function listAll<T extends StoredRecord>(
   resource: ResourceDescriptor<T>,
   skipped: SkippedObject[],
   pageSize: number,
-  onRaw?: (item: unknown) => void,
 ): Promise<T[]> {
   const path = collectionPath(resource);
   for (let attempt = 1; ; attempt++) {
     const items = new Map<string, T>();
     const bad: SkippedObject[] = [];
-    const raws: unknown[] = [];
     let cont = '';
     try {
       do {
@@ -64,10 +60,6 @@ async function listAll<T extends StoredRecord>(
           // Quarantine as the reflector does: the degraded record (a slice without devices), or nothing.
           if (m.fallback !== null) items.set(keyOf(m.fallback), m.fallback);
         }
-        if (onRaw !== undefined) {
-          const list = isObject(body) ? field(body, 'items') : undefined;
-          if (Array.isArray(list)) raws.push(...list);
-        }
         cont = page.continueToken;
       } while (cont !== '');
     } catch (error) {
@@ -75,7 +67,6 @@ async function listAll<T extends StoredRecord>(
       throw error;
     }
     skipped.push(...bad);
-    if (onRaw !== undefined) for (const raw of raws) onRaw(raw);
     return [...items.values()];
   }
 }
@@ -157,21 +148,13 @@ export async function readCluster(options: ReadClusterOptions): Promise<ClusterS
     }
     const pageSize = options.pageSize ?? 500;
     const skipped: SkippedObject[] = [];
-    const ruleRates = new Map<string, number>();
     const rulesResource = resources.rules;
     const podGroupsResource = options.workloadClaims ? resources.podGroups : null;
     const [pods, claims, slices, rules, podGroups, breaker] = await Promise.all([
       listAll(transport, resources.pods, skipped, pageSize),
       listAll(transport, resources.claims, skipped, pageSize),
       listAll(transport, resources.slices, skipped, pageSize),
-      rulesResource === null
-        ? Promise.resolve([])
-        : listAll(transport, rulesResource, skipped, pageSize, (raw) => {
-            const rate = ruleRateOf(raw);
-            const name = isObject(raw) ? field(raw, 'metadata') : undefined;
-            const ruleName = isObject(name) ? field(name, 'name') : undefined;
-            if (rate !== null && typeof ruleName === 'string') ruleRates.set(ruleName, rate);
-          }),
+      rulesResource === null ? Promise.resolve([]) : listAll(transport, rulesResource, skipped, pageSize),
       podGroupsResource === null ? Promise.resolve([]) : listAll(transport, podGroupsResource, skipped, pageSize),
       readBreaker(transport, options.breakerNamespace, options.breakerName ?? DEFAULT_BREAKER_NAME),
     ]);
@@ -183,7 +166,6 @@ export async function readCluster(options: ReadClusterOptions): Promise<ClusterS
       rules,
       podGroups,
       rulesServed: rulesResource !== null,
-      ruleRates,
       skipped,
       breaker,
     };

@@ -47,17 +47,6 @@ export function usedClaims(engine: EvictionEngine, pod: PodRecord, workloadClaim
   return used;
 }
 
-/** Scheduled pods, not being deleted, that use at least one allocated claim: the base of --breaker-max-percent. */
-export function podsUsingClaims(engine: EvictionEngine, snapshot: ClusterSnapshot, workloadClaims: boolean): number {
-  let n = 0;
-  for (const listed of snapshot.pods) {
-    const pod = engine.getPod(listed.namespace, listed.name);
-    if (pod === null || pod.nodeName === '' || pod.deletionTimestamp !== null) continue;
-    if (usedClaims(engine, pod, workloadClaims).length > 0) n++;
-  }
-  return n;
-}
-
 export interface BrakesEstimate {
   readonly view: BrakesView;
   readonly starts: ReadonlyMap<string, SimulatedStart>;
@@ -74,12 +63,11 @@ export function estimateBrakes(
   rules: readonly string[],
 ): BrakesEstimate {
   const { snapshot, now, brakes } = input;
-  const { limit, basis } = breakerLimit(brakes, podsUsingClaims(engine, snapshot, input.workloadClaims));
+  // The percentage's base as the controller's keeper takes it.
+  const { limit, basis } = breakerLimit(brakes, engine.podsUsingClaims);
   const ruleRates = new Map<string, number>();
-  for (const [name, perMinute] of snapshot.ruleRates) {
-    const rule = engine.getRule(name);
-    if (rule !== null) ruleRates.set(rule.uid, perMinute);
-  }
+  for (const rule of engine.knownRules())
+    if (rule.startLimit !== null) ruleRates.set(rule.uid, rule.startLimit.perMinute);
   const breaker = snapshot.breaker;
   const starts = simulateStarts(pending, {
     now,
@@ -103,18 +91,23 @@ export function estimateBrakes(
       : `breaker limit: ${limit} evictions per ${window} (${basis}); opens at the next one`,
   );
   summary.push(
-    brakes.maxEvictionsPerSecond === null || brakes.maxEvictionsPerSecond <= 0
-      ? 'global start rate: unlimited (--max-evictions-per-second not given)'
-      : `global start rate: ${brakes.maxEvictionsPerSecond} per second, burst ${Math.max(1, brakes.maxEvictionsBurst ?? 1)}`,
+    brakes.maxEvictionsPerSecond <= 0
+      ? 'global start rate: unlimited (--max-evictions-per-second 0, the default)'
+      : `global start rate: ${brakes.maxEvictionsPerSecond} per second, burst ${Math.max(1, brakes.maxEvictionsBurst)}`,
   );
-  const involved = [...new Set(rules)].sort().flatMap((rule) => {
-    const perMinute = snapshot.ruleRates.get(rule);
-    return perMinute === undefined ? [] : [{ rule, perMinute }];
+  const involved = [...new Set(rules)].sort().flatMap((name) => {
+    const startLimit = engine.getRule(name)?.startLimit ?? null;
+    return startLimit === null ? [] : [{ rule: name, perMinute: startLimit.perMinute, invalid: startLimit.invalid }];
   });
-  for (const r of involved)
+  for (const r of involved) {
+    if (r.invalid !== null)
+      summary.push(
+        `rule ${r.rule}: its annotation "${r.invalid}" is not a positive number: the controller uses the most cautious ${r.perMinute} per minute`,
+      );
     summary.push(
       `rule ${r.rule}: at most ${r.perMinute} eviction${r.perMinute === 1 ? '' : 's'} per minute start (annotation)`,
     );
+  }
   return {
     view: {
       breaker: {
@@ -128,10 +121,10 @@ export function estimateBrakes(
         basis,
       },
       globalRate:
-        brakes.maxEvictionsPerSecond === null || brakes.maxEvictionsPerSecond <= 0
+        brakes.maxEvictionsPerSecond <= 0
           ? null
-          : { perSecond: brakes.maxEvictionsPerSecond, burst: Math.max(1, brakes.maxEvictionsBurst ?? 1) },
-      ruleRates: involved,
+          : { perSecond: brakes.maxEvictionsPerSecond, burst: Math.max(1, brakes.maxEvictionsBurst) },
+      ruleRates: involved.map(({ rule, perMinute }) => ({ rule, perMinute })),
       pendingEvictions: pending.length,
       summary,
     },

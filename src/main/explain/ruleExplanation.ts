@@ -191,7 +191,7 @@ export function explainRule(input: ExplainInput, name: string, options: RuleExpl
       `internal: the preview (${counted.length} pods in ${namespaces} namespaces) differs from the controller's dry run (${dryRun.pods} pods in ${dryRun.namespaces} namespaces)`,
     );
   const status = rule.conditions.find((c) => c.type === 'EvictionInProgress') ?? null;
-  const perMinute = snapshot.ruleRates.get(name) ?? null;
+  const perMinute = own.startLimit?.perMinute ?? null;
   const brakeSummary = [...brakes.view.summary];
   if (perMinute !== null && counted.length > 0) {
     const starts = counted

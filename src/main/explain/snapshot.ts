@@ -40,11 +40,6 @@ export interface ClusterSnapshot {
   readonly podGroups: readonly PodGroupRecord[];
   /** Whether the server serves DeviceTaintRules at all. */
   readonly rulesServed: boolean;
-  /**
-   * Rule name → the rule's start rate, from its `device-taint-evictor.io/max-evictions-per-minute`
-   * annotation (see brakes.ts).
-   */
-  readonly ruleRates: ReadonlyMap<string, number>;
   readonly skipped: readonly SkippedObject[];
   readonly breaker: BreakerState;
 }

@@ -148,7 +148,7 @@ export interface BrakesView {
     /** Evictions allowed to start per window (from --breaker-max-evictions / --breaker-max-percent), null = none. */
     readonly limit: number | null;
     readonly windowSeconds: number;
-    /** How the limit came about, e.g. `10% of 300 pods using DRA claims`. */
+    /** How the limit came about, e.g. `10% of 300 pods using ResourceClaims`. */
     readonly basis: string;
   };
   /** --max-evictions-per-second / --max-evictions-burst; null = unlimited. */

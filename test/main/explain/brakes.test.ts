@@ -1,11 +1,15 @@
 // "What the brakes would do": the controller's admission (global rate, per-rule rates, breaker) run
-// over pending evictions in virtual time, and how `explain` reports it.
+// over pending evictions in virtual time, the breaker's limit held to the controller keeper's, and how
+// `explain` reports it.
 
 import { describe, expect, test } from 'vitest';
-import { breakerLimit, NO_BRAKES, ruleRateOf, simulateStarts } from '../../../src/main/explain/brakes.js';
+import { BreakerKeeper } from '../../../src/main/app/breakerKeeper.js';
+import { breakerLimit, NO_BRAKES, simulateStarts } from '../../../src/main/explain/brakes.js';
 import { explainPod } from '../../../src/main/explain/podExplanation.js';
 import { explainRule } from '../../../src/main/explain/ruleExplanation.js';
 import type { PendingEviction } from '../../../src/shared/decisions.js';
+import { EvictionBreaker } from '../../../src/shared/evictionBreaker.js';
+import { silentLogger } from '../../../src/shared/logger.js';
 import { ruleReason } from '../../../src/shared/reasons.js';
 import { podUidKey } from '../../../src/shared/types.js';
 import { DRIVER, inputOf, nodeSlice, rule, S, snapshotOf, T0, workload } from './world.js';
@@ -83,37 +87,53 @@ describe('simulateStarts', () => {
 });
 
 describe('brake inputs', () => {
-  test('the rule annotation: a positive number, or the most cautious 1 per minute', () => {
-    const annotated = (v: unknown) => ({
-      metadata: { annotations: { 'device-taint-evictor.io/max-evictions-per-minute': v } },
-    });
-    expect(ruleRateOf(annotated('10'))).toBe(10);
-    expect(ruleRateOf(annotated(' 2.5 '))).toBe(2.5);
-    expect(ruleRateOf(annotated('ten'))).toBe(1);
-    expect(ruleRateOf(annotated('0'))).toBe(1);
-    expect(ruleRateOf({ metadata: {} })).toBeNull();
-    expect(ruleRateOf(null)).toBeNull();
-  });
-
-  test('the breaker limit: the lower of the count and the percentage', () => {
+  test('the breaker limit: the lower of the count and the percentage, a percentage allowing at least one', () => {
     expect(breakerLimit(NO_BRAKES, 100)).toEqual({ limit: null, basis: 'no limit given' });
     expect(breakerLimit({ ...NO_BRAKES, breakerMaxEvictions: 50 }, 100).limit).toBe(50);
     expect(breakerLimit({ ...NO_BRAKES, breakerMaxPercent: 10 }, 300)).toEqual({
       limit: 30,
-      basis: '10% of 300 pods using DRA claims',
+      basis: '10% of 300 pods using ResourceClaims',
     });
     expect(breakerLimit({ ...NO_BRAKES, breakerMaxEvictions: 20, breakerMaxPercent: 10 }, 300).limit).toBe(20);
+    expect(breakerLimit({ ...NO_BRAKES, breakerMaxPercent: 10 }, 3).limit).toBe(1);
+  });
+
+  test('… is the controller keeper’s limit, for every combination', () => {
+    const keeperLimit = (maxEvictions: number | null, maxPercent: number | null, pods: number): number | null =>
+      new BreakerKeeper({
+        breaker: new EvictionBreaker(EvictionBreaker.createSpec(600_000, T0)),
+        limits: { maxEvictions, maxPercent, autoResetAfterMs: null },
+        podsUsingClaims: () => pods,
+        // Not used to compute the limit.
+        store: {} as never,
+        clock: {} as never,
+        log: silentLogger,
+        mayWrite: () => false,
+        held: () => {
+          throw new Error('not used');
+        },
+        announce: async () => {},
+      }).limit();
+    for (const maxEvictions of [null, 1, 7, 1000])
+      for (const maxPercent of [null, 0.5, 10, 100])
+        for (const pods of [0, 3, 150, 150_000])
+          expect(
+            breakerLimit({ ...NO_BRAKES, breakerMaxEvictions: maxEvictions, breakerMaxPercent: maxPercent }, pods)
+              .limit,
+          ).toBe(keeperLimit(maxEvictions, maxPercent, pods));
   });
 });
 
 describe('explain reports the brakes', () => {
   const workloads = [0, 1, 2, 3].map((i) => workload('team-a', `p${i}`, 'node-1', `gpu-${i}`));
-  const drain = rule('drain-node-1', { selector: { driver: DRIVER, pool: 'node-1' } });
+  const drain = rule('drain-node-1', {
+    selector: { driver: DRIVER, pool: 'node-1' },
+    startLimit: { perMinute: 2, invalid: null },
+  });
   const snapshot = snapshotOf({
     workloads,
     slices: [nodeSlice('node-1', ['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3'])],
     rules: [drain],
-    ruleRates: new Map([['drain-node-1', 2]]),
   });
 
   test('a rule with the annotation: at most N per minute, so its 4th pod starts no earlier than 90 s later', () => {
@@ -156,7 +176,16 @@ describe('explain reports the brakes', () => {
     const e2 = explainPod(inputOf(unknown, T0, { brakes: { ...NO_BRAKES, breakerMaxPercent: 50 } }), 'team-a', 'p0');
     expect(e2.brakes.breaker).toMatchObject({ state: 'unknown', error: 'HTTP 403 Forbidden: no', limit: 2 });
     expect(e2.brakes.summary[1]).toBe(
-      'breaker limit: 2 evictions per 10 min (50% of 4 pods using DRA claims); opens at the next one',
+      'breaker limit: 2 evictions per 10 min (50% of 4 pods using ResourceClaims); opens at the next one',
+    );
+  });
+
+  test('an annotation that is not a number: the controller’s most cautious reading, and a line saying so', () => {
+    const typo = { ...snapshot, rules: [{ ...drain, startLimit: { perMinute: 1, invalid: 'ten' } }] };
+    const e = explainRule(inputOf(typo), 'drain-node-1');
+    expect(e.rule.maxEvictionsPerMinute).toBe(1);
+    expect(e.brakes.summary).toContain(
+      'rule drain-node-1: its annotation "ten" is not a positive number: the controller uses the most cautious 1 per minute',
     );
   });
 });

@@ -1,5 +1,5 @@
 // Reading a cluster for `explain` against the simulated apiserver in-process: every object across
-// list pages, the rules' rate annotations, the breaker's ConfigMap (absent, open, unreadable), and the
+// list pages, the rules' rate annotations (projected), the breaker's ConfigMap (absent, open, unreadable), and the
 // object asked about checked first.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -60,7 +60,9 @@ describe('readCluster', () => {
     expect(s.slices.map((x) => x.pool).sort()).toEqual(['node-1', 'node-2']);
     expect(s.slices.find((x) => x.pool === 'node-1')?.devices[0]?.taints[0]).toMatchObject({ effect: 'NoExecute' });
     expect(s.rules.map((r) => r.name).sort()).toEqual(['limited', 'plain']);
-    expect([...s.ruleRates]).toEqual([['limited', 12]]);
+    // The rate annotation, as the rule projection reads it.
+    expect(s.rules.find((r) => r.name === 'limited')?.startLimit).toEqual({ perMinute: 12, invalid: null });
+    expect(s.rules.find((r) => r.name === 'plain')?.startLimit).toBeNull();
     expect(s.rulesServed).toBe(true);
     expect(s.skipped).toEqual([]);
     expect(s.server).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -75,7 +75,6 @@ export function snapshotOf(
     readonly rules?: readonly RuleRecord[];
     readonly pods?: readonly PodRecord[];
     readonly claims?: readonly ClaimRecord[];
-    readonly ruleRates?: ReadonlyMap<string, number>;
     readonly breaker?: ClusterSnapshot['breaker'];
   } = {},
 ): ClusterSnapshot {
@@ -88,7 +87,6 @@ export function snapshotOf(
     rules: parts.rules ?? [],
     podGroups: [],
     rulesServed: true,
-    ruleRates: parts.ruleRates ?? new Map(),
     skipped: [],
     breaker: parts.breaker ?? {
       state: 'closed',
