@@ -4,7 +4,8 @@
 //    toleration, 1 pod; taint → pending, untaint → none, then delete everything;
 //  - the same cycle with 10,000 pods (each with its own claim) on one tainted pool;
 //  - toleration matching and per-taint eviction time;
-//  - timed queue and queue partition operations on a FakeClock over a queue already holding 10,000 entries.
+//  - timed queue and queue partition operations on a FakeClock over a queue already holding 10,000 entries;
+//  - the admission of one eviction start with no brake and with every brake on (none binding).
 //
 //   npx tsx bench/micro.ts [--quick] [--out dir]
 
@@ -12,10 +13,14 @@ import Benchmark from 'benchmark';
 import { EvictionEngine } from '../src/main/engine/engine.js';
 import { FakeClock } from '../src/shared/clock.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
+import { EvictionBreaker } from '../src/shared/evictionBreaker.js';
 import { taintEvictionTime } from '../src/shared/evictionTime.js';
 import { silentLogger } from '../src/shared/logger.js';
+import { ruleReason } from '../src/shared/reasons.js';
+import { SharedTokenBucket } from '../src/shared/tokenBucket.js';
 import { evictionTolerationMatches } from '../src/shared/tolerations.js';
 import type { ClaimRecord, DeviceTaint, DeviceToleration, PodRecord, PodRef } from '../src/shared/types.js';
+import { EvictionAdmission } from '../src/workers/admission.js';
 import { QueuedEvictionPartition } from '../src/workers/evictionPartition.js';
 import { TimedQueue } from '../src/workers/timedQueue.js';
 import { inUseClaimWithToleration, podWithClaimName, slice, sliceTainted, taintTime } from '../test/engine/fixtures.js';
@@ -151,6 +156,32 @@ function partitionScheduleCancel(): void {
   partition.cancel(pod, true);
 }
 
+// ---- The brakes every eviction start passes (src/workers/admission.ts) ---------------------------------
+
+const admissionReasons = [ruleReason('runaway', 'rule-uid'), 'slice:d/p/s/gpu-0#0'];
+const fenceOnly = new EvictionAdmission({ fence: { isOpen: () => true } });
+// Every brake configured, none of them binding: what a start costs when all are on and nothing is held
+// (the breaker sums its 60 window slots; the buckets are one compare-and-swap each).
+const brakeBreaker = new EvictionBreaker(EvictionBreaker.createSpec(600_000, taintTime));
+brakeBreaker.setLimit(2_000_000_000);
+const generous = { qps: 1e9, burst: 1e9 };
+const ruleBucket = new SharedTokenBucket(SharedTokenBucket.createSpec(generous));
+const allBrakes = new EvictionAdmission({
+  fence: { isOpen: () => true },
+  breaker: brakeBreaker,
+  globalRate: new SharedTokenBucket(SharedTokenBucket.createSpec(generous)),
+  ruleRate: (uid) => (uid === 'rule-uid' ? ruleBucket : undefined),
+});
+let admitted = 0;
+
+function admitFenceOnly(): void {
+  if (fenceOnly.admit(taintTime, taintTime, admissionReasons).kind === 'start') admitted++;
+}
+
+function admitAllBrakes(): void {
+  if (allBrakes.admit(taintTime, taintTime, admissionReasons).kind === 'start') admitted++;
+}
+
 // ---- Run ---------------------------------------------------------------------------------------------------
 
 interface Case {
@@ -167,6 +198,8 @@ const cases: Case[] = [
   { name: 'TaintEvictionTime', fn: evictionTime, op: 'eviction time, 3 tolerations' },
   { name: 'TimedQueueAddUpdateCancel', fn: queueAddUpdateCancel, op: `add+update+cancel (${QUEUED / 1000}k queued)` },
   { name: 'PartitionScheduleCancel', fn: partitionScheduleCancel, op: `schedule×2+cancel (${QUEUED / 1000}k queued)` },
+  { name: 'AdmitFenceOnly', fn: admitFenceOnly, op: 'one start, no brake configured' },
+  { name: 'AdmitAllBrakes', fn: admitAllBrakes, op: 'one start: fence, breaker, global + rule rate' },
 ];
 
 // Run every case once outside the timer: a broken assertion fails loudly here, not as a silent NaN.
@@ -198,7 +231,7 @@ for (const c of cases) {
   });
   console.log(String(bench));
 }
-if (sink < 0) console.log(sink); // keeps the matcher's result observable, so it is not optimized away
+if (sink < 0 || admitted < 0) console.log(sink, admitted); // keeps results observable, so nothing is optimized away
 
 const table: ResultTable = {
   title: 'Micro benchmarks (benchmark.js)',

@@ -7,7 +7,7 @@
 // Credentials are resolved on the main thread only, through client-node's KubeConfig (exec plugins,
 // OIDC, tokens, basic auth, client certificates: its rules, not ours). What a thread needs to connect is
 // plain data — a `ConnectionTarget` (server + TLS material as PEM strings) and `ApiCredentials` (headers
-// + generation, src/shared/messages.ts) — so a worker thread rebuilds its pool from `workerData` and
+// + generation, src/shared/messages/types.ts) — so a worker thread rebuilds its pool from `workerData` and
 // never loads @kubernetes/client-node (about 75 MB and a second of start-up per thread). This module
 // imports client-node's types only.
 //

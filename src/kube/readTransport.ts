@@ -2,7 +2,7 @@
 // over one undici keep-alive pool to an `ApiConnection` (connection.ts: TLS material, credentials and
 // their refresh). Not client-node's Watch: it swallows undecodable lines silently, hides the error body of
 // a non-200 watch (so a 410 Status is indistinguishable from a 500), and rides node-fetch, whose
-// keep-alive handling fails on chunked responses (design.md). The reflector only sees this interface.
+// keep-alive handling fails on chunked responses. The reflector only sees this interface.
 
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';

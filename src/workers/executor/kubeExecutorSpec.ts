@@ -18,7 +18,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { WriteFence } from '../../shared/writeFence.js';
 import { DryRunEvictionExecutor, type EvictionMode, KubeEvictionExecutor } from './kubeExecutor.js';
 
-/** Structured-clonable; goes into `KubeExecutorSpec.options` (src/workers/executorFactory.ts). */
+/** Structured-clonable; goes into `KubeExecutorSpec.options` (src/workers/executor/factory.ts). */
 export interface KubeExecutorWorkerOptions {
   /** Where the API server is and how to trust it: the main thread's `ApiConnection.target`. */
   readonly connection: ConnectionTarget;
