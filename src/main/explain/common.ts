@@ -88,7 +88,7 @@ export function estimateBrakes(
   summary.push(
     limit === null
       ? 'breaker limit: none (--breaker-max-evictions / --breaker-max-percent not given)'
-      : `breaker limit: ${limit} evictions per ${window} (${basis}); opens at the next one`,
+      : `breaker limit: ${limit} eviction${limit === 1 ? '' : 's'} per ${window} (${basis}); opens at the next one`,
   );
   summary.push(
     brakes.maxEvictionsPerSecond <= 0
