@@ -87,13 +87,17 @@ async function readBreaker(transport: ReadTransport, namespace: string, name: st
   }
 }
 
-/** GET one object; false when the server says 404. */
+/**
+ * GET one object; false when the server says 404. A 403 counts as "maybe": a role may grant list but
+ * not get (the controller's own role has no `get` on pods), and the lists decide then.
+ */
 async function exists(transport: ReadTransport, path: string): Promise<boolean> {
   try {
     await transport.getJson(path);
     return true;
   } catch (error) {
     if (error instanceof ApiError && error.code === 404) return false;
+    if (error instanceof ApiError && error.code === 403) return true;
     throw error;
   }
 }

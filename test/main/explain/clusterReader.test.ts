@@ -115,6 +115,16 @@ describe('readCluster', () => {
     expect(cluster.sim.requests.count({ verb: 'list' })).toBe(0);
   });
 
+  test('a forbidden GET of the pod is no verdict: the lists decide (a role may grant list without get)', async () => {
+    cluster.sim.setFaults({ verbs: { get: { errorRate: 1, code: 403, resources: ['pods'] } } });
+    try {
+      const s = await read({ target: { kind: 'pod', namespace: 'ns-0', name: 'p0' } });
+      expect(s.pods.some((p) => p.name === 'p0')).toBe(true);
+    } finally {
+      cluster.sim.setFaults({});
+    }
+  });
+
   test('a list the server refuses is one ExplainError line naming the server', async () => {
     cluster.sim.setFaults({ verbs: { list: { errorRate: 1, code: 403, resources: ['resourceclaims'] } } });
     try {
