@@ -57,8 +57,8 @@ function addCommonOptions(command: Command): Command {
       .option('--workload-claims', 'honour PodGroup-owned claims, as run --workload-claims', false)
       .option(
         '--breaker-namespace <ns>',
-        "the controller's namespace, where the breaker's ConfigMap lives",
-        'kube-system',
+        "the controller's namespace, where the breaker's ConfigMap lives (default: $POD_NAMESPACE, else kube-system)",
+        process.env.POD_NAMESPACE || 'kube-system',
       )
       .option('--breaker-name <name>', "the breaker's ConfigMap", RUN_DEFAULTS.breakerName)
       // run's brake flags, with run's defaults (every brake off): what the estimate assumes.
