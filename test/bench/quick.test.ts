@@ -42,6 +42,8 @@ describe('bench/run.ts --quick', () => {
       'TaintEvictionTime',
       'TimedQueueAddUpdateCancel',
       'PartitionScheduleCancel',
+      'AdmitFenceOnly',
+      'AdmitAllBrakes',
     ]);
     for (const row of table?.rows ?? []) {
       const opsPerSec = row[2];

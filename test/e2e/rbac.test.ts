@@ -151,6 +151,12 @@ beforeAll(async () => {
     30_000,
     () => `breaker record open ${controller.tail()}`,
   );
+  // The third eviction was admitted before the breaker opened; its DELETE may still be on its way.
+  await waitFor(
+    () => last.filter((w) => !podExists(cluster.sim, w)).length >= 1,
+    30_000,
+    () => `third eviction ${controller.tail()}`,
+  );
   expect(last.filter((w) => podExists(cluster.sim, w))).toHaveLength(1);
 
   // Graceful stop: releases the Lease (an update).

@@ -161,8 +161,11 @@ describe('LeaseLeaderElector against the simulated API server', () => {
   }
 
   it('elects exactly one of two candidates and keeps it while it renews', async () => {
-    const a = candidate('a');
-    const b = candidate('b');
+    // Roomy timings: keeping the lease is the point here, and a busy machine can stall the event loop
+    // past the fast timings' 400 ms renew deadline (then a handover is correct, not a bug).
+    const steady = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 };
+    const a = candidate('a', steady);
+    const b = candidate('b', steady);
     a.elector.start();
     b.elector.start();
     await waitFor(() => a.elector.isLeader() || b.elector.isLeader());
@@ -171,7 +174,7 @@ describe('LeaseLeaderElector against the simulated API server', () => {
     expect(maxLeaders).toBe(1);
     expect(a.started + b.started).toBe(1);
     const holder = a.elector.isLeader() ? 'a' : 'b';
-    expect(lease()?.spec).toMatchObject({ holderIdentity: holder, leaseDurationSeconds: 1, leaseTransitions: 0 });
+    expect(lease()?.spec).toMatchObject({ holderIdentity: holder, leaseDurationSeconds: 3, leaseTransitions: 0 });
     expect((holder === 'a' ? b : a).elector.observedLeader()).toBe(holder);
   });
 
