@@ -2,7 +2,7 @@
 // JSON log lines are collected so tests can wait on what the controller says it did, and every child
 // is tracked so a failing test never leaves a controller running against the next test's server.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -162,4 +162,24 @@ export class CliProcesses {
 /** `run` against the simulated cluster with the flags every test uses. */
 export function runArgs(kubeconfig: string, extra: readonly string[] = []): string[] {
   return ['run', '--kubeconfig', kubeconfig, '--workers', '2', '--metrics-bind-address', '127.0.0.1:0', ...extra];
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A one-shot command of the built CLI (e.g. `breaker status`), run to its exit within `timeoutMs`. */
+export function runCommand(args: readonly string[], timeoutMs = 30_000): Promise<CommandResult> {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` before the e2e tests`);
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cliPath, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') {
+        reject(new Error(`${args.join(' ')}: ${error.message}\n${stderr}`));
+        return;
+      }
+      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+    });
+  });
 }

@@ -123,6 +123,10 @@ export interface WorkloadSpec {
   readonly driver?: string;
   /** Copied into the allocation result, where the controller reads them. */
   readonly tolerations?: readonly Toleration[];
+  /** The pod's labels (default `app: e2e`): what a PodDisruptionBudget selects. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Adds the Ready condition, which is what a PodDisruptionBudget counts as healthy. */
+  readonly ready?: boolean;
 }
 
 /** A scheduled, running pod holding an allocated claim (by name) on `node`/`device`, reserved for it. */
@@ -136,13 +140,16 @@ export function addWorkload(sim: SimServer, spec: WorkloadSpec): Workload {
     {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name, namespace, labels: { app: 'e2e' } },
+      metadata: { name, namespace, labels: { ...(spec.labels ?? { app: 'e2e' }) } },
       spec: {
         nodeName: node,
         containers: [{ name: 'main', image: 'busybox', resources: { claims: [{ name: 'gpu' }] } }],
         resourceClaims: [{ name: 'gpu', resourceClaimName: claim }],
       },
-      status: { phase: 'Running' },
+      status:
+        spec.ready === true
+          ? { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }
+          : { phase: 'Running' },
     },
     { keepStatus: true },
   );
@@ -164,6 +171,38 @@ export function addWorkload(sim: SimServer, spec: WorkloadSpec): Workload {
     { keepStatus: true },
   );
   return { namespace, name, uid, claim, node, device };
+}
+
+export const RULES = 'devicetaintrules.resource.k8s.io';
+
+export interface RuleSpec {
+  readonly name: string;
+  /** `{}` selects every device in the cluster (behaviour.md §6.6). */
+  readonly deviceSelector: JsonObject;
+  readonly taint?: Taint;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A DeviceTaintRule (NoExecute with the e2e taint unless told otherwise); returns its UID. */
+export function addRule(sim: SimServer, rule: RuleSpec): string {
+  const created = sim.store.create(RULES, {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'DeviceTaintRule',
+    metadata: { name: rule.name, ...(rule.annotations === undefined ? {} : { annotations: { ...rule.annotations } }) },
+    spec: { deviceSelector: rule.deviceSelector, taint: { ...(rule.taint ?? unhealthy) } },
+  });
+  return String((created.metadata as JsonObject).uid);
+}
+
+/** A policy/v1 PodDisruptionBudget over the pods labelled `app: <app>` in `namespace`. */
+export function addPdb(sim: SimServer, namespace: string, name: string, app: string, minAvailable: number): void {
+  sim.store.ensureNamespace(namespace);
+  sim.store.create('poddisruptionbudgets.policy', {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name, namespace },
+    spec: { minAvailable, selector: { matchLabels: { app } } },
+  });
 }
 
 export const podExists = (sim: SimServer, w: Pick<Workload, 'namespace' | 'name'>): boolean =>
