@@ -118,9 +118,12 @@ export class EvictionBreaker {
   /**
    * The verdict for an eviction due at `fireAt` that would start at `now`: counts it when it may start.
    * Only the thread that flips the state gets 'opened' (it reports the opening to the main thread).
+   * `count` false: a retry of an eviction counted when it first started — held while open, never
+   * counted twice.
    */
-  tryStart(now: number, fireAt: number): BreakerVerdict {
+  tryStart(now: number, fireAt: number, count = true): BreakerVerdict {
     if (this.isOpen()) return 'hold';
+    if (!count) return 'start';
     if (fireAt <= (this.floats[AMNESTY_UNTIL] ?? Number.NEGATIVE_INFINITY)) return 'start';
     const limit = Atomics.load(this.ints, LIMIT);
     if (limit === NO_LIMIT) return 'start';

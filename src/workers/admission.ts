@@ -3,7 +3,10 @@
 // one limit, never N times it.
 //
 //   1. the write fence: no valid leader lease, no start (hold; the queue looks again shortly);
-//   2. the blast-radius breaker: open, no start (hold); a start that would exceed it opens it;
+//   2. the blast-radius breaker: open, no start (hold); a start that would exceed it opens it. A retry
+//      of an eviction that failed (a disruption budget's 429, a 5xx) is the same eviction, counted
+//      when it first started: it is held while the breaker is open but not counted again — else one
+//      pod that a budget blocks for ten minutes, retried every 5 s, would open a breaker on its own;
 //   3. the global start rate (--max-evictions-per-second/--max-evictions-burst): wait for a token;
 //   4. per-rule start rates (annotation device-taint-evictor.io/max-evictions-per-minute): an eviction
 //      caused by such a rule waits for that rule's token.
@@ -37,8 +40,8 @@ export interface StartRate {
 export interface AdmissionParts {
   /** The write fence (leader lease); absent: always open. */
   readonly fence?: { isOpen(): boolean };
-  /** The shared breaker; absent: none. */
-  readonly breaker?: { tryStart(now: number, fireAt: number): BreakerVerdict };
+  /** The shared breaker; absent: none. `count` false: a retry, held when open but not counted. */
+  readonly breaker?: { tryStart(now: number, fireAt: number, count?: boolean): BreakerVerdict };
   /** The global start rate; absent: unlimited. */
   readonly globalRate?: StartRate;
   /** The start rate of a rule (by UID) that has one, else undefined. */
@@ -58,7 +61,8 @@ export function ruleUidsOf(reasons: readonly ReasonId[]): string[] {
 export class EvictionAdmission {
   constructor(private readonly parts: AdmissionParts) {}
 
-  admit(now: number, fireAt: number, reasons: readonly ReasonId[]): Admission {
+  /** `attempt`: 1 for the eviction's first start, more for a retry after a failed attempt. */
+  admit(now: number, fireAt: number, reasons: readonly ReasonId[], attempt = 1): Admission {
     const { fence, breaker, globalRate, ruleRate } = this.parts;
     if (fence !== undefined && !fence.isOpen()) return { kind: 'hold', why: 'fence' };
     // Peek at every rate first: a token is taken only when the start will really happen.
@@ -76,7 +80,7 @@ export class EvictionAdmission {
         rates.push(rate);
       }
     if (breaker !== undefined) {
-      const verdict = breaker.tryStart(now, fireAt);
+      const verdict = breaker.tryStart(now, fireAt, attempt <= 1);
       if (verdict !== 'start') return { kind: 'hold', why: 'breaker', opened: verdict === 'opened' };
     }
     // Another thread may have taken the token between the peek and now: then wait for the next one

@@ -84,7 +84,10 @@ export class QueuedEvictionPartition implements EvictionPartition {
       ...(options.canStart === undefined ? {} : { canStart: options.canStart }),
       ...(admission === undefined
         ? {}
-        : { admit: (fireAt: number, work: EvictionWork, now: number) => admission.admit(now, fireAt, work.reasons) }),
+        : {
+            admit: (fireAt: number, work: EvictionWork, now: number, attempt: number) =>
+              admission.admit(now, fireAt, work.reasons, attempt),
+          }),
       ...(options.onBrake === undefined ? {} : { onBrake: options.onBrake }),
       ...(options.slots === undefined ? {} : { slots: options.slots }),
     });

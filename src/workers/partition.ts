@@ -14,7 +14,8 @@ import type { BrakeEvent } from './timedQueue.js';
 
 /** What the partition asks before starting a due eviction (EvictionAdmission implements it). */
 export interface EvictionAdmissionPolicy {
-  admit(now: number, fireAt: number, reasons: readonly ReasonId[]): Admission;
+  /** `attempt`: 1 for an eviction's first start, more for a retry after a failed attempt. */
+  admit(now: number, fireAt: number, reasons: readonly ReasonId[], attempt?: number): Admission;
 }
 
 export interface PartitionStats {

@@ -102,8 +102,9 @@ export interface TimedQueueOptions<P> {
    * The brakes a due entry passes before it starts (see src/workers/admission.ts): start it; hold
    * every start for now (looked at again every `blockedRecheckMs`); delay every start until a time
    * (`global`); or delay this entry alone (`rule`: it is rescheduled, keeping its fire time).
+   * `attempt` is 1 for the first run of the entry's work, more for a retry after a failed run.
    */
-  readonly admit?: (fireAt: number, payload: P, now: number) => Admission;
+  readonly admit?: (fireAt: number, payload: P, now: number, attempt: number) => Admission;
   /** Told when a brake starts or stops holding this queue back (for logs and metrics). */
   readonly onBrake?: (event: BrakeEvent) => void;
   readonly blockedRecheckMs?: number;
@@ -223,7 +224,7 @@ export class TimedQueue<P> {
   private readonly backoff: ItemExponentialBackoff;
   private readonly defer: (fn: () => void) => void;
   private readonly minRetryDelayMs: ((error: unknown) => number | null) | undefined;
-  private readonly admit: (fireAt: number, payload: P, now: number) => Admission;
+  private readonly admit: (fireAt: number, payload: P, now: number, attempt: number) => Admission;
   private readonly onBrake: ((event: BrakeEvent) => void) | undefined;
   private readonly blockedRecheckMs: number;
   private pumpRequested = false;
@@ -505,7 +506,7 @@ export class TimedQueue<P> {
             slotsExhausted = true;
             break;
           }
-          const verdict = this.admit(top.fireAt, top.payload, now);
+          const verdict = this.admit(top.fireAt, top.payload, now, top.failures + 1);
           if (verdict.kind === 'start') {
             this.dueHeap.pop();
             this.start(top);

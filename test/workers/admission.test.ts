@@ -123,6 +123,51 @@ describe('eviction admission', () => {
     expect(breaker.countAt(r.clock.now())).toBe(0);
   });
 
+  it('a retry after a failed attempt is held while the breaker is open, but not counted again', async () => {
+    const clock = new FakeClock();
+    const breaker = new EvictionBreaker(EvictionBreaker.createSpec(600_000, clock.now()));
+    breaker.setLimit(2);
+    const admission = new EvictionAdmission({ breaker });
+    const attempts: string[] = [];
+    const queue = new TimedQueue<Work>({
+      clock,
+      concurrency: 10,
+      // A disruption budget refuses `blocked` every time (the executor's 429, retried after 5 s).
+      run: async (_payload, info) => {
+        attempts.push(`${info.key}#${info.attempt}`);
+        if (info.key === 'blocked') throw Object.assign(new Error('429'), { retryAfterSeconds: 5 });
+      },
+      minRetryDelayMs: () => 5_000,
+      defer: virtualDefer(clock),
+      admit: (fireAt, payload, now, attempt) => admission.admit(now, fireAt, payload.reasons, attempt),
+    });
+    const t0 = clock.now();
+    queue.upsert('blocked', t0, { reasons: [] });
+    await settle(clock);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(5_000);
+      await settle(clock);
+    }
+    // Six attempts of one eviction: one count, the breaker stays closed.
+    expect(attempts).toEqual(['blocked#1', 'blocked#2', 'blocked#3', 'blocked#4', 'blocked#5', 'blocked#6']);
+    expect(breaker.countAt(clock.now())).toBe(1);
+    expect(breaker.isOpen()).toBe(false);
+
+    // Two more evictions: the second exceeds the limit of 2 and opens it; the retry is held meanwhile.
+    queue.upsert('p1', clock.now(), { reasons: [] });
+    queue.upsert('p2', clock.now(), { reasons: [] });
+    await settle(clock);
+    expect(attempts.slice(6)).toEqual(['p1#1']);
+    expect(breaker.isOpen()).toBe(true);
+    clock.advance(5_000);
+    await settle(clock);
+    expect(attempts.slice(6)).toEqual(['p1#1']);
+    breaker.reset(clock.now());
+    clock.advance(100);
+    await settle(clock);
+    expect(attempts.slice(7).sort()).toEqual(['blocked#7', 'p2#1']);
+  });
+
   it('reads the rule UIDs out of reasons', () => {
     expect(ruleUidsOf([ruleReason('a', 'u1'), 'slice:d/p/s/dev#0', ruleReason('b', 'u2')])).toEqual(['u1', 'u2']);
   });
