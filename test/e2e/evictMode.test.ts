@@ -106,18 +106,16 @@ async function waitGone(c: { cluster: E2eCluster; controller: CliProcess }, w: W
 describe('--eviction-mode evict', () => {
   test('a pod without a budget, and one whose budget allows it, are evicted through the subresource', async () => {
     const { cluster, controller } = timed;
-    const [free] = [
-      addWorkload(cluster.sim, { namespace: 'free', name: 'free-0', node: 'node-free', device: 'gpu-0' }),
-    ];
+    const free = addWorkload(cluster.sim, { namespace: 'free', name: 'free-0', node: 'node-free', device: 'gpu-0' });
     const spare = readyPair(cluster, 'spare', 'node-spare');
     // Two healthy pods, one needed: one disruption allowed.
     addPdb(cluster.sim, 'spare', 'spare-pdb', 'spare', 1);
     setDeviceTaints(cluster.sim, 'node-free', DEVICES, { 'gpu-0': [unhealthy] });
     setDeviceTaints(cluster.sim, 'node-spare', DEVICES, { 'gpu-0': [unhealthy] });
-    await waitGone(timed, free!);
+    await waitGone(timed, free);
     await waitGone(timed, spare[0]!);
 
-    for (const w of [free!, spare[0]!]) {
+    for (const w of [free, spare[0]!]) {
       // Condition patch, then the eviction; no DELETE of ours (the apiserver deletes the pod itself).
       expect(callsFor(cluster, w)).toEqual(['patch pods/status → 200', 'create pods/eviction → 201']);
       expect(eventsFor(cluster.sim, w).map((e) => `${e.type} ${e.reason}: ${e.message}`)).toEqual([
