@@ -265,7 +265,8 @@ describe('the blast-radius breaker', () => {
       async () => (await scrapeSum(port, QUEUE_DEPTH)) === 0 && (await scrapeSum(port, QUEUE_RUNNING)) === 0,
       10_000,
       () => `empty eviction queues ${controller.tail()}`,
-      250,
+      // Two scrapes a round: below the ops server's limit of 5 renders/s.
+      500,
     );
     for (const w of heldA) {
       expect(podExists(cluster.sim, w)).toBe(true);
