@@ -44,10 +44,11 @@ export async function runDemoCommand(
   io: DemoIo = process,
   deps: Pick<DemoOptions, 'startController' | 'signal'> = {},
 ): Promise<{ code: number; report: DemoReport }> {
+  const startedAt = Date.now();
   const printer = new TimestampedPrinter({
     write: (text) => io.stdout.write(text),
     color: wantsColor(io.stdout),
-    startedAt: Date.now(),
+    startedAt,
   });
   // The story pulls in the controller and the simulated cluster: loaded only when the demo runs.
   const { runDemo } = await import('./story.js');
@@ -58,6 +59,7 @@ export async function runDemoCommand(
     pauseMs: Math.round(flags.pause * 1000),
     timeoutScale: flags.timeoutScale,
     verbose: flags.verbose,
+    startedAt,
     ...deps,
   });
   if (report.interrupted) {

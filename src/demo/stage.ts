@@ -46,6 +46,11 @@ export interface DemoOptions {
   readonly timeoutScale?: number;
   /** Aborting ends the story early (Ctrl-C); the cluster and controller are still shut down cleanly. */
   readonly signal?: AbortSignal;
+  /**
+   * Wall-clock ms the printer counts its stamps from, so that times named in the story (`+8.4s`) and
+   * the report's duration agree with the stamped lines. Default: when the stage is built.
+   */
+  readonly startedAt?: number;
   /** Starts the controller; tests swap in a misbehaving one to see the demo fail. Default: the real one. */
   readonly startController?: (options: ControllerOptions, hooks: ControllerHooks) => Promise<DemoController>;
 }
@@ -95,9 +100,10 @@ export class DemoStage {
   current: ActState | null = null;
   readonly failures: string[] = [];
   readonly results: EvictionResult[] = [];
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
 
   constructor(readonly options: DemoOptions) {
+    this.startedAt = options.startedAt ?? Date.now();
     this.print = options.printer;
     this.scale = options.timeoutScale ?? 1;
     const tolerationSeconds = options.tolerationSeconds ?? 5;

@@ -108,6 +108,14 @@ describe('the demo story', () => {
       expect(deletedAt).toBeGreaterThanOrEqual(due - 100);
       expect(deletedAt - written).toBeGreaterThanOrEqual(TOLERATION_SECONDS * 1000 - 1000);
     }
+    // The due time the story names is on the printed stamps' clock: the eviction's line follows it.
+    const stampOf = (line: string | undefined) => Number(/^\s*\+(\d+\.\d)s/.exec(line ?? '')?.[1] ?? Number.NaN);
+    const lines = output.split('\n');
+    const announced = lines.find((l) => l.includes('trainer-n2-g1 tolerates 5 s: it keeps running until'));
+    const dueStamp = Number(/until \+(\d+\.\d)s/.exec(announced ?? '')?.[1] ?? Number.NaN);
+    const evictedStamp = stampOf(lines.find((l) => l.includes('evicted team-01/trainer-n2-g1 from')));
+    expect(evictedStamp).toBeGreaterThanOrEqual(dueStamp - 0.2);
+    expect(evictedStamp - dueStamp).toBeLessThan(1);
     // The untolerating pods went right away instead (well inside their act's deadline).
     const immediate = outcome('trainer-n1-g3');
     expect((immediate.deletion?.at ?? Number.NaN) - (immediate.taintWrittenAt ?? Number.NaN)).toBeLessThan(
