@@ -82,8 +82,8 @@ export function registerBreakerCommand(program: Command): void {
         await print(flags, out, `Breaker ${out.configMap} is not open; nothing to reset.\n`);
         return;
       }
-      const { record, resetAt } = outcome;
-      const out = statusOutput(configMap, { ...record, state: 'closed', resetAt });
+      const { record, written } = outcome;
+      const out = statusOutput(configMap, written);
       await print(
         flags,
         { ...out, heldPods: record.heldPods },

@@ -85,8 +85,8 @@ const RESET_ATTEMPTS = 3;
 export type ResetOutcome =
   /** Nothing to reset: no record, or already closed. */
   | { readonly kind: 'notOpen'; readonly record: BreakerRecord | null }
-  /** Written closed; `record` is what it said before (what the leader will release). */
-  | { readonly kind: 'reset'; readonly record: BreakerRecord; readonly resetAt: number };
+  /** Written closed: `record` is what it said before (what the leader will release), `written` what it says now. */
+  | { readonly kind: 'reset'; readonly record: BreakerRecord; readonly written: BreakerRecord };
 
 /**
  * Turns an open record closed, with the record's resourceVersion as a precondition: an opening written
@@ -100,18 +100,14 @@ export async function resetBreaker(
   for (let attempt = 1; ; attempt++) {
     const record = await store.read();
     if (record === null || record.state === 'closed') return { kind: 'notOpen', record };
-    const resetAt = now();
+    const written: BreakerRecord = { ...record, state: 'closed', resetAt: now(), resetBy: `${user} (breaker reset)` };
     try {
-      await store.write(
-        { ...record, state: 'closed', resetAt, resetBy: `${user} (breaker reset)` },
-        () => true,
-        store.resourceVersion,
-      );
+      await store.write(written, () => true, store.resourceVersion);
     } catch (error) {
       if (error instanceof ApiError && error.code === 409 && attempt < RESET_ATTEMPTS) continue;
       throw error;
     }
-    return { kind: 'reset', record, resetAt };
+    return { kind: 'reset', record, written };
   }
 }
 
