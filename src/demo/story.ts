@@ -18,7 +18,7 @@
 import { actDelayed, actImmediate, actRuleNoExecute, actRuleNone, finalChecks } from './acts.js';
 import { narrate } from './narration.js';
 import { buildReport, type DemoReport } from './report.js';
-import { DemoFailure, type DemoOptions, DemoStage } from './stage.js';
+import { type DemoOptions, DemoStage } from './stage.js';
 
 /** Plays the whole story; never throws for an unmet expectation (see `DemoReport.ok` / `failures`). */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
@@ -32,7 +32,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     finalChecks(s);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof DemoFailure)) s.failures.push(message);
+    // An act has recorded its own DemoFailure already; anything else (the final checks too) is recorded here.
+    if (!s.failures.includes(message)) s.failures.push(message);
     if (options.signal?.aborted === true) {
       s.print.line('interrupted: stopping the controller and the simulated cluster', 'warn');
     } else {
