@@ -46,7 +46,7 @@ export interface BreakerKeeperDeps {
   readonly mayWrite: () => boolean;
   /** Pods using DRA claims now (the base of the percentage). */
   readonly podsUsingClaims: () => number;
-  readonly held: () => HeldEvictions;
+  readonly held: () => Promise<HeldEvictions>;
   /** Records the Warning events about an opening (best effort). */
   readonly announce: (held: HeldEvictions, reason: string) => Promise<void>;
   readonly onStateChange?: (open: boolean) => void;
@@ -169,7 +169,7 @@ export class BreakerKeeper {
     }
     if (this.recordedOpening !== openedAt) {
       // Opened by a worker since the record was last written: persist it first, then tell.
-      const held = this.deps.held();
+      const held = await this.deps.held();
       const limit = breaker.limit;
       const reason = `starting one more eviction would exceed ${limit ?? '∞'} evictions in ${Math.round(breaker.windowMs / 1000)} s`;
       try {
@@ -207,13 +207,13 @@ export class BreakerKeeper {
     }
     const autoReset = this.deps.limits.autoResetAfterMs;
     if (record?.state === 'closed') {
-      this.release(now, record.resetBy || 'operator');
+      await this.release(now, record.resetBy || 'operator');
       return;
     }
     // Still open: keep the record's account of what it holds current (new due evictions queue up
     // behind it), at most every HELD_REFRESH_MS.
     if (record !== null && now - this.heldWrittenAt >= HELD_REFRESH_MS) {
-      const held = this.deps.held();
+      const held = await this.deps.held();
       if (held.pods !== record.heldPods) {
         try {
           await store.write({ ...record, ...heldFields(held) }, this.deps.mayWrite, store.resourceVersion);
@@ -235,12 +235,12 @@ export class BreakerKeeper {
         log.warn('Writing the eviction breaker record failed; trying again', { error: describeRecordError(error) });
         return;
       }
-      this.release(now, 'auto-reset');
+      await this.release(now, 'auto-reset');
     }
   }
 
-  private release(now: number, by: string): void {
-    const held = this.deps.held();
+  private async release(now: number, by: string): Promise<void> {
+    const held = await this.deps.held();
     this.deps.breaker.reset(now);
     this.recordedOpening = null;
     this.deps.log.warn('Eviction breaker reset: releasing the held evictions; the window counts afresh', {
