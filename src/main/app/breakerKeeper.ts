@@ -210,11 +210,15 @@ export class BreakerKeeper {
       await this.release(now, record.resetBy || 'operator');
       return;
     }
-    // Still open: keep the record's account of what it holds current (new due evictions queue up
-    // behind it), at most every HELD_REFRESH_MS.
-    if (record !== null && now - this.heldWrittenAt >= HELD_REFRESH_MS) {
+    // Still open: keep the record's account of what it holds current. New due evictions queue up
+    // behind it, possibly many: that is written at most every HELD_REFRESH_MS. Fewer held (a runaway
+    // rule deleted, its held evictions cancelled) is written at once: an operator deciding whether to
+    // reset reads it, and must not be told of evictions a reset would no longer release.
+    if (record !== null) {
       const held = await this.deps.held();
-      if (held.pods !== record.heldPods) {
+      const changed = held.pods !== record.heldPods || !sameList(held.causes, record.causes);
+      const fewer = held.pods < record.heldPods;
+      if (changed && (fewer || now - this.heldWrittenAt >= HELD_REFRESH_MS)) {
         try {
           await store.write({ ...record, ...heldFields(held) }, this.deps.mayWrite, store.resourceVersion);
           this.heldWrittenAt = now;
@@ -253,6 +257,9 @@ export class BreakerKeeper {
 
 /** How often, at most, an open breaker's record is updated with what it holds. */
 const HELD_REFRESH_MS = 10_000;
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const heldFields = (held: HeldEvictions): Pick<BreakerRecord, 'heldPods' | 'causes' | 'heldPodNames'> => ({
   heldPods: held.pods,
