@@ -73,22 +73,16 @@ export function registerBreakerCommand(program: Command): void {
         'Acknowledge an open breaker: the leader releases every eviction it holds, and the window counts afresh.',
       ),
   ).action(async (flags: BreakerFlags) => {
-    const { withBreakerStore, resetBreaker, statusOutput } = await import('../kube/breakerStatus.js');
+    const { withBreakerStore, resetBreaker, resetText, statusOutput } = await import('../kube/breakerStatus.js');
     await withBreakerStore(clientOptions(flags), async (store, user) => {
       const outcome = await resetBreaker(store, user);
       const configMap = `${store.namespace}/${store.name}`;
+      const text = resetText(configMap, outcome);
       if (outcome.kind === 'notOpen') {
-        const out = statusOutput(configMap, outcome.record);
-        await print(flags, out, `Breaker ${out.configMap} is not open; nothing to reset.\n`);
+        await print(flags, statusOutput(configMap, outcome.record), text);
         return;
       }
-      const { record, written } = outcome;
-      const out = statusOutput(configMap, written);
-      await print(
-        flags,
-        { ...out, heldPods: record.heldPods },
-        `Breaker ${out.configMap} reset. The leader releases the ${record.heldPods} held evictions within a few seconds; the window counts afresh.\n`,
-      );
+      await print(flags, { ...statusOutput(configMap, outcome.written), heldPods: outcome.record.heldPods }, text);
     });
   });
 }

@@ -111,6 +111,18 @@ export async function resetBreaker(
   }
 }
 
+/** The User-Agent of `breaker status|reset`: their requests are told apart from the controller's by it. */
+export const BREAKER_CLI_USER_AGENT = 'device-taint-evictor-breaker';
+
+/** What `breaker reset` prints (text output). */
+export function resetText(configMap: string, outcome: ResetOutcome): string {
+  if (outcome.kind === 'notOpen') return `Breaker ${configMap} is not open; nothing to reset.\n`;
+  return (
+    `Breaker ${configMap} reset. The leader releases the ${outcome.record.heldPods} held evictions within a few ` +
+    'seconds; the window counts afresh.\n'
+  );
+}
+
 export interface BreakerClientOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
@@ -137,7 +149,7 @@ export async function withBreakerStore<T>(
     ...(options.context !== undefined ? { context: options.context } : {}),
   });
   const connection = await ApiConnection.fromKubeConfig(loaded.kc);
-  const api = new KeepAliveApiClient(connection, { userAgent: 'device-taint-evictor-breaker' });
+  const api = new KeepAliveApiClient(connection, { userAgent: BREAKER_CLI_USER_AGENT });
   try {
     const store = new BreakerRecordStore(api, options.namespace, options.name ?? DEFAULT_BREAKER_NAME);
     const user = loaded.kc.getCurrentUser()?.name || os.userInfo().username;
