@@ -84,7 +84,8 @@ export function registerDemoCommand(program: Command): Command {
     .command('demo')
     .description(
       'Play a short story on a built-in simulated cluster (127.0.0.1 only; never touches a real cluster): ' +
-        'device taints, a tolerated eviction, a DeviceTaintRule from None to NoExecute, then a summary.',
+        'device taints, a tolerated eviction, a DeviceTaintRule from None to NoExecute, a runaway rule stopped ' +
+        'by the blast-radius breaker, then a summary.',
     )
     .option('--workers <n>', 'worker threads of the controller', boundedNumber('--workers', 1, 16, true), 2)
     .option(

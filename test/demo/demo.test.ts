@@ -1,12 +1,15 @@
 // The embedded demo end to end, in-process: simulated API server, the real controller (worker threads,
-// HTTP through a kubeconfig) and the four-act story, exactly as `npm start` plays it (minus the reading
-// pauses). Asserts what the demo claims, from the demo's own observations of the cluster.
+// HTTP through a kubeconfig, a blast-radius breaker) and the five-act story, exactly as `npm start` plays
+// it (minus the reading pauses). Asserts what the demo claims, from the demo's own observations of the
+// cluster.
 
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runDemoCommand } from '../../src/demo/command.js';
 import type { DemoReport } from '../../src/demo/report.js';
 
 const TOLERATION_SECONDS = 5;
+/** Acts 1–4 evict these; act 5's evictions depend on which starts win the breaker's last places. */
+const EVICTED_BY_ACTS_1_TO_4 = ['trainer-n1-g3', 'trainer-n2-g1', 'trainer-n3-g0', 'trainer-n3-g1', 'trainer-n3-g2'];
 let output = '';
 let errors = '';
 let code = -1;
@@ -50,29 +53,30 @@ describe('the demo story', () => {
       [`2. XID 48 on a GPU tolerated ${TOLERATION_SECONDS} s`, true],
       ['3. DeviceTaintRule, effect None', true],
       ['4. DeviceTaintRule → NoExecute', true],
+      ['5. The runaway rule and the breaker', true],
     ]);
     expect(report.ok).toBe(true);
     expect(code).toBe(0);
   });
 
   test('exactly the pods on NoExecute-tainted devices without a forever toleration were evicted', () => {
+    const breaker = report.breaker;
+    if (breaker === null) throw new Error('act 5 did not report on the breaker');
+    const names = (labels: readonly string[]) => labels.map((l) => l.split('/')[1]);
     const evicted = report.pods.filter((p) => p.fate === 'evicted').map((p) => p.pod.name);
-    expect(evicted.sort()).toEqual([
-      'trainer-n1-g3',
-      'trainer-n2-g1',
-      'trainer-n3-g0',
-      'trainer-n3-g1',
-      'trainer-n3-g2',
-    ]);
+    expect(evicted.sort()).toEqual(
+      [...EVICTED_BY_ACTS_1_TO_4, ...names(breaker.evictedBeforeOpen), ...names(breaker.releasedByReset)].sort(),
+    );
     expect(report.pods.filter((p) => p.fate === 'wrongful' || p.fate === 'missing')).toEqual([]);
     expect(report.totals.wrongful).toBe(0);
-    // Untainted pods and the pods tolerating forever (one on the rule's node) are all still running.
+    // Untainted pods, the pods tolerating forever (one on the rule's node) and those whose evictions the
+    // deleted runaway rule had made due (held, then cancelled) are all still running.
     const running = report.pods.filter((p) => p.fate === 'running');
-    expect(running).toHaveLength(11);
+    expect(running).toHaveLength(16 - 5 - 3 - 1);
+    expect(running.map((p) => p.pod.name).sort()).toEqual(names(breaker.cancelledByRuleDelete).sort());
     expect(running.every((p) => p.deletion === null)).toBe(true);
     expect(outcome('trainer-n3-g3').pod.toleration).toEqual({ kind: 'forever' });
-    expect(outcome('trainer-n3-g3').fate).toBe('running');
-    expect(outcome('trainer-n1-g2').fate).toBe('running');
+    expect(outcome('trainer-n1-g2').pod.toleration).toEqual({ kind: 'forever' });
   });
 
   test('every eviction went through the controller: DisruptionTarget condition, event, counted once', () => {
@@ -83,17 +87,19 @@ describe('the demo story', () => {
       });
     }
     const deleted = report.controllerResults.filter((r) => r.outcome === 'deleted').map((r) => r.pod.name);
-    expect(deleted.sort()).toEqual([
-      'trainer-n1-g3',
-      'trainer-n2-g1',
-      'trainer-n3-g0',
-      'trainer-n3-g1',
-      'trainer-n3-g2',
-    ]);
+    expect(deleted.sort()).toEqual(
+      report.pods
+        .filter((p) => p.fate === 'evicted')
+        .map((p) => p.pod.name)
+        .sort(),
+    );
+    expect(deleted).toHaveLength(9);
     expect(output).toContain('event DeviceTaintManagerEviction: "Marking for deletion"');
-    // Condition patch + event + delete; upstream needs a GET on top.
-    expect(report.totals.writesPerEviction).not.toBeNull();
-    expect(report.totals.writesPerEviction).toBeLessThanOrEqual(4);
+    // Condition patch + event + delete; upstream needs a GET on top. Cancellations and the breaker's
+    // events are writes too, but not for an eviction: counted beside.
+    expect(report.totals.writesPerEviction).toBe(3);
+    expect(report.totals.cancellationEvents).toBe(7);
+    expect(report.totals.breakerEvents).toBe(2);
   });
 
   test('the tolerating pod was evicted only after its tolerationSeconds', () => {
@@ -141,14 +147,72 @@ describe('the demo story', () => {
     expect(output.includes('\u001b[')).toBe(false);
     const stamped = lines.filter((l) => /^\s*\+\d+\.\ds {2}/.test(l));
     expect(stamped.length).toBeGreaterThan(20);
-    for (const act of ['== Act 1.', '== Act 2.', '== Act 3.', '== Act 4.']) expect(output).toContain(act);
+    for (const act of ['== Act 1.', '== Act 2.', '== Act 3.', '== Act 4.', '== Act 5.']) expect(output).toContain(act);
     expect(output).toContain('rule drain-gpu-node-0003: EvictionInProgress=False NoEffect');
     const header = lines.findIndex((l) => l.startsWith('act ') && l.includes('wrongful'));
     expect(header).toBeGreaterThan(0);
     const total = lines.find((l) => l.startsWith('total'));
-    expect(total).toMatch(/^total\s+5\s+0\s/);
+    expect(total).toMatch(/^total\s+9\s+0\s/);
     expect(output).toContain('Wrongful evictions: 0');
     // It ends pointing at the explicit command for real clusters, and never ran one itself.
     expect(output).toContain('Against a real cluster: device-taint-evictor run --kubeconfig');
+  });
+
+  test('act 5: the breaker lets exactly what is left of its window through, then holds the runaway rule', () => {
+    const breaker = report.breaker;
+    if (breaker === null) throw new Error('act 5 did not report on the breaker');
+    // 8 allowed in the window, 5 used by acts 1–4: the rule over every device got exactly 3.
+    expect(breaker).toMatchObject({ limit: 8, usedBefore: 5 });
+    expect(breaker.due).toHaveLength(11);
+    expect(breaker.evictedBeforeOpen).toHaveLength(3);
+    expect(breaker.heldAtOpen).toBe(8);
+    expect(breaker.reasonAtOpen).toBe('starting one more eviction would exceed 8 evictions in 600 s');
+    expect(breaker.causesAtOpen).toEqual([
+      'rule drain-gpu-node-0000 (all devices, taint example.com/maintenance=drain:NoExecute): 8 pods',
+    ]);
+    // Every pod the rule made due went one of three ways: through, cancelled with the rule, released.
+    expect([...breaker.evictedBeforeOpen, ...breaker.cancelledByRuleDelete, ...breaker.releasedByReset].sort()).toEqual(
+      [...breaker.due].sort(),
+    );
+    expect(breaker.cancelledByRuleDelete).toHaveLength(7);
+    expect(breaker.releasedByReset).toHaveLength(1);
+    // The record: opened holding 8, then 1 once the rule was gone, then closed by the operator's reset.
+    expect(report.breakerRecords.map((r) => [r.record.state, r.record.heldPods])).toEqual([
+      ['open', 8],
+      ['open', 1],
+      ['closed', 1],
+    ]);
+    expect(report.breakerRecords[2]?.record.resetBy).toMatch(/\(breaker reset\)$/);
+    // Held pods were not deleted while it was open: the only deletion after the opening was written is
+    // the released one, after the reset.
+    const openedAt = report.breakerRecords[0]?.at ?? Number.NaN;
+    const resetAt = report.breakerRecords[2]?.at ?? Number.NaN;
+    const label = (o: (typeof report.pods)[number]) => `${o.pod.namespace}/${o.pod.name}`;
+    const later = report.pods.filter((o) => o.deletion !== null && o.deletion.at > openedAt);
+    for (const o of later) {
+      if (breaker.releasedByReset.includes(label(o))) expect(o.deletion?.at).toBeGreaterThan(resetAt);
+      else expect(breaker.evictedBeforeOpen).toContain(label(o));
+    }
+    const released = report.pods.find((o) => label(o) === breaker.releasedByReset[0]);
+    expect(released).toMatchObject({ fate: 'evicted', pod: { toleration: { kind: 'none' } } });
+    expect(
+      report.controllerResults.find((r) => r.pod.uid === released?.pod.uid)?.reasons.some((r) => r.startsWith('slice')),
+    ).toBe(true);
+  });
+
+  test('act 5 prints what the operator sees and the commands to type', () => {
+    expect(output).toContain('controller error: Eviction breaker OPEN: no eviction starts until an operator resets it');
+    expect(output).toContain('$ device-taint-evictor breaker status -n kube-system');
+    expect(output).toMatch(/Breaker kube-system\/device-taint-evictor-breaker: OPEN since .*\n.*Reason: {4}starting/);
+    expect(output).toContain('Held:      8 due evictions');
+    expect(output).toContain('Held:      1 due evictions');
+    expect(output).toContain('$ kubectl delete devicetaintrule drain-gpu-node-0000');
+    expect(output).toContain('$ device-taint-evictor breaker reset --namespace kube-system');
+    expect(output).toContain(
+      `kubectl -n kube-system patch configmap device-taint-evictor-breaker --type merge -p '{"data":{"state":"closed"}}'`,
+    );
+    expect(output).toContain('event on DeviceTaintRule drain-gpu-node-0000: Warning EvictionBreakerOpen');
+    expect(output).toContain('held by the breaker until the reset');
+    expect(output).toContain('The breaker: 8 evictions allowed in 10 min, 5 used by acts 1–4; the runaway rule got 3');
   });
 });
