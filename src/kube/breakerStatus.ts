@@ -23,6 +23,9 @@ export interface BreakerStatusOutput {
   readonly resetBy: string;
 }
 
+/** `1 held eviction`, `8 held evictions`. */
+const evictions = (n: number, what: string): string => `${n} ${what} eviction${n === 1 ? '' : 's'}`;
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function statusOutput(configMap: string, record: BreakerRecord | null): BreakerStatusOutput {
@@ -66,7 +69,9 @@ export function statusText(out: BreakerStatusOutput, now: number = Date.now()): 
       `Breaker ${out.configMap}: OPEN${out.openedAt === null ? '' : ` since ${out.openedAt} (${ago(out.openedAt, now)})`}`,
     );
     if (out.reason !== '') lines.push(`Reason:    ${out.reason}`);
-    lines.push(`Held:      ${out.heldPods} due evictions (nothing is lost; they start after a reset)`);
+    lines.push(
+      `Held:      ${evictions(out.heldPods, 'due')} (nothing is lost; ${out.heldPods === 1 ? 'it starts' : 'they start'} after a reset)`,
+    );
     if (out.causes.length > 0) lines.push('Causes:', ...out.causes.map((c) => `  ${c}`));
     if (out.heldPodNames.length > 0)
       lines.push(
@@ -118,7 +123,7 @@ export const BREAKER_CLI_USER_AGENT = 'device-taint-evictor-breaker';
 export function resetText(configMap: string, outcome: ResetOutcome): string {
   if (outcome.kind === 'notOpen') return `Breaker ${configMap} is not open; nothing to reset.\n`;
   return (
-    `Breaker ${configMap} reset. The leader releases the ${outcome.record.heldPods} held evictions within a few ` +
+    `Breaker ${configMap} reset. The leader releases the ${evictions(outcome.record.heldPods, 'held')} within a few ` +
     'seconds; the window counts afresh.\n'
   );
 }

@@ -205,7 +205,8 @@ describe('the demo story', () => {
     expect(output).toContain('$ device-taint-evictor breaker status -n kube-system');
     expect(output).toMatch(/Breaker kube-system\/device-taint-evictor-breaker: OPEN since .*\n.*Reason: {4}starting/);
     expect(output).toContain('Held:      8 due evictions');
-    expect(output).toContain('Held:      1 due evictions');
+    expect(output).toContain('Held:      1 due eviction (nothing is lost; it starts after a reset)');
+    expect(output).toContain('The leader releases the 1 held eviction within a few seconds');
     expect(output).toContain('$ kubectl delete devicetaintrule drain-gpu-node-0000');
     expect(output).toContain('$ device-taint-evictor breaker reset --namespace kube-system');
     expect(output).toContain(

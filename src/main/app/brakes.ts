@@ -276,7 +276,7 @@ export class Brakes {
     const store = this.store;
     if (store === null || !mayWrite()) return;
     const message = truncate(
-      `Eviction breaker open: ${reason}. ${held.pods} due evictions held` +
+      `Eviction breaker open: ${reason}. ${held.pods} due eviction${held.pods === 1 ? '' : 's'} held` +
         `${held.causes.length === 0 ? '' : ` (${held.causes.join('; ')})`}. ` +
         `Nothing is lost; reset with: device-taint-evictor breaker reset --namespace ${store.namespace}`,
     );
