@@ -69,6 +69,8 @@ export interface DemoOptions {
 /** What the demo needs of a controller (a test may hand it a rogue one without an engine). */
 export type DemoController = Pick<Controller, 'opsAddress' | 'done' | 'stop'> & {
   engine(): ReturnType<Controller['engine']> | null;
+  /** The breaker's state (act 5); absent on a rogue controller. */
+  breaker?(): ReturnType<Controller['breaker']>;
 };
 
 /** An act's expectation that was not met: the message says what was expected and what happened. */
@@ -114,6 +116,11 @@ export interface BreakerStory {
   readonly limit: number;
   /** Evictions counted in the window before the runaway rule (acts 1–4). */
   readonly usedBefore: number;
+  /**
+   * Evictions counted in the window when the breaker had opened (/metrics): `limit`, or a little less
+   * when worker threads raced for the last place (src/shared/evictionBreaker.ts).
+   */
+  readonly windowEvictionsAtOpen: number;
   /** The pods the runaway rule made due (every pod still running). */
   readonly due: readonly string[];
   /** Evicted because of the runaway rule before the breaker opened. */
@@ -416,23 +423,14 @@ export class DemoStage {
     return withBreakerStore(this.breakerClient(), (store, user) => resetBreaker(store, user));
   }
 
-  /** The breaker's gauges as a scrape of the controller's /metrics shows them. */
-  async scrapeBreaker(): Promise<{ open: number; limit: number; windowEvictions: number }> {
-    const ops = this.controller?.opsAddress;
-    if (ops === null || ops === undefined) throw new DemoFailure('the controller serves no metrics');
-    const res = await fetch(`http://${ops.host}:${ops.port}/metrics`);
-    if (!res.ok) throw new DemoFailure(`scraping the controller's metrics: HTTP ${res.status}`);
-    const text = await res.text();
-    const sample = (name: string): number => {
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-      if (line === undefined) throw new DemoFailure(`metric ${name} not served`);
-      return Number(line.slice(name.length + 1));
-    };
-    return {
-      open: sample('device_taint_eviction_controller_breaker_open'),
-      limit: sample('device_taint_evictor_breaker_limit'),
-      windowEvictions: sample('device_taint_evictor_breaker_window_evictions'),
-    };
+  /**
+   * The controller's breaker now: what its gauges on /metrics show (…_breaker_open, …_breaker_limit,
+   * …_breaker_window_evictions), read directly, since a scrape may serve a render up to 1 s old.
+   */
+  breakerState(): { open: number; limit: number; windowEvictions: number } {
+    const b = this.controller?.breaker?.() ?? null;
+    if (b === null) throw new DemoFailure('the controller runs without a breaker');
+    return { open: b.open ? 1 : 0, limit: b.limit ?? Number.NaN, windowEvictions: b.windowEvictions };
   }
 
   private stopWaiting(): boolean {
