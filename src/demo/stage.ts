@@ -91,8 +91,9 @@ export const RUNAWAY_NODE = 0;
 
 /**
  * The blast-radius breaker the demo's controller runs with from the start: at most this many evictions
- * start in any window. Acts 1–4 evict 5 pods, so act 5's runaway rule gets the remaining 3, then the
- * breaker opens. Half the demo's 16 pods: a bound a real cluster would set far lower, relatively.
+ * start in any window. Acts 1–4 evict 5 pods, so act 5's runaway rule gets the remaining 3 (rarely 2:
+ * see actRunawayRule), then the breaker opens. Half the demo's 16 pods: a bound a real cluster would set
+ * far lower, relatively.
  */
 export const BREAKER_MAX_EVICTIONS = 8;
 export const BREAKER_WINDOW_MS = 10 * 60_000;
@@ -117,8 +118,9 @@ export interface BreakerStory {
   /** Evictions counted in the window before the runaway rule (acts 1–4). */
   readonly usedBefore: number;
   /**
-   * Evictions counted in the window when the breaker had opened (/metrics): `limit`, or a little less
-   * when worker threads raced for the last place (src/shared/evictionBreaker.ts).
+   * Evictions counted in the window when the breaker had opened (the controller's count, which its
+   * breaker_window_evictions gauge shows): `limit`, or a little less when worker threads raced for the
+   * last place (src/shared/evictionBreaker.ts).
    */
   readonly windowEvictionsAtOpen: number;
   /** The pods the runaway rule made due (every pod still running). */
