@@ -187,16 +187,18 @@ describe('the demo story', () => {
     expect(breaker.cancelledByRuleDelete).toHaveLength(11 - k - 1);
     expect(breaker.releasedByReset).toHaveLength(1);
     // The record: opened holding 8, then 1 once the rule was gone, then closed by the operator's reset.
-    expect(report.breakerRecords.map((r) => [r.record.state, r.record.heldPods])).toEqual([
+    const records = report.breakerRecords.map((r) => [r.record.state, r.record.heldPods]);
+    expect(records.slice(-3)).toEqual([
       ['open', 11 - k],
       ['open', 1],
       ['closed', 1],
     ]);
-    expect(report.breakerRecords[2]?.record.resetBy).toMatch(/\(breaker reset\)$/);
+    expect(records.every(([state], i) => state === (i === records.length - 1 ? 'closed' : 'open'))).toBe(true);
+    expect(report.breakerRecords.at(-1)?.record.resetBy).toMatch(/\(breaker reset\)$/);
     // Held pods were not deleted while it was open: the only deletion after the opening was written is
     // the released one, after the reset.
     const openedAt = report.breakerRecords[0]?.at ?? Number.NaN;
-    const resetAt = report.breakerRecords[2]?.at ?? Number.NaN;
+    const resetAt = report.breakerRecords.at(-1)?.at ?? Number.NaN;
     const label = (o: (typeof report.pods)[number]) => `${o.pod.namespace}/${o.pod.name}`;
     const later = report.pods.filter((o) => o.deletion !== null && o.deletion.at > openedAt);
     for (const o of later) {
