@@ -22,6 +22,7 @@ export const SLICES = 'resourceslices.resource.k8s.io';
 export const CLAIMS = 'resourceclaims.resource.k8s.io';
 export const RULES = 'devicetaintrules.resource.k8s.io';
 export const EVENTS = 'events';
+export const CONFIGMAPS = 'configmaps';
 
 /** A created pod: its plan plus the UID the apiserver gave it. */
 export interface DemoPod extends DemoPodPlan {
@@ -141,6 +142,25 @@ export function createPoolRule(store: SimStore, name: string, node: number, tain
     },
   });
   return ruleTimeAdded(rule);
+}
+
+/**
+ * A DeviceTaintRule with an empty selector, `deviceSelector: {}`: it selects every device in the cluster
+ * (kubernetes#141422). Returns the taint's `timeAdded`.
+ */
+export function createClusterWideRule(store: SimStore, name: string, taint: DemoTaint): number {
+  const rule = store.create(RULES, {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'DeviceTaintRule',
+    metadata: { name },
+    spec: { deviceSelector: {}, taint: { key: taint.key, value: taint.value, effect: taint.effect } },
+  });
+  return ruleTimeAdded(rule);
+}
+
+/** `kubectl delete devicetaintrule <name>`. */
+export function deleteRule(store: SimStore, name: string): void {
+  store.delete(RULES, '', name);
 }
 
 /**

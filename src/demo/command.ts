@@ -44,10 +44,11 @@ export async function runDemoCommand(
   io: DemoIo = process,
   deps: Pick<DemoOptions, 'startController' | 'signal'> = {},
 ): Promise<{ code: number; report: DemoReport }> {
+  const startedAt = Date.now();
   const printer = new TimestampedPrinter({
     write: (text) => io.stdout.write(text),
     color: wantsColor(io.stdout),
-    startedAt: Date.now(),
+    startedAt,
   });
   // The story pulls in the controller and the simulated cluster: loaded only when the demo runs.
   const { runDemo } = await import('./story.js');
@@ -58,6 +59,7 @@ export async function runDemoCommand(
     pauseMs: Math.round(flags.pause * 1000),
     timeoutScale: flags.timeoutScale,
     verbose: flags.verbose,
+    startedAt,
     ...deps,
   });
   if (report.interrupted) {
@@ -82,7 +84,8 @@ export function registerDemoCommand(program: Command): Command {
     .command('demo')
     .description(
       'Play a short story on a built-in simulated cluster (127.0.0.1 only; never touches a real cluster): ' +
-        'device taints, a tolerated eviction, a DeviceTaintRule from None to NoExecute, then a summary.',
+        'device taints, a tolerated eviction, a DeviceTaintRule from None to NoExecute, a runaway rule stopped ' +
+        'by the blast-radius breaker, then a summary.',
     )
     .option('--workers <n>', 'worker threads of the controller', boundedNumber('--workers', 1, 16, true), 2)
     .option(

@@ -1,9 +1,13 @@
 // What the story expects of every pod, and the verdict on each deletion the cluster shows: a pod may
 // only go once a NoExecute taint it does not tolerate forever has been in place for its tolerationSeconds.
 // Anything else is a wrongful eviction, the one thing an eviction controller must never do.
+//
+// A pod may be due for several taints at once (a rule's and a device's); each is kept under its source,
+// so that when one goes away (a rule deleted) the pod is due for the others only, or not at all again.
 
 import type { DemoPod } from './cluster.js';
 import type { PodDeletion } from './observer.js';
+import { XID_TAINT_KEY } from './plan.js';
 
 /**
  * Eviction earlier than due by more than this is wrongful. Not zero: the worker threads' timers run on
@@ -23,8 +27,24 @@ export interface PodExpectation {
   readonly latencyMs: number | null;
 }
 
+/** Which taint makes pods due: where it comes from (a device, a rule) and its key. */
+export interface DueCause {
+  /** `device gpu-node-0001/gpu-3`, `rule drain-gpu-node-0003`: what `withdraw` names. */
+  readonly source: string;
+  /** The demo's pods tolerate only the XID key (plan.ts); a taint with any other key, none of them. */
+  readonly key: string;
+}
+
+const DEFAULT_CAUSE: DueCause = { source: 'taint', key: XID_TAINT_KEY };
+
+interface Due {
+  readonly dueAt: number;
+  readonly writtenAt: number;
+}
+
 interface Entry {
   readonly pod: DemoPod;
+  readonly dues: Map<string, Due>;
   dueAt: number | null;
   taintWrittenAt: number | null;
   wrongful: string | null;
@@ -40,28 +60,49 @@ export class EvictionLedger {
 
   constructor(pods: readonly DemoPod[]) {
     for (const pod of pods) {
-      this.entries.set(pod.uid, { pod, dueAt: null, taintWrittenAt: null, wrongful: null, latencyMs: null });
+      this.entries.set(pod.uid, {
+        pod,
+        dues: new Map(),
+        dueAt: null,
+        taintWrittenAt: null,
+        wrongful: null,
+        latencyMs: null,
+      });
     }
   }
 
   /**
-   * A NoExecute taint stamped `timeAdded` now covers `pods`: those not tolerating it forever become due
-   * after their tolerationSeconds. Returns them.
+   * A NoExecute taint stamped `timeAdded` (from `cause`) now covers `pods`: those not tolerating it
+   * forever become due after their tolerationSeconds. Returns them.
    */
-  markDue(pods: readonly DemoPod[], timeAdded: number, writtenAt: number): DemoPod[] {
+  markDue(pods: readonly DemoPod[], timeAdded: number, writtenAt: number, cause: DueCause = DEFAULT_CAUSE): DemoPod[] {
     const due: DemoPod[] = [];
     for (const pod of pods) {
       const e = this.entry(pod);
-      if (pod.toleration.kind === 'forever') continue;
-      const dueAt = timeAdded + (pod.toleration.kind === 'seconds' ? pod.toleration.seconds * 1000 : 0);
-      // The earliest untolerated taint decides; a later one never postpones an eviction.
-      if (e.dueAt === null || dueAt < e.dueAt) {
-        e.dueAt = dueAt;
-        e.taintWrittenAt = writtenAt;
-      }
+      const toleration = cause.key === XID_TAINT_KEY ? pod.toleration : { kind: 'none' as const };
+      if (toleration.kind === 'forever') continue;
+      const dueAt = timeAdded + (toleration.kind === 'seconds' ? toleration.seconds * 1000 : 0);
+      const known = e.dues.get(cause.source);
+      if (known === undefined || dueAt < known.dueAt) e.dues.set(cause.source, { dueAt, writtenAt });
+      settle(e);
       due.push(pod);
     }
     return due;
+  }
+
+  /**
+   * The taint from `source` is gone (a rule deleted): pods due only for it must stay again, and an
+   * eviction of theirs from now on is wrongful. Returns the pods not yet evicted that are no longer due.
+   */
+  withdraw(source: string): DemoPod[] {
+    const spared: DemoPod[] = [];
+    for (const e of this.entries.values()) {
+      // An eviction already judged stays judged: the taint was there when it happened.
+      if (e.latencyMs !== null || e.wrongful !== null || !e.dues.delete(source)) continue;
+      settle(e);
+      if (e.dueAt === null) spared.push(e.pod);
+    }
+    return spared;
   }
 
   /** Judges a deletion; undefined for pods the demo did not create. */
@@ -83,11 +124,11 @@ export class EvictionLedger {
   }
 
   get(pod: DemoPod): PodExpectation {
-    return { ...this.entry(pod) };
+    return expectation(this.entry(pod));
   }
 
   all(): PodExpectation[] {
-    return [...this.entries.values()].map((e) => ({ ...e }));
+    return [...this.entries.values()].map(expectation);
   }
 
   /** Pods that must still be running: never due. */
@@ -101,3 +142,19 @@ export class EvictionLedger {
     return e;
   }
 }
+
+/** The earliest untolerated taint decides; a later one never postpones an eviction. */
+function settle(e: Entry): void {
+  let first: Due | null = null;
+  for (const due of e.dues.values()) if (first === null || due.dueAt < first.dueAt) first = due;
+  e.dueAt = first?.dueAt ?? null;
+  e.taintWrittenAt = first?.writtenAt ?? null;
+}
+
+const expectation = (e: Entry): PodExpectation => ({
+  pod: e.pod,
+  dueAt: e.dueAt,
+  taintWrittenAt: e.taintWrittenAt,
+  wrongful: e.wrongful,
+  latencyMs: e.latencyMs,
+});

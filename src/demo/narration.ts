@@ -1,12 +1,12 @@
 // What the demo prints as it happens, from what the cluster shows (the observer's happenings): each
 // deletion with the ledger's verdict on it (evicted as due, or WRONGFUL), the condition and events the
-// evicted pod got, cancellations, and every new status of the demo's rule. Wrongful evictions are also
-// counted against the act that is running.
+// evicted pod got, cancellations, every new status of the demo's rules, the breaker's record and its
+// Warning events. Wrongful evictions are also counted against the act that is running.
 
 import { disruptionTargetCondition } from '../workers/executor/kubeExecutor.js';
 import type { Happening, PodDeletion } from './observer.js';
 import { describeToleration, placementOf, podLabel } from './plan.js';
-import type { DemoStage } from './stage.js';
+import { type DemoStage, plural } from './stage.js';
 
 /** Prints one happening on the stage's printer. */
 export function narrate(s: DemoStage, h: Happening): void {
@@ -32,6 +32,30 @@ export function narrate(s: DemoStage, h: Happening): void {
       );
       return;
     }
+    case 'objectEvent': {
+      const e = h.event;
+      // The breaker posts the same message on its ConfigMap and on every rule involved: quote it once.
+      const others = s.observer?.otherEvents ?? [];
+      const at = others.indexOf(e);
+      const earlier = at < 0 ? others : others.slice(0, at);
+      const repeated = earlier.some((o) => o.reason === e.reason && o.message === e.message);
+      s.print.line(
+        `event on ${e.kind} ${e.object}: ${e.type} ${e.reason}${repeated ? ' (the same message)' : ` "${e.message}"`}`,
+        e.type === 'Warning' ? 'warn' : 'dim',
+      );
+      return;
+    }
+    case 'breakerRecord': {
+      const r = h.seen.record;
+      const where = `ConfigMap ${s.breakerRecordRef.namespace}/${s.breakerRecordRef.name}`;
+      s.print.line(
+        r.state === 'open'
+          ? `${where}: state open, ${plural(r.heldPods, 'eviction', 'evictions')} held`
+          : `${where}: state closed${r.resetBy === '' ? '' : ` by ${r.resetBy}`}`,
+        r.state === 'open' ? 'warn' : 'good',
+      );
+      return;
+    }
   }
 }
 
@@ -46,8 +70,10 @@ function narrateDeletion(s: DemoStage, d: PodDeletion): void {
     return;
   }
   act?.evictions.push({ pod: podLabel(verdict.pod), latencyMs: verdict.latencyMs });
+  const late = act?.lateBecause?.get(verdict.pod.uid);
   s.print.line(
-    `evicted ${where} (${describeToleration(verdict.pod.toleration)}), ${Math.round(verdict.latencyMs)} ms after it was due`,
+    `evicted ${where} (${describeToleration(verdict.pod.toleration)}), ${Math.round(verdict.latencyMs)} ms after it was due` +
+      (late === undefined ? '' : `: ${late}`),
     'good',
   );
   const c = d.disruptionTarget;

@@ -1,14 +1,17 @@
 // Watches the simulated cluster from the inside (store watches, delivered synchronously inside the
 // write that causes them) and turns what the controller does into happenings the story can print and
 // wait on: a pod deleted (with the DisruptionTarget condition and Events it got), a DeviceTaintRule's
-// EvictionInProgress condition changing. The timestamps are the moments the writes landed.
+// EvictionInProgress condition changing, an Event about something else than a pod (the breaker's
+// Warning events), the breaker's record (a ConfigMap) changing. The timestamps are the moments the
+// writes landed.
 
+import { type BreakerRecord, breakerRecordOf } from '../kube/breakerRecord.js';
 import type { StoredEntry } from '../sim/entry.js';
 import type { EventType } from '../sim/history.js';
 import type { SimStore, WatchHandle } from '../sim/index.js';
 import { isObject, type JsonObject, type JsonValue } from '../sim/json.js';
 import { entryObject } from '../sim/store.js';
-import { EVENTS, PODS, RULES } from './cluster.js';
+import { CONFIGMAPS, EVENTS, PODS, RULES } from './cluster.js';
 
 export interface PodCondition {
   readonly type: string;
@@ -42,10 +45,35 @@ export interface RuleConditionSeen {
   readonly at: number;
 }
 
+/** An Event about anything but a pod (the breaker's EvictionBreakerOpen on its ConfigMap and on rules). */
+export interface ObjectEventSeen {
+  /** `ConfigMap`, `DeviceTaintRule`, … */
+  readonly kind: string;
+  /** `namespace/name`, or the name of a cluster-scoped object. */
+  readonly object: string;
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface BreakerRecordSeen {
+  readonly record: BreakerRecord;
+  readonly at: number;
+}
+
+/** Where the controller keeps its breaker record (its --breaker-namespace and --breaker-name). */
+export interface BreakerRecordRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
 export type Happening =
   | { readonly kind: 'podDeleted'; readonly deletion: PodDeletion }
   | { readonly kind: 'podEvent'; readonly event: PodEventSeen }
-  | { readonly kind: 'ruleCondition'; readonly condition: RuleConditionSeen };
+  | { readonly kind: 'ruleCondition'; readonly condition: RuleConditionSeen }
+  | { readonly kind: 'objectEvent'; readonly event: ObjectEventSeen }
+  | { readonly kind: 'breakerRecord'; readonly seen: BreakerRecordSeen };
 
 const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
 const obj = (v: JsonValue | undefined): JsonObject => (isObject(v) ? v : {});
@@ -61,6 +89,8 @@ export class ClusterObserver {
   private readonly events: PodEventSeen[] = [];
   private readonly seenEventNames = new Set<string>();
   private readonly ruleHistory = new Map<string, RuleConditionSeen[]>();
+  private readonly objectEvents: ObjectEventSeen[] = [];
+  private readonly breakerHistory: BreakerRecordSeen[] = [];
   private readonly listeners = new Set<(h: Happening) => void>();
   private readonly waiters = new Set<() => void>();
   private handles: WatchHandle[] = [];
@@ -68,6 +98,7 @@ export class ClusterObserver {
   constructor(
     private readonly store: SimStore,
     private readonly now: () => number = Date.now,
+    private readonly breaker: BreakerRecordRef | null = null,
   ) {}
 
   /** Watches from the store's current resourceVersion: only what happens from now on. */
@@ -78,6 +109,13 @@ export class ClusterObserver {
       this.store.watch(EVENTS, {}, since, (type, entry) => this.onEvent(type, entry)),
       this.store.watch(RULES, {}, since, (type, entry) => this.onRule(type, entry)),
     ];
+    const breaker = this.breaker;
+    if (breaker !== null)
+      this.handles.push(
+        this.store.watch(CONFIGMAPS, { namespace: breaker.namespace }, since, (type, entry) =>
+          this.onConfigMap(type, entry, breaker),
+        ),
+      );
   }
 
   stop(): void {
@@ -122,6 +160,21 @@ export class ClusterObserver {
   latestRuleCondition(rule: string): RuleConditionSeen | undefined {
     const history = this.ruleHistory.get(rule);
     return history?.[history.length - 1];
+  }
+
+  /** Events about objects other than pods, oldest first. */
+  get otherEvents(): readonly ObjectEventSeen[] {
+    return this.objectEvents;
+  }
+
+  /** Every distinct state of the breaker's record (state, held count, opening, reset), oldest first. */
+  get breakerRecords(): readonly BreakerRecordSeen[] {
+    return this.breakerHistory;
+  }
+
+  /** The breaker's record as last written; undefined before the controller first wrote it. */
+  get breakerRecord(): BreakerRecord | undefined {
+    return this.breakerHistory[this.breakerHistory.length - 1]?.record;
   }
 
   /**
@@ -172,11 +225,24 @@ export class ClusterObserver {
     if (type === 'DELETED') return;
     const event = entryObject(entry);
     const involved = obj(event.involvedObject);
-    if (str(involved.kind) !== 'Pod') return;
     // An aggregated repeat (count + 1) is a new happening too; key by name and count.
     const key = `${entry.key}#${typeof event.count === 'number' ? event.count : 1}`;
     if (this.seenEventNames.has(key)) return;
     this.seenEventNames.add(key);
+    if (str(involved.kind) !== 'Pod') {
+      const namespace = str(involved.namespace);
+      const other: ObjectEventSeen = {
+        kind: str(involved.kind),
+        object: namespace === '' ? str(involved.name) : `${namespace}/${str(involved.name)}`,
+        type: str(event.type),
+        reason: str(event.reason),
+        message: str(event.message),
+        at: this.now(),
+      };
+      this.objectEvents.push(other);
+      this.emit({ kind: 'objectEvent', event: other });
+      return;
+    }
     const seen: PodEventSeen = {
       uid: str(involved.uid),
       reason: str(event.reason),
@@ -201,5 +267,22 @@ export class ClusterObserver {
     history.push(condition);
     this.ruleHistory.set(entry.name, history);
     this.emit({ kind: 'ruleCondition', condition });
+  }
+
+  private onConfigMap(type: EventType, entry: StoredEntry, breaker: BreakerRecordRef): void {
+    if (type === 'DELETED' || entry.name !== breaker.name) return;
+    const record = breakerRecordOf(entryObject(entry));
+    if (record === null) return;
+    const last = this.breakerRecord;
+    const same =
+      last !== undefined &&
+      last.state === record.state &&
+      last.heldPods === record.heldPods &&
+      last.openedAt === record.openedAt &&
+      last.resetAt === record.resetAt;
+    if (same) return;
+    const seen: BreakerRecordSeen = { record, at: this.now() };
+    this.breakerHistory.push(seen);
+    this.emit({ kind: 'breakerRecord', seen });
   }
 }

@@ -1,13 +1,14 @@
 // The demo's report: the fate of every pod (evicted as due, still running, evicted wrongfully, or due
-// but missing), the rule's conditions in order, the controller's own results, the totals (API calls,
-// writes per eviction) and the summary table, which is printed here as the story's last words.
+// but missing), the rule's conditions in order, the controller's own results, what act 5 saw of the
+// breaker, the totals (API calls, writes per eviction, the breaker record's cost) and the summary
+// table, which is printed here as the story's last words.
 
 import type { EvictionResult } from '../shared/decisions.js';
 import type { DemoPod } from './cluster.js';
-import type { PodDeletion, RuleConditionSeen } from './observer.js';
+import type { BreakerRecordSeen, PodDeletion, RuleConditionSeen } from './observer.js';
 import { podLabel } from './plan.js';
-import { type DemoStage, RULE_NAME } from './stage.js';
-import { type ActSummary, type DemoTotals, formatSummaryTable } from './summary.js';
+import { BREAKER_WINDOW_MS, type BreakerStory, DEMO_ACTS, type DemoStage, RULE_NAME } from './stage.js';
+import { type ActSummary, type BreakerSummary, type DemoTotals, formatSummaryTable } from './summary.js';
 
 export type PodFate = 'evicted' | 'running' | 'wrongful' | 'missing';
 
@@ -34,6 +35,10 @@ export interface DemoReport {
   readonly ruleConditions: readonly RuleConditionSeen[];
   /** What the controller reported for each eviction it finished. */
   readonly controllerResults: readonly EvictionResult[];
+  /** What act 5 saw of the breaker; null when the story did not get that far. */
+  readonly breaker: BreakerStory | null;
+  /** Every distinct state of the breaker's record (a ConfigMap), in order. */
+  readonly breakerRecords: readonly BreakerRecordSeen[];
   readonly totals: DemoTotals;
   readonly summaryTable: string;
   readonly startedAt: number;
@@ -50,21 +55,45 @@ export function buildReport(s: DemoStage): DemoReport {
   });
   const evictions = outcomes.filter((o) => o.fate === 'evicted').length;
   const wrongful = outcomes.filter((o) => o.fate === 'wrongful').length;
-  const requests = s.sim?.requests;
+  const observer = s.observer;
+  // Events for cancellations and about the breaker are written, but not for an eviction.
+  const cancellationEvents = s.pods
+    .flatMap((p) => observer?.eventsFor(p.uid) ?? [])
+    .filter((e) => e.message === 'Cancelling deletion').length;
+  const breakerEvents = observer?.otherEvents.filter((e) => e.reason.startsWith('EvictionBreaker')).length ?? 0;
   const writes =
-    requests === undefined
-      ? 0
-      : requests.count({ verb: 'patch', resource: 'pods', subresource: 'status' }) +
-        requests.count({ verb: 'create', resource: 'events' }) +
-        requests.count({ verb: 'delete', resource: 'pods' });
+    s.controllerRequests({ verb: 'patch', resource: 'pods', subresource: 'status' }) +
+    s.controllerRequests({ verb: 'create', resource: 'events' }) -
+    cancellationEvents -
+    breakerEvents +
+    s.controllerRequests({ verb: 'delete', resource: 'pods' });
   const totals: DemoTotals = {
     apiCalls: s.verbCounts(),
     writesPerEviction: evictions > 0 ? writes / evictions : null,
+    cancellationEvents,
+    breakerEvents,
+    breakerRecordReads: s.controllerRequests({ verb: 'get', resource: 'configmaps' }),
+    breakerRecordWrites:
+      s.controllerRequests({ verb: 'patch', resource: 'configmaps' }) +
+      s.controllerRequests({ verb: 'create', resource: 'configmaps' }),
     evictions,
     wrongful,
     durationMs: Date.now() - s.startedAt,
   };
-  const summaryTable = formatSummaryTable(s.acts, totals);
+  const story = s.breakerStory;
+  const breaker: BreakerSummary | null =
+    story === null
+      ? null
+      : {
+          limit: story.limit,
+          windowMinutes: BREAKER_WINDOW_MS / 60_000,
+          usedBefore: story.usedBefore,
+          evictedBeforeOpen: story.evictedBeforeOpen.length,
+          heldAtOpen: story.heldAtOpen,
+          cancelledByRuleDelete: story.cancelledByRuleDelete.length,
+          releasedByReset: story.releasedByReset.length,
+        };
+  const summaryTable = formatSummaryTable(s.acts, totals, breaker);
   s.print.line('');
   s.print.line('Summary', 'act');
   s.print.block(summaryTable);
@@ -73,7 +102,7 @@ export function buildReport(s: DemoStage): DemoReport {
     ...s.failures,
     ...outcomes.filter((o) => o.wrongful !== null).map((o) => `${podLabel(o.pod)} ${o.wrongful}`),
   ];
-  const ok = failures.length === 0 && s.acts.length === 4 && s.acts.every((a) => a.ok);
+  const ok = failures.length === 0 && s.acts.length === DEMO_ACTS && s.acts.every((a) => a.ok);
   return {
     ok,
     interrupted: s.options.signal?.aborted === true,
@@ -82,6 +111,8 @@ export function buildReport(s: DemoStage): DemoReport {
     pods: outcomes,
     ruleConditions: [...(s.observer?.ruleConditions(RULE_NAME) ?? [])],
     controllerResults: [...s.results],
+    breaker: s.breakerStory,
+    breakerRecords: [...(observer?.breakerRecords ?? [])],
     totals,
     summaryTable,
     startedAt: s.startedAt,

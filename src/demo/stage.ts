@@ -8,15 +8,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_BREAKER_NAME } from '../kube/breakerRecord.js';
+import {
+  BREAKER_CLI_USER_AGENT,
+  type ResetOutcome,
+  resetBreaker,
+  statusOutput,
+  statusText,
+  withBreakerStore,
+} from '../kube/breakerStatus.js';
 import { startController } from '../main/app/bootstrap.js';
 import type { Controller, ControllerHooks } from '../main/app/controller.js';
 import { type ControllerOptions, defaultControllerOptions } from '../main/app/options.js';
 import type { EvictionResult } from '../shared/decisions.js';
 import type { LogFields, Logger } from '../shared/logger.js';
-import { type SimServer, startSimServer } from '../sim/index.js';
+import { type RequestFilter, type SimServer, startSimServer } from '../sim/index.js';
 import { type DemoPod, type DemoTaint, seedDemoCluster, taintDevice } from './cluster.js';
 import { EvictionLedger } from './ledger.js';
-import { ClusterObserver, type Happening, type RuleConditionSeen } from './observer.js';
+import { type BreakerRecordRef, ClusterObserver, type Happening, type RuleConditionSeen } from './observer.js';
 import {
   DEMO_DEVICES_PER_NODE,
   DEMO_DRIVER,
@@ -25,6 +34,8 @@ import {
   type DemoPodPlan,
   demoPlan,
   describeToleration,
+  deviceName,
+  nodeName,
   podLabel,
   podsOn,
   XID_TAINT_KEY,
@@ -46,6 +57,11 @@ export interface DemoOptions {
   readonly timeoutScale?: number;
   /** Aborting ends the story early (Ctrl-C); the cluster and controller are still shut down cleanly. */
   readonly signal?: AbortSignal;
+  /**
+   * Wall-clock ms the printer counts its stamps from, so that times named in the story (`+8.4s`) and
+   * the report's duration agree with the stamped lines. Default: when the stage is built.
+   */
+  readonly startedAt?: number;
   /** Starts the controller; tests swap in a misbehaving one to see the demo fail. Default: the real one. */
   readonly startController?: (options: ControllerOptions, hooks: ControllerHooks) => Promise<DemoController>;
 }
@@ -53,6 +69,8 @@ export interface DemoOptions {
 /** What the demo needs of a controller (a test may hand it a rogue one without an engine). */
 export type DemoController = Pick<Controller, 'opsAddress' | 'done' | 'stop'> & {
   engine(): ReturnType<Controller['engine']> | null;
+  /** The breaker's state (act 5); absent on a rogue controller. */
+  breaker?(): ReturnType<Controller['breaker']>;
 };
 
 /** An act's expectation that was not met: the message says what was expected and what happened. */
@@ -67,12 +85,56 @@ export const RULE_NAME = 'drain-gpu-node-0003';
 export const RULE_NODE = 3;
 /** Upstream refreshes a rule's status 10 s after its evictions (docs/behaviour.md §2.7 step 6). */
 export const RULE_STATUS_DELAY_MS = 10_000;
+/** Act 5's rule: meant for one node, written with `deviceSelector: {}`. */
+export const RUNAWAY_RULE = 'drain-gpu-node-0000';
+export const RUNAWAY_NODE = 0;
+
+/**
+ * The blast-radius breaker the demo's controller runs with from the start: at most this many evictions
+ * start in any window. Acts 1–4 evict 5 pods, so act 5's runaway rule gets the remaining 3 (rarely 2:
+ * see actRunawayRule), then the breaker opens. Half the demo's 16 pods: a bound a real cluster would set
+ * far lower, relatively.
+ */
+export const BREAKER_MAX_EVICTIONS = 8;
+export const BREAKER_WINDOW_MS = 10 * 60_000;
+/** The controller's default --breaker-namespace, where the operator's commands look too. */
+export const BREAKER_NAMESPACE = 'kube-system';
+
+/** How many acts the story has (the report is ok only when every one of them ran and passed). */
+export const DEMO_ACTS = 5;
 
 export interface ActState {
   readonly title: string;
   readonly evictions: ActEviction[];
   wrongful: number;
   readonly apiBefore: VerbCounts;
+  /** Why a pod's eviction is late on purpose (held by the breaker), by UID: printed with the eviction. */
+  readonly lateBecause?: Map<string, string>;
+}
+
+/** What act 5 saw of the breaker, for the report and the summary. */
+export interface BreakerStory {
+  readonly limit: number;
+  /** Evictions counted in the window before the runaway rule (acts 1–4). */
+  readonly usedBefore: number;
+  /**
+   * Evictions counted in the window when the breaker had opened (the controller's count, which its
+   * breaker_window_evictions gauge shows): `limit`, or a little less when worker threads raced for the
+   * last place (src/shared/evictionBreaker.ts).
+   */
+  readonly windowEvictionsAtOpen: number;
+  /** The pods the runaway rule made due (every pod still running). */
+  readonly due: readonly string[];
+  /** Evicted because of the runaway rule before the breaker opened. */
+  readonly evictedBeforeOpen: readonly string[];
+  /** Held when the breaker opened, as the controller's record said. */
+  readonly heldAtOpen: number;
+  readonly reasonAtOpen: string;
+  readonly causesAtOpen: readonly string[];
+  /** Held evictions cancelled by deleting the rule: those pods kept running. */
+  readonly cancelledByRuleDelete: readonly string[];
+  /** Held evictions the reset released (a real GPU fault's). */
+  readonly releasedByReset: readonly string[];
 }
 
 export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
@@ -89,15 +151,19 @@ export class DemoStage {
   private controllerExit: number | null = null;
   observer: ClusterObserver | null = null;
   private kubeconfigDir: string | null = null;
+  kubeconfig: string | null = null;
   pods: DemoPod[] = [];
   ledger = new EvictionLedger([]);
   readonly acts: ActSummary[] = [];
   current: ActState | null = null;
   readonly failures: string[] = [];
   readonly results: EvictionResult[] = [];
-  readonly startedAt = Date.now();
+  breakerStory: BreakerStory | null = null;
+  readonly breakerRecordRef: BreakerRecordRef = { namespace: BREAKER_NAMESPACE, name: DEFAULT_BREAKER_NAME };
+  readonly startedAt: number;
 
   constructor(readonly options: DemoOptions) {
+    this.startedAt = options.startedAt ?? Date.now();
     this.print = options.printer;
     this.scale = options.timeoutScale ?? 1;
     const tolerationSeconds = options.tolerationSeconds ?? 5;
@@ -110,7 +176,7 @@ export class DemoStage {
   /** Starts the cluster, the observer (reporting to `onHappening`) and the controller. */
   async setUp(onHappening: (h: Happening) => void): Promise<void> {
     this.print.line(
-      'device-taint-evictor demo: a simulated cluster on 127.0.0.1, the controller, four acts. No real cluster is touched.',
+      'device-taint-evictor demo: a simulated cluster on 127.0.0.1, the controller, five acts. No real cluster is touched.',
       'act',
     );
     const sim = await startSimServer({ port: 0, ruleVersions: ['v1'] });
@@ -118,6 +184,7 @@ export class DemoStage {
     this.kubeconfigDir = await mkdtemp(join(tmpdir(), 'device-taint-evictor-demo-'));
     const kubeconfig = join(this.kubeconfigDir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
+    this.kubeconfig = kubeconfig;
     this.print.line(`simulated API server at ${sim.url} (kubeconfig ${kubeconfig})`);
 
     this.pods = seedDemoCluster(sim.store, this.plan);
@@ -132,7 +199,7 @@ export class DemoStage {
         `${this.tolerationMs / 1000} s, ${byKind('forever')} tolerating it forever`,
     );
 
-    const observer = new ClusterObserver(sim.store);
+    const observer = new ClusterObserver(sim.store, Date.now, this.breakerRecordRef);
     this.observer = observer;
     observer.onHappening(onHappening);
     observer.start();
@@ -150,6 +217,10 @@ export class DemoStage {
         metricsBindAddress: '127.0.0.1:0',
         logLevel: verbose ? 'info' : 'warn',
         logFormat: 'text',
+        breakerMaxEvictions: BREAKER_MAX_EVICTIONS,
+        breakerWindowMs: BREAKER_WINDOW_MS,
+        breakerNamespace: this.breakerRecordRef.namespace,
+        breakerName: this.breakerRecordRef.name,
       },
       {
         log: this.controllerLogger(verbose),
@@ -170,6 +241,11 @@ export class DemoStage {
         `API server only through the kubeconfig` +
         (ops === null ? '' : `; metrics at http://${ops.host}:${ops.port}/metrics`),
       'good',
+    );
+    this.print.line(
+      `  and a blast-radius breaker: --breaker-max-evictions ${BREAKER_MAX_EVICTIONS} ` +
+        `--breaker-window ${BREAKER_WINDOW_MS / 60_000}m (at most ${BREAKER_MAX_EVICTIONS} evictions start in any ` +
+        `${BREAKER_WINDOW_MS / 60_000} minutes; act 5 shows why)`,
     );
   }
 
@@ -208,7 +284,13 @@ export class DemoStage {
     this.failIfInterrupted();
     this.print.line('');
     this.print.line(`== Act ${title} ==`, 'act');
-    const state: ActState = { title, evictions: [], wrongful: 0, apiBefore: this.verbCounts() };
+    const state: ActState = {
+      title,
+      evictions: [],
+      wrongful: 0,
+      apiBefore: this.verbCounts(),
+      lateBecause: new Map(),
+    };
     this.current = state;
     let ok = false;
     try {
@@ -243,9 +325,9 @@ export class DemoStage {
     if (sim === null || observer === null) return;
     const counted = () =>
       sim.requests.count({ verb: 'delete', resource: 'pods' }) >= observer.deleted.size &&
-      sim.requests.count({ verb: 'create', resource: 'events' }) >= observer.eventCount &&
+      sim.requests.count({ verb: 'create', resource: 'events' }) >= observer.eventCount + observer.otherEvents.length &&
       sim.requests.count({ verb: 'patch', resource: 'devicetaintrules', subresource: 'status' }) >=
-        observer.ruleConditions(RULE_NAME).length;
+        observer.ruleConditions(RULE_NAME).length + observer.ruleConditions(RUNAWAY_RULE).length;
     const deadline = Date.now() + 2_000;
     while (!counted() && Date.now() < deadline) await sleep(5);
   }
@@ -254,7 +336,10 @@ export class DemoStage {
   taintDevice(node: number, device: number, taint: DemoTaint): DemoPod[] {
     const written = Date.now();
     const timeAdded = taintDevice(this.requireSim().store, node, device, taint);
-    return this.ledger.markDue(podsOn(this.pods, node, device), timeAdded, written);
+    return this.ledger.markDue(podsOn(this.pods, node, device), timeAdded, written, {
+      source: `device ${nodeName(node)}/${deviceName(device)}`,
+      key: taint.key,
+    });
   }
 
   /**
@@ -310,6 +395,46 @@ export class DemoStage {
     return seen;
   }
 
+  /**
+   * Waits for something only the controller's memory shows (its pending evictions), looking every
+   * 10 ms until `timeoutMs`: no write in the cluster announces it.
+   */
+  async waitForController(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && !this.stopWaiting() && Date.now() < deadline) await sleep(10);
+    this.failIfControllerStopped();
+    if (!done()) throw new DemoFailure(`${what} not seen within ${seconds(timeoutMs)}`);
+  }
+
+  // ---- the operator's side of the breaker: the same code as `device-taint-evictor breaker status|reset` ----
+
+  private breakerClient() {
+    if (this.kubeconfig === null) throw new Error('no kubeconfig written');
+    return { kubeconfig: this.kubeconfig, ...this.breakerRecordRef };
+  }
+
+  /** What `device-taint-evictor breaker status` prints now (it reads the record over HTTP). */
+  async breakerStatus(): Promise<string> {
+    return withBreakerStore(this.breakerClient(), async (store) =>
+      statusText(statusOutput(`${store.namespace}/${store.name}`, await store.read())),
+    );
+  }
+
+  /** `device-taint-evictor breaker reset`, against the simulated cluster. */
+  async resetBreaker(): Promise<ResetOutcome> {
+    return withBreakerStore(this.breakerClient(), (store, user) => resetBreaker(store, user));
+  }
+
+  /**
+   * The controller's breaker now: what its gauges on /metrics show (…_breaker_open, …_breaker_limit,
+   * …_breaker_window_evictions), read directly, since a scrape may serve a render up to 1 s old.
+   */
+  breakerState(): { open: number; limit: number; windowEvictions: number } {
+    const b = this.controller?.breaker?.() ?? null;
+    if (b === null) throw new DemoFailure('the controller runs without a breaker');
+    return { open: b.open ? 1 : 0, limit: b.limit ?? Number.NaN, windowEvictions: b.windowEvictions };
+  }
+
   private stopWaiting(): boolean {
     return this.controllerExit !== null || this.options.signal?.aborted === true;
   }
@@ -340,11 +465,18 @@ export class DemoStage {
     return Math.round(ms * this.scale);
   }
 
+  /** Requests the controller made, by verb: the operator's `breaker status|reset` calls are not its own. */
   verbCounts(): VerbCounts {
     const counts = zeroVerbs();
-    if (this.sim === null) return counts;
-    for (const v of VERBS) counts[v] = this.sim.requests.count({ verb: v });
+    for (const v of VERBS) counts[v] = this.controllerRequests({ verb: v });
     return counts;
+  }
+
+  /** Requests matching `filter` that the controller made (not the operator's `breaker` commands). */
+  controllerRequests(filter: RequestFilter): number {
+    if (this.sim === null) return 0;
+    const operator = this.sim.requests.recent(filter).filter((r) => r.userAgent === BREAKER_CLI_USER_AGENT).length;
+    return this.sim.requests.count(filter) - operator;
   }
 
   requireSim(): SimServer {

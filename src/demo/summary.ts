@@ -26,11 +26,29 @@ export interface ActSummary {
 
 export interface DemoTotals {
   readonly apiCalls: VerbCounts;
-  /** Pod status patches + Events + pod deletions, per eviction; null without evictions. */
+  /** Pod status patches + their Events + pod deletions, per eviction; null without evictions. */
   readonly writesPerEviction: number | null;
+  /** "Cancelling deletion" Events: written for cancellations, not evictions. */
+  readonly cancellationEvents: number;
+  /** Events about the breaker (EvictionBreakerOpen, on its ConfigMap and on rules). */
+  readonly breakerEvents: number;
+  /** The controller's reads (the keeper's, every 2 s: part of `get`) and writes of the breaker's record. */
+  readonly breakerRecordReads: number;
+  readonly breakerRecordWrites: number;
   readonly evictions: number;
   readonly wrongful: number;
   readonly durationMs: number;
+}
+
+/** Act 5 in numbers, for the summary's last words on the breaker. */
+export interface BreakerSummary {
+  readonly limit: number;
+  readonly windowMinutes: number;
+  readonly usedBefore: number;
+  readonly evictedBeforeOpen: number;
+  readonly heldAtOpen: number;
+  readonly cancelledByRuleDelete: number;
+  readonly releasedByReset: number;
 }
 
 export const zeroVerbs = (): Record<SimVerb, number> => ({
@@ -75,7 +93,11 @@ export function formatTable(
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
-export function formatSummaryTable(acts: readonly ActSummary[], totals: DemoTotals): string {
+export function formatSummaryTable(
+  acts: readonly ActSummary[],
+  totals: DemoTotals,
+  breaker: BreakerSummary | null = null,
+): string {
   const rows = acts.map((a) => {
     const latency = latencySummary(a.evictions.map((e) => e.latencyMs));
     return [
@@ -107,11 +129,30 @@ export function formatSummaryTable(acts: readonly ActSummary[], totals: DemoTota
     totals.writesPerEviction === null
       ? 'no evictions'
       : `${totals.writesPerEviction.toFixed(1)} writes per eviction (status patch + event + delete; upstream: 4 calls with a GET)`;
-  return [
+  const besides = [
+    totals.cancellationEvents > 0 ? `${totals.cancellationEvents} "Cancelling deletion" events` : null,
+    totals.breakerEvents > 0 ? `${totals.breakerEvents} EvictionBreakerOpen events` : null,
+  ].filter((part): part is string => part !== null);
+  const lines = [
     table,
     '',
-    `API calls per eviction: ${perEviction}`,
+    `API calls per eviction: ${perEviction}${besides.length === 0 ? '' : `; besides: ${besides.join(', ')}`}`,
+  ];
+  if (totals.breakerRecordReads > 0 || totals.breakerRecordWrites > 0)
+    lines.push(
+      `The breaker's record (a ConfigMap): ${totals.breakerRecordReads} reads (every 2 s, in the get column), ` +
+        `${totals.breakerRecordWrites} writes`,
+    );
+  if (breaker !== null)
+    lines.push(
+      `The breaker: ${breaker.limit} evictions allowed in ${breaker.windowMinutes} min, ${breaker.usedBefore} used ` +
+        `by acts 1–4; the runaway rule got ${breaker.evictedBeforeOpen}, then it opened holding ` +
+        `${breaker.heldAtOpen}; deleting the rule cancelled ${breaker.cancelledByRuleDelete}, the reset released ` +
+        `${breaker.releasedByReset} (act 5's max late: held until the reset)`,
+    );
+  lines.push(
     `Wrongful evictions: ${totals.wrongful}${totals.wrongful === 0 ? ' (none, as it must be)' : ' (MUST BE 0)'}`,
     `Finished in ${(totals.durationMs / 1000).toFixed(1)} s`,
-  ].join('\n');
+  );
+  return lines.join('\n');
 }

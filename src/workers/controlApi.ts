@@ -2,7 +2,7 @@
 // drain, reconfigure, snapshot) served over comlink on a dedicated MessagePort. Evictions never travel
 // here — comlink costs one round trip per call (~17k calls/s), fine for control, far too slow for data.
 
-import type { PartitionEntrySnapshot, PartitionStats } from './partition.js';
+import type { PartitionEntrySnapshot, PartitionStats, SnapshotFilter } from './partition.js';
 
 export interface WorkerStats {
   readonly shard: number;
@@ -29,7 +29,7 @@ export interface WorkerReconfigure {
 /** What a worker exposes through comlink. Every method is async on the caller's side. */
 export interface WorkerControlApi {
   stats(): WorkerStats;
-  snapshot(): PartitionEntrySnapshot[];
+  snapshot(filter?: SnapshotFilter): PartitionEntrySnapshot[];
   /** Stops starting new evictions and waits at most `timeoutMs` for in-flight ones. */
   drain(timeoutMs: number): Promise<void>;
   /** Applies what it can; returns the settings now in effect. */

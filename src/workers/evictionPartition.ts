@@ -20,7 +20,14 @@ import type { AttemptOutcome, EvictionAttempt } from '../shared/executor.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { LruSet } from '../shared/lruSet.js';
 import { type PodRef, podKey, podUidKey } from '../shared/types.js';
-import type { EvictionPartition, PartitionEntrySnapshot, PartitionOptions, PartitionStats } from './partition.js';
+import {
+  type EvictionPartition,
+  matchesSnapshotFilter,
+  type PartitionEntrySnapshot,
+  type PartitionOptions,
+  type PartitionStats,
+  type SnapshotFilter,
+} from './partition.js';
 import { type RunFailure, type RunInfo, type RunResult, TimedQueue } from './timedQueue.js';
 
 export interface QueuedEvictionPartitionOptions extends PartitionOptions {
@@ -154,13 +161,18 @@ export class QueuedEvictionPartition implements EvictionPartition {
     this.queue.setConcurrency(concurrency);
   }
 
-  snapshot(): PartitionEntrySnapshot[] {
-    return this.queue.snapshot().map((entry) => ({
-      pod: entry.payload.pod,
-      fireAt: entry.fireAt,
-      state: entry.state,
-      attempts: entry.state === 'running' ? entry.attempt : entry.failures,
-    }));
+  snapshot(filter: SnapshotFilter = {}): PartitionEntrySnapshot[] {
+    const entries: PartitionEntrySnapshot[] = [];
+    for (const entry of this.queue.snapshot()) {
+      const snapshot: PartitionEntrySnapshot = {
+        pod: entry.payload.pod,
+        fireAt: entry.fireAt,
+        state: entry.state,
+        attempts: entry.state === 'running' ? entry.attempt : entry.failures,
+      };
+      if (matchesSnapshotFilter(snapshot, filter)) entries.push(snapshot);
+    }
+    return entries;
   }
 
   async drain(timeoutMs: number): Promise<void> {

@@ -44,6 +44,17 @@ export interface PartitionEntrySnapshot {
   readonly attempts: number;
 }
 
+/** Which entries a snapshot lists (all by default). */
+export interface SnapshotFilter {
+  readonly state?: PartitionEntrySnapshot['state'];
+  /** Only entries due by then (`fireAt` ≤ dueBy, ms since epoch). */
+  readonly dueBy?: number;
+}
+
+export const matchesSnapshotFilter = (entry: PartitionEntrySnapshot, filter: SnapshotFilter): boolean =>
+  (filter.state === undefined || entry.state === filter.state) &&
+  (filter.dueBy === undefined || entry.fireAt <= filter.dueBy);
+
 export interface PartitionOptions {
   readonly clock: Clock;
   readonly executor: EvictionExecutor;
@@ -65,7 +76,7 @@ export interface PartitionOptions {
 
 export interface EvictionPartition extends EvictionSink {
   stats(): PartitionStats;
-  snapshot(): PartitionEntrySnapshot[];
+  snapshot(filter?: SnapshotFilter): PartitionEntrySnapshot[];
   /** Stops starting new runs and waits (at most `timeoutMs`) for in-flight runs to finish. */
   drain(timeoutMs: number): Promise<void>;
   /** Cuts every write in flight at once (leadership lost). */

@@ -230,7 +230,7 @@ class ShardWorker {
       resultsSent: this.results.sent,
       heapUsedBytes: process.memoryUsage().heapUsed,
     }),
-    snapshot: () => this.partition.snapshot(),
+    snapshot: (filter) => this.partition.snapshot(filter),
     drain: async (timeoutMs: number) => {
       this.stopping = true;
       await this.partition.drain(timeoutMs);

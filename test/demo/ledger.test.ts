@@ -61,4 +61,35 @@ describe('eviction ledger', () => {
       ledger.record({ namespace: 'x', name: 'not-ours', uid: 'other', at: t0, disruptionTarget: null }),
     ).toBeUndefined();
   });
+
+  test('a taint with another key than the XID one is tolerated by no pod, not even the forever ones', () => {
+    const ledger = new EvictionLedger(pods);
+    const due = ledger.markDue(podsOn(pods, 3), t0, t0, { source: 'rule drain-all', key: 'example.com/maintenance' });
+    expect(due.map((p) => p.name)).toEqual(['trainer-n3-g0', 'trainer-n3-g1', 'trainer-n3-g2', 'trainer-n3-g3']);
+    // No tolerationSeconds either: the tolerating pods tolerate the XID key only.
+    expect(ledger.get(pod('trainer-n3-g2')).dueAt).toBe(t0);
+    expect(ledger.get(pod('trainer-n3-g3')).dueAt).toBe(t0);
+  });
+
+  test('withdrawing a taint: pods due only for it must stay again; an eviction already judged stays judged', () => {
+    const ledger = new EvictionLedger(pods);
+    const rule = { source: 'rule drain-all', key: 'example.com/maintenance' };
+    ledger.markDue(podsOn(pods, 0), t0, t0, rule);
+    // A real fault on one of them too, later.
+    ledger.markDue(podsOn(pods, 0, 3), t0 + 3_000, t0 + 3_000, { source: 'device gpu-node-0000/gpu-3', key: 'x' });
+    expect(ledger.record(deletion('trainer-n0-g0', t0 + 20))).toMatchObject({ kind: 'expected', latencyMs: 20 });
+    const spared = ledger.withdraw('rule drain-all');
+    expect(spared.map((p) => p.name)).toEqual(['trainer-n0-g1', 'trainer-n0-g2']);
+    // The faulty GPU's pod is due for its own taint now (the earlier rule no longer decides).
+    expect(ledger.get(pod('trainer-n0-g3'))).toMatchObject({ dueAt: t0 + 3_000, taintWrittenAt: t0 + 3_000 });
+    expect(ledger.get(pod('trainer-n0-g0'))).toMatchObject({ dueAt: t0, latencyMs: 20 });
+    expect(ledger.mustStay().map((p) => p.name)).toContain('trainer-n0-g1');
+    expect(ledger.mustStay().map((p) => p.name)).not.toContain('trainer-n0-g0');
+    // Evicting a spared pod now is wrongful.
+    expect(ledger.record(deletion('trainer-n0-g1', t0 + 5_000))).toMatchObject({
+      kind: 'wrongful',
+      reason: 'evicted although untainted',
+    });
+    expect(ledger.record(deletion('trainer-n0-g3', t0 + 9_000))).toMatchObject({ kind: 'expected', latencyMs: 6_000 });
+  });
 });

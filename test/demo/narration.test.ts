@@ -15,11 +15,18 @@ function stage() {
   const pods = demoPlan({ tolerationSeconds: 5 }).map((p, i) => ({ ...p, uid: `uid-${i}` }));
   const ledger = new EvictionLedger(pods);
   const lines: [string, Tone | undefined][] = [];
-  const current: ActState = { title: 'act', evictions: [], wrongful: 0, apiBefore: {} as ActState['apiBefore'] };
+  const current: ActState = {
+    title: 'act',
+    evictions: [],
+    wrongful: 0,
+    apiBefore: {} as ActState['apiBefore'],
+    lateBecause: new Map(),
+  };
   const s = {
     pods,
     ledger,
     current,
+    breakerRecordRef: { namespace: 'kube-system', name: 'device-taint-evictor-breaker' },
     observer: new ClusterObserver(new SimStore()),
     print: { line: (text: string, tone?: Tone) => lines.push([text, tone]), block: () => {} },
   } as Partial<DemoStage> as DemoStage;
@@ -78,6 +85,61 @@ describe('narrate', () => {
     expect(lines).toEqual([
       [`event on ${pod.namespace}/${pod.name}: R "Cancelling deletion"`, 'dim'],
       ['rule drain: EvictionInProgress=False Completed', 'good'],
+    ]);
+  });
+
+  it('says why an eviction was late on purpose (held by the breaker until its reset)', () => {
+    const { s, pods, ledger, lines, current } = stage();
+    const victim = podsOn(pods, 0, 3)[0]!;
+    ledger.markDue([victim], 1_000, 1_000);
+    current.lateBecause?.set(victim.uid, 'held by the breaker until the reset');
+    narrate(s, {
+      kind: 'podDeleted',
+      deletion: { namespace: victim.namespace, name: victim.name, uid: victim.uid, at: 4_000, disruptionTarget: null },
+    });
+    expect(lines[0]).toEqual([
+      expect.stringMatching(/^evicted .* 3000 ms after it was due: held by the breaker until the reset$/),
+      'good',
+    ]);
+  });
+
+  it('prints the breaker record as it changes and its Warning events, quoting a repeated message once', () => {
+    const { s, lines } = stage();
+    const record = (state: 'open' | 'closed', heldPods: number, resetBy = '') => ({
+      kind: 'breakerRecord' as const,
+      seen: {
+        at: 0,
+        record: {
+          state,
+          openedAt: 0,
+          reason: '',
+          heldPods,
+          causes: [],
+          heldPodNames: [],
+          resetAt: null,
+          resetBy,
+        },
+      },
+    });
+    narrate(s, record('open', 8));
+    narrate(s, record('closed', 1, 'ops (breaker reset)'));
+    const event = (kind: string, object: string) => ({
+      kind,
+      object,
+      type: 'Warning',
+      reason: 'EvictionBreakerOpen',
+      message: 'Eviction breaker open: …',
+      at: 0,
+    });
+    const events = [event('ConfigMap', 'kube-system/breaker'), event('DeviceTaintRule', 'drain-all')];
+    Object.defineProperty(s.observer, 'otherEvents', { get: () => events });
+    narrate(s, { kind: 'objectEvent', event: events[0]! });
+    narrate(s, { kind: 'objectEvent', event: events[1]! });
+    expect(lines).toEqual([
+      ['ConfigMap kube-system/device-taint-evictor-breaker: state open, 8 evictions held', 'warn'],
+      ['ConfigMap kube-system/device-taint-evictor-breaker: state closed by ops (breaker reset)', 'good'],
+      ['event on ConfigMap kube-system/breaker: Warning EvictionBreakerOpen "Eviction breaker open: …"', 'warn'],
+      ['event on DeviceTaintRule drain-all: Warning EvictionBreakerOpen (the same message)', 'warn'],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 // The cluster observer the demo waits on: deletions with their condition, events, rule conditions.
 
 import { describe, expect, test } from 'vitest';
-import { createPoolRule, PODS, RULES, seedDemoCluster } from '../../src/demo/cluster.js';
+import { CONFIGMAPS, createPoolRule, EVENTS, PODS, RULES, seedDemoCluster } from '../../src/demo/cluster.js';
 import { ClusterObserver, type Happening } from '../../src/demo/observer.js';
 import { demoPlan } from '../../src/demo/plan.js';
 import { SimStore } from '../../src/sim/index.js';
@@ -52,6 +52,58 @@ describe('cluster observer', () => {
     await expect(waiting).resolves.toBe(true);
     expect(observer.ruleConditions('drain').map((c) => c.reason)).toEqual(['NoEffect', 'Completed']);
     await expect(observer.waitUntil(() => false, 10)).resolves.toBe(false);
+    observer.stop();
+  });
+
+  test('follows the breaker record (each distinct state once) and events about objects other than pods', () => {
+    const store = new SimStore();
+    const observer = new ClusterObserver(store, () => 7, { namespace: 'kube-system', name: 'breaker' });
+    const seen: Happening[] = [];
+    observer.onHappening((h) => seen.push(h));
+    observer.start();
+    const data = (state: string, heldPods: number) => ({ data: { state, heldPods: String(heldPods) } });
+    store.create(CONFIGMAPS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'breaker', namespace: 'kube-system' },
+      ...data('open', 8),
+    });
+    store.create(CONFIGMAPS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'someone-else', namespace: 'kube-system' },
+      ...data('open', 1),
+    });
+    store.patch(CONFIGMAPS, 'kube-system', 'breaker', 'merge', { metadata: { labels: { touched: 'yes' } } });
+    store.patch(CONFIGMAPS, 'kube-system', 'breaker', 'merge', data('open', 1));
+    store.patch(CONFIGMAPS, 'kube-system', 'breaker', 'merge', data('closed', 1));
+    expect(observer.breakerRecords.map((r) => [r.record.state, r.record.heldPods, r.at])).toEqual([
+      ['open', 8, 7],
+      ['open', 1, 7],
+      ['closed', 1, 7],
+    ]);
+    expect(observer.breakerRecord?.state).toBe('closed');
+    store.create(EVENTS, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'breaker.1', namespace: 'kube-system' },
+      involvedObject: { kind: 'ConfigMap', namespace: 'kube-system', name: 'breaker' },
+      type: 'Warning',
+      reason: 'EvictionBreakerOpen',
+      message: 'Eviction breaker open',
+    });
+    expect(observer.otherEvents).toEqual([
+      {
+        kind: 'ConfigMap',
+        object: 'kube-system/breaker',
+        type: 'Warning',
+        reason: 'EvictionBreakerOpen',
+        message: 'Eviction breaker open',
+        at: 7,
+      },
+    ]);
+    expect(observer.eventCount).toBe(0);
+    expect(seen.map((h) => h.kind)).toEqual(['breakerRecord', 'breakerRecord', 'breakerRecord', 'objectEvent']);
     observer.stop();
   });
 });

@@ -76,6 +76,25 @@ describe('QueuedEvictionPartition', () => {
     expect(partition.hasEvicted('uid-a')).toBe(true);
   });
 
+  it('lists the entries a snapshot filter selects: running, or scheduled and due', async () => {
+    const { clock, partition, finishAll } = setup(1);
+    const now = clock.now();
+    partition.schedule(pod('a'), now - 1_000, REASONS);
+    partition.schedule(pod('b'), now - 500, REASONS);
+    partition.schedule(pod('c'), now + 60_000, REASONS);
+    clock.advance(0);
+    expect(partition.snapshot().map((e) => [e.pod.name, e.state])).toEqual([
+      ['a', 'running'],
+      ['b', 'scheduled'],
+      ['c', 'scheduled'],
+    ]);
+    expect(partition.snapshot({ state: 'running' }).map((e) => e.pod.name)).toEqual(['a']);
+    // Due but waiting (here for the one slot; with the breaker open, for a reset): what a queue holds.
+    expect(partition.snapshot({ state: 'scheduled', dueBy: clock.now() }).map((e) => e.pod.name)).toEqual(['b']);
+    expect(partition.snapshot({ dueBy: now + 60_000 }).map((e) => e.pod.name)).toEqual(['a', 'b', 'c']);
+    await finishAll();
+  });
+
   it('waits for the fire time of a tolerated taint', async () => {
     const { clock, executor, partition } = setup();
     const fireAt = clock.now() + 300_000;

@@ -304,6 +304,7 @@ async function build(
     ruleApiVersion: `resource.k8s.io/${apis.ruleVersion ?? 'v1'}`,
     reportingInstance: os.hostname(),
     publishRuleRates: (rates) => runtime.setRuleRates(rates),
+    queued: (filter) => runtime.snapshot(filter),
   });
   informers.rules?.addEventHandler(brakes.ruleRates);
   const brakesNow = brakes;

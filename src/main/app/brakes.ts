@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { BrakeEventData, RuleRate } from '../../shared/messages/types.js';
 import { SharedTokenBucket, type SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import type { RuleRecord } from '../../shared/types.js';
+import type { PartitionEntrySnapshot, SnapshotFilter } from '../../workers/partition.js';
 import type { EvictionEngine } from '../engine/engine.js';
 import { BreakerKeeper, type HeldEvictions } from './breakerKeeper.js';
 import { heldEvictions } from './heldEvictions.js';
@@ -172,6 +173,8 @@ export interface BrakesDeps {
   readonly reportingInstance: string;
   /** The rules' start rates, to every worker. */
   readonly publishRuleRates: (rates: readonly RuleRate[]) => void;
+  /** The queues' entries (the runtime's snapshot): what they hold, as opposed to what runs. */
+  readonly queued: (filter: SnapshotFilter) => Promise<readonly PartitionEntrySnapshot[]>;
 }
 
 /** How long `restore` waits between attempts to read the breaker's record. */
@@ -213,10 +216,20 @@ export class Brakes {
     this.episodes = new BrakeEpisodes(log, () => this.keeper?.poke());
   }
 
-  /** What a closed breaker would start now. */
-  held(): HeldEvictions {
+  /**
+   * What the breaker holds now: the due evictions the queues keep, not those already running (started
+   * before it opened, and about to finish), with their reasons from the engine. One the engine no longer
+   * has (cancelled on the way to its queue) is not held.
+   */
+  async held(): Promise<HeldEvictions> {
     const { engine, clock } = this.deps;
-    return heldEvictions(engine.pendingEvictions(), clock.now(), (reason) => engine.describeReason(reason));
+    const now = clock.now();
+    const queued = await this.deps.queued({ state: 'scheduled', dueBy: now });
+    const pending = queued.flatMap((entry) => {
+      const eviction = engine.pendingEviction(entry.pod);
+      return eviction === undefined || eviction.pod.uid !== entry.pod.uid ? [] : [eviction];
+    });
+    return heldEvictions(pending, now, (reason) => engine.describeReason(reason));
   }
 
   /**
@@ -263,7 +276,7 @@ export class Brakes {
     const store = this.store;
     if (store === null || !mayWrite()) return;
     const message = truncate(
-      `Eviction breaker open: ${reason}. ${held.pods} due evictions held` +
+      `Eviction breaker open: ${reason}. ${held.pods} due eviction${held.pods === 1 ? '' : 's'} held` +
         `${held.causes.length === 0 ? '' : ` (${held.causes.join('; ')})`}. ` +
         `Nothing is lost; reset with: device-taint-evictor breaker reset --namespace ${store.namespace}`,
     );

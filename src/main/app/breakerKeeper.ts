@@ -46,7 +46,7 @@ export interface BreakerKeeperDeps {
   readonly mayWrite: () => boolean;
   /** Pods using DRA claims now (the base of the percentage). */
   readonly podsUsingClaims: () => number;
-  readonly held: () => HeldEvictions;
+  readonly held: () => Promise<HeldEvictions>;
   /** Records the Warning events about an opening (best effort). */
   readonly announce: (held: HeldEvictions, reason: string) => Promise<void>;
   readonly onStateChange?: (open: boolean) => void;
@@ -169,7 +169,7 @@ export class BreakerKeeper {
     }
     if (this.recordedOpening !== openedAt) {
       // Opened by a worker since the record was last written: persist it first, then tell.
-      const held = this.deps.held();
+      const held = await this.deps.held();
       const limit = breaker.limit;
       const reason = `starting one more eviction would exceed ${limit ?? '∞'} evictions in ${Math.round(breaker.windowMs / 1000)} s`;
       try {
@@ -207,14 +207,18 @@ export class BreakerKeeper {
     }
     const autoReset = this.deps.limits.autoResetAfterMs;
     if (record?.state === 'closed') {
-      this.release(now, record.resetBy || 'operator');
+      await this.release(now, record.resetBy || 'operator');
       return;
     }
-    // Still open: keep the record's account of what it holds current (new due evictions queue up
-    // behind it), at most every HELD_REFRESH_MS.
-    if (record !== null && now - this.heldWrittenAt >= HELD_REFRESH_MS) {
-      const held = this.deps.held();
-      if (held.pods !== record.heldPods) {
+    // Still open: keep the record's account of what it holds current. New due evictions queue up
+    // behind it, possibly many: that is written at most every HELD_REFRESH_MS. Fewer held (a runaway
+    // rule deleted, its held evictions cancelled) is written at once: an operator deciding whether to
+    // reset reads it, and must not be told of evictions a reset would no longer release.
+    if (record !== null) {
+      const held = await this.deps.held();
+      const changed = held.pods !== record.heldPods || !sameList(held.causes, record.causes);
+      const fewer = held.pods < record.heldPods;
+      if (changed && (fewer || now - this.heldWrittenAt >= HELD_REFRESH_MS)) {
         try {
           await store.write({ ...record, ...heldFields(held) }, this.deps.mayWrite, store.resourceVersion);
           this.heldWrittenAt = now;
@@ -235,12 +239,12 @@ export class BreakerKeeper {
         log.warn('Writing the eviction breaker record failed; trying again', { error: describeRecordError(error) });
         return;
       }
-      this.release(now, 'auto-reset');
+      await this.release(now, 'auto-reset');
     }
   }
 
-  private release(now: number, by: string): void {
-    const held = this.deps.held();
+  private async release(now: number, by: string): Promise<void> {
+    const held = await this.deps.held();
     this.deps.breaker.reset(now);
     this.recordedOpening = null;
     this.deps.log.warn('Eviction breaker reset: releasing the held evictions; the window counts afresh', {
@@ -253,6 +257,9 @@ export class BreakerKeeper {
 
 /** How often, at most, an open breaker's record is updated with what it holds. */
 const HELD_REFRESH_MS = 10_000;
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const heldFields = (held: HeldEvictions): Pick<BreakerRecord, 'heldPods' | 'causes' | 'heldPodNames'> => ({
   heldPods: held.pods,

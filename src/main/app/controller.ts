@@ -38,7 +38,7 @@ import type { ShardedRuntime } from '../runtime/shardedRuntime.js';
 import type { Brakes } from './brakes.js';
 import type { Disposer } from './disposer.js';
 import { describeReasonText } from './heldEvictions.js';
-import type { ControllerMetrics } from './metrics.js';
+import type { BreakerSnapshot, ControllerMetrics } from './metrics.js';
 import type { OpsServer } from './opsServer.js';
 import type { ControllerOptions } from './options.js';
 
@@ -139,6 +139,11 @@ export class Controller {
 
   runtime(): EvictionRuntime {
     return this.parts.runtime;
+  }
+
+  /** The breaker now, as the gauges on /metrics show it (without their render cache); null without one. */
+  breaker(): BreakerSnapshot | null {
+    return this.parts.brakes.snapshot();
   }
 
   /**

@@ -1,6 +1,8 @@
 // What the breaker holds, in words an operator can act on: the pods due now, grouped by the rule or
-// device taint behind them, most first. Built from the engine's pending evictions (the main thread's
-// source of truth), only when the breaker opens or is reset, or when `breaker status` asks.
+// device taint behind them, most first. Built (by Brakes.held) from the due evictions the worker queues
+// keep, with their reasons from the engine's pending evictions (the main thread's source of truth) —
+// not from the engine alone, which still lists the evictions running when the breaker opened — when the
+// breaker opens or is reset, and while it is open, to keep its record current.
 
 import { MAX_HELD_POD_NAMES } from '../../kube/breakerRecord.js';
 import type { PendingEviction } from '../../shared/decisions.js';

@@ -4,7 +4,7 @@
 // `onResults`; everything else is for operations (/metrics, shutdown) and tests.
 
 import type { EvictionResult, EvictionSink } from '../../shared/decisions.js';
-import type { PartitionEntrySnapshot, PartitionStats } from '../../workers/partition.js';
+import type { PartitionEntrySnapshot, PartitionStats, SnapshotFilter } from '../../workers/partition.js';
 import type { ShardStatus } from './supervisor.js';
 
 export type ResultsListener = (results: readonly EvictionResult[]) => void;
@@ -31,8 +31,8 @@ export interface EvictionRuntime {
   /** Registers a listener for finished evictions (the engine's `evictionFinished`); returns an unsubscribe. */
   onResults(listener: ResultsListener): () => void;
   stats(): Promise<RuntimeStats>;
-  /** Every pending or running entry across partitions. */
-  snapshot(): Promise<PartitionEntrySnapshot[]>;
+  /** Every pending or running entry across partitions (those `filter` selects). */
+  snapshot(filter?: SnapshotFilter): Promise<PartitionEntrySnapshot[]>;
   /** Stops starting evictions and waits at most `timeoutMs` for in-flight ones (no restart afterwards). */
   drain(timeoutMs: number): Promise<void>;
   /** Changes the per-partition bound on in-flight evictions; resolves with the bound now in effect per shard. */

@@ -11,7 +11,7 @@ import type { EvictionExecutor } from '../../shared/executor.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import type { PodRef } from '../../shared/types.js';
 import { QueuedEvictionPartition } from '../../workers/evictionPartition.js';
-import type { EvictionPartition, PartitionEntrySnapshot } from '../../workers/partition.js';
+import type { EvictionPartition, PartitionEntrySnapshot, SnapshotFilter } from '../../workers/partition.js';
 import { type EvictionRuntime, ResultListeners, type ResultsListener, type RuntimeStats } from './evictionRuntime.js';
 
 export interface InlineRuntimeOptions {
@@ -94,8 +94,8 @@ export class InlineRuntime implements EvictionRuntime {
     };
   }
 
-  async snapshot(): Promise<PartitionEntrySnapshot[]> {
-    return this.partition.snapshot();
+  async snapshot(filter?: SnapshotFilter): Promise<PartitionEntrySnapshot[]> {
+    return this.partition.snapshot(filter);
   }
 
   async drain(timeoutMs: number): Promise<void> {

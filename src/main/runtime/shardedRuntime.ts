@@ -14,7 +14,7 @@ import type { SharedTokenBucketSpec } from '../../shared/tokenBucket.js';
 import type { WriteFenceSpec } from '../../shared/writeFence.js';
 import type { WorkerControlApi } from '../../workers/controlApi.js';
 import type { ExecutorSpec } from '../../workers/executor/factory.js';
-import type { PartitionEntrySnapshot } from '../../workers/partition.js';
+import type { PartitionEntrySnapshot, SnapshotFilter } from '../../workers/partition.js';
 import {
   addPartitionStats,
   type EvictionRuntime,
@@ -164,8 +164,8 @@ export class ShardedRuntime implements EvictionRuntime {
     };
   }
 
-  async snapshot(): Promise<PartitionEntrySnapshot[]> {
-    const parts = await this.eachShard((control) => control.snapshot());
+  async snapshot(filter?: SnapshotFilter): Promise<PartitionEntrySnapshot[]> {
+    const parts = await this.eachShard((control) => control.snapshot(filter));
     return parts.flatMap((part) => part ?? []);
   }
 
