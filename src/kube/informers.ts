@@ -14,6 +14,7 @@ import type {
   SliceRecord,
 } from '../shared/types.js';
 import type { DiscoveredResources } from './discovery.js';
+import type { HandlerSlicing } from './informerStore.js';
 import type { PageDecoder } from './pageDecode/pageDecoder.js';
 import type { ReadTransport } from './readTransport.js';
 import { Reflector, type ReflectorCounters, type ReflectorOptions } from './reflector.js';
@@ -29,6 +30,8 @@ export interface InformerOptions {
   readonly minHealthyWatchMs?: number;
   /** Decodes every informer's list pages (see ReflectorOptions.decoder); the owner closes it. */
   readonly decoder?: PageDecoder;
+  /** Spreads each large list's handler calls over event-loop turns (see ReflectorOptions.handlerSlicing). */
+  readonly handlerSlicing?: HandlerSlicing;
 }
 
 /**
