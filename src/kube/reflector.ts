@@ -36,7 +36,7 @@ import { keyOfRaw } from '../shared/projection/projector.js';
 import { ApiError } from './apiClient.js';
 import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
 import { type BurstHooks, type HandlerSlicing, InformerStore, type ReflectorHandlers } from './informerStore.js';
-import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';
+import { type DecodedPage, decodeListPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';
 import type { Query, ReadTransport } from './readTransport.js';
 import { RecordMap } from './recordMap.js';
 import { collectionPath, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
@@ -310,12 +310,18 @@ export class Reflector<T extends StoredRecord> {
     await this.replace(fresh, listRV);
   }
 
-  /** One list page, decoded by the configured decoder from raw bytes or parsed and projected here. */
+  /**
+   * One list page, decoded from raw bytes by the configured decoder, or here item by item
+   * (decodeListPage: a page's parsed objects never all live at once); parsed whole only from a
+   * transport that cannot hand out bytes.
+   */
   private async listPage(query: Query): Promise<DecodedPage<T>> {
     const getBytes = this.transport.getBytes?.bind(this.transport);
-    if (this.decoder !== null && getBytes !== undefined) {
+    if (getBytes !== undefined) {
       const bytes = await this.request((signal) => getBytes(this.path, query, signal));
-      return this.decoder.decode(this.resource, bytes);
+      return this.decoder === null
+        ? decodeListPage(bytes, this.resource.project)
+        : this.decoder.decode(this.resource, bytes);
     }
     const body = await this.request((signal) => this.transport.getJson(this.path, query, signal));
     return projectListBody(body, this.resource.project);
