@@ -47,6 +47,7 @@ import { PoolIndex, poolKey } from './pools.js';
 import { RuleCounts } from './ruleCounts.js';
 import { buildRuleCondition, RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
 import type { RuleStatusScheduler, RuleStatusSource } from './ruleStatusUpdater.js';
+import { shareWithClaims, shareWithPods } from './sharedStrings.js';
 
 export interface EvictionEngineOptions {
   readonly clock: Clock;
@@ -148,6 +149,7 @@ export class EvictionEngine implements RuleStatusSource {
   // ---- Pods -------------------------------------------------------------------------------------
 
   podAdded(pod: PodRecord): void {
+    shareWithClaims(pod, this.claims);
     this.pods.set(pod);
     this.decisions.decide(pod);
   }
@@ -159,6 +161,7 @@ export class EvictionEngine implements RuleStatusSource {
       this.podAdded(cur);
       return;
     }
+    shareWithClaims(cur, this.claims);
     this.pods.set(cur);
     // Pods change often (not least by our own DisruptionTarget patch): only scheduling and claim
     // resolution can change the decision.
@@ -203,6 +206,7 @@ export class EvictionEngine implements RuleStatusSource {
 
   claimAdded(claim: ClaimRecord): void {
     if (claim.allocation === null) return;
+    shareWithPods(claim, this.pods);
     const entry = this.claims.set(claim, null);
     entry.eviction = this.claimEviction(entry);
     this.decisions.decideConsumers([claim]);
@@ -215,6 +219,7 @@ export class EvictionEngine implements RuleStatusSource {
       return;
     }
     if (cur.allocation !== null) {
+      shareWithPods(cur, this.pods);
       // The allocation is immutable: keep the computed eviction unless the devices differ (or the
       // claim was never seen allocated).
       const previous = this.claims.get(cur.namespace, cur.name);

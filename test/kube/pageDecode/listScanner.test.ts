@@ -60,9 +60,15 @@ describe('item-by-item list decoding', () => {
     const list = (items: unknown[]) => JSON.stringify({ kind: 'PodList', metadata: { resourceVersion: '1' }, items });
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.json(), fc.integer({ min: 0, max: 99 }).map((i) => JSON.stringify(pod(i)))), {
-          maxLength: 5,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.json(),
+            fc.integer({ min: 0, max: 99 }).map((i) => JSON.stringify(pod(i))),
+          ),
+          {
+            maxLength: 5,
+          },
+        ),
         fc.nat(),
         fc.nat(),
         (parts, cut, at) => {
