@@ -42,7 +42,7 @@ import { EvictionInterner, ReasonRulesCache } from './evictionIntern.js';
 import { KnownRules } from './knownRules.js';
 import { PodCache } from './podCache.js';
 import { PodClaims } from './podClaims.js';
-import { PodDecisions } from './podDecisions.js';
+import { type DecisionSlicing, PodDecisions } from './podDecisions.js';
 import { PoolIndex, poolKey } from './pools.js';
 import { RuleCounts } from './ruleCounts.js';
 import { buildRuleCondition, RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
@@ -56,6 +56,10 @@ export interface EvictionEngineOptions {
   readonly log: Logger;
   /** DRAWorkloadResourceClaims: claims reserved for / owned by PodGroups. Default off. */
   readonly workloadClaims?: boolean;
+  /** Spreads the decisions owed at the end of a large burst over event-loop turns; default: none. */
+  readonly decisionSlicing?: DecisionSlicing | null;
+  /** See PodDecisionsOptions.onBurstDecided. */
+  readonly onBurstDecided?: ((ops: number, startedAt: number) => void) | null;
 }
 
 export type { PendingEviction };
@@ -112,6 +116,8 @@ export class EvictionEngine implements RuleStatusSource {
     this.counts = new RuleCounts(reasonRules);
     this.podClaims = new PodClaims(this.claims, this.podGroups, this.workloadClaims);
     this.decisions = new PodDecisions({
+      slicing: opts.decisionSlicing ?? null,
+      onBurstDecided: opts.onBurstDecided ?? null,
       sink: opts.sink,
       ruleStatus: opts.ruleStatus,
       pods: this.pods,
