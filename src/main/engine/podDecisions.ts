@@ -45,6 +45,19 @@ export interface DecisionSlicing {
   readonly defer: (fn: () => void) => void;
 }
 
+/**
+ * Records a decision owed to `pod`'s incarnation. Keyed by the UID string the record already holds: a
+ * relist of a million pods would otherwise build a million "namespace/name/uid" keys (~100 bytes each
+ * with their map entries, all alive until the burst ends). UIDs are unique in a cluster; should another
+ * pod hold the same UID (synthetic data, tests), that incarnation goes under its full key, which cannot
+ * equal a UID (it has slashes).
+ */
+function owe(owed: Map<string, PodRef>, pod: PodRef): void {
+  const held = owed.get(pod.uid);
+  if (held === undefined || (held.name === pod.name && held.namespace === pod.namespace)) owed.set(pod.uid, pod);
+  else owed.set(podUidKey(pod), pod);
+}
+
 export interface PodDecisionsOptions {
   readonly slicing?: DecisionSlicing | null;
   /**
@@ -184,7 +197,7 @@ export class PodDecisions {
    */
   decide(pod: PodRecord, hint: AllocatedClaim | null = null): void {
     if (this.owedDecisions !== null) {
-      this.owedDecisions.set(podUidKey(pod), pod);
+      owe(this.owedDecisions, pod);
       return;
     }
     const eviction = this.podClaims.eviction(pod, hint);
@@ -240,7 +253,7 @@ export class PodDecisions {
     if (entry === undefined) return;
     if (this.owedDecisions !== null) {
       // The decision made at the end of the burst refreshes the cached state too.
-      this.owedDecisions.set(podUidKey(pod), pod);
+      owe(this.owedDecisions, pod);
       return;
     }
     const podState = podStateOf(pod);

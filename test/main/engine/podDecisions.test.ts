@@ -227,3 +227,21 @@ describe('PodDecisions, sliced', () => {
     expect(calls).toHaveLength(all.length - 1);
   });
 });
+
+describe('PodDecisions, owed decisions by UID', () => {
+  it('decides two different pods that share a UID (synthetic data) each from its own record', () => {
+    const a = podEvictedAt('a', T);
+    const b = { ...podEvictedAt('b', T + 1), uid: a.uid };
+    pods.set(b);
+    claims.set(claimFor(b), makeEviction(T + 1, [RULE]));
+    decisions.beginBatch();
+    decisions.decide(a);
+    decisions.decide(b);
+    decisions.decide(a);
+    decisions.endBatch();
+    expect(calls.map((c) => [c[1], c[2]])).toEqual([
+      ['a', T],
+      ['b', T + 1],
+    ]);
+  });
+});
