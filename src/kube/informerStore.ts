@@ -17,9 +17,13 @@ export interface ReflectorHandlers<T> {
   deleted?(rec: T): void;
 }
 
-/** Brackets a burst of handler calls (see the header). `end` is called once per `begin`. */
+/**
+ * Brackets a burst of handler calls (see the header). `end` is called once per `begin`. `list` is true
+ * for a list's burst (initial sync, relist), whose decisions a consumer may spread over event-loop
+ * turns; a watch chunk's burst (a taint storm) is better decided and handed on in one go.
+ */
 export interface BurstHooks {
-  begin(): void;
+  begin(list?: boolean): void;
   end(): void;
 }
 
@@ -78,7 +82,7 @@ export class InformerStore<T extends StoredRecord> {
    */
   replace(fresh: RecordMap<T> | ReadonlyMap<string, T>): void {
     const { old, listed } = this.swap(fresh);
-    this.burstHooks.begin();
+    this.burstHooks.begin(true);
     try {
       for (const cur of listed.values()) this.emitListed(old, cur);
       for (const prev of old.values()) if (!listed.hasLike(prev)) this.emitDeleted(prev);
@@ -99,7 +103,7 @@ export class InformerStore<T extends StoredRecord> {
       return;
     }
     const { old, listed } = this.swap(fresh);
-    this.burstHooks.begin();
+    this.burstHooks.begin(true);
     try {
       let sliceStart = performance.now();
       let n = 0;

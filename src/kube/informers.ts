@@ -55,7 +55,7 @@ export interface InformerConsumer {
   podGroupUpdated(old: PodGroupRecord, cur: PodGroupRecord): void;
   podGroupDeleted(group: PodGroupRecord): void;
   /** Bracket a burst of events (a relist, a watch chunk) to apply it as one; see the reflector's header. */
-  beginBatch?(): void;
+  beginBatch?(list?: boolean): void;
   endBatch?(): void;
 }
 
@@ -97,7 +97,7 @@ export class InformerSet {
   /** Routes every informer's events to `consumer`. Call before `start` so the initial lists arrive as adds. */
   attach(consumer: InformerConsumer): void {
     if (consumer.beginBatch !== undefined && consumer.endBatch !== undefined) {
-      const hooks = { begin: () => consumer.beginBatch?.(), end: () => consumer.endBatch?.() };
+      const hooks = { begin: (list?: boolean) => consumer.beginBatch?.(list), end: () => consumer.endBatch?.() };
       for (const r of this.all()) r.setBurstHooks(hooks);
     }
     this.pods.addEventHandler({

@@ -144,8 +144,8 @@ export class EvictionEngine implements RuleStatusSource {
   }
 
   /** `batch` in two halves, for a burst that is delivered over several calls (a watch chunk). */
-  beginBatch(): void {
-    this.decisions.beginBatch();
+  beginBatch(list = false): void {
+    this.decisions.beginBatch(list);
   }
 
   endBatch(): void {

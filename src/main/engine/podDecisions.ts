@@ -102,6 +102,8 @@ export class PodDecisions {
   /** Ops sent to the sink since the running burst began, and when it began. */
   private burstOps = 0;
   private burstStartedAt = 0;
+  /** A list's burst is (or was merged into) the running one: its decisions may be sliced. */
+  private burstFromList = false;
 
   private readonly sink: EvictionSink;
   private readonly ruleStatus: RuleStatusScheduler;
@@ -123,15 +125,22 @@ export class PodDecisions {
 
   // ---- Bursts -----------------------------------------------------------------------------------
 
-  beginBatch(): void {
+  /**
+   * `list`: the burst applies a list (sync, relist), whose owed decisions are sliced (DecisionSlicing);
+   * a watch chunk's (a rule flip, a taint storm) are made at once, so that its ops reach the workers
+   * in one flush, unless a list's burst is merged with it.
+   */
+  beginBatch(list = false): void {
     if (this.batchDepth === 0) {
       if (this.pendingOwed === null) {
         this.burstOps = 0;
         this.burstStartedAt = performance.now();
+        this.burstFromList = false;
       }
       this.owedDecisions = this.pendingOwed ?? new Map();
       this.pendingOwed = null;
     }
+    if (list) this.burstFromList = true;
     this.batchDepth++;
   }
 
@@ -159,7 +168,7 @@ export class PodDecisions {
   private decideOwed(): void {
     const owed = this.pendingOwed;
     if (owed === null || this.batchDepth > 0) return;
-    const slicing = this.slicing;
+    const slicing = this.burstFromList ? this.slicing : null;
     const started = slicing === null ? 0 : performance.now();
     let n = 0;
     this.statusRequested = new Set();

@@ -194,7 +194,7 @@ describe('PodDecisions, sliced', () => {
   it('makes a large burst decisions over several turns, each pod once, and reports the burst once', () => {
     const { sliced: d, deferred, bursts, runDeferred } = sliced();
     const all = Array.from({ length: 300 }, (_, i) => podEvictedAt(`p${i}`, T + i));
-    d.beginBatch();
+    d.beginBatch(true);
     for (const pod of all) d.decide(pod);
     d.endBatch();
     expect(calls.length).toBeGreaterThan(0);
@@ -207,14 +207,24 @@ describe('PodDecisions, sliced', () => {
     expect(bursts).toEqual([300]);
   });
 
+  it('decides a watch burst at once: only a list burst is sliced', () => {
+    const { sliced: d, deferred, bursts } = sliced();
+    d.beginBatch();
+    for (let i = 0; i < 300; i++) d.decide(podEvictedAt(`p${i}`, T));
+    d.endBatch();
+    expect(calls).toHaveLength(300);
+    expect(deferred).toHaveLength(0);
+    expect(bursts).toEqual([300]);
+  });
+
   it('waits while a new burst is open and decides the rest from the state after it', () => {
     const { sliced: d, runDeferred } = sliced();
     const all = Array.from({ length: 200 }, (_, i) => podEvictedAt(`p${i}`, T));
-    d.beginBatch();
+    d.beginBatch(true);
     for (const pod of all) d.decide(pod);
     d.endBatch();
     const early = calls.length;
-    // A burst begins before the rest is decided: the last pod's claim stops evicting within it.
+    // A (watch) burst begins before the rest is decided: the last pod's claim stops evicting within it.
     d.beginBatch();
     runDeferred();
     expect(calls.length).toBe(early);
