@@ -188,8 +188,10 @@ function scaleGoals(scale: BenchResult | undefined): Goal[] {
   const runs = scaleRuns(scale);
   const quick = scale?.quick === true;
   const sizes = [...runs.keys()];
-  // A quick run has one small size; it stands in for 150k and leaves the million goals unmeasured.
-  const small = runs.get(150_000) ?? (quick ? runs.get(Math.min(...sizes)) : undefined);
+  // A quick run has one small size (besides the empty cluster): it stands in for 150k and leaves the
+  // million goals unmeasured.
+  const small =
+    runs.get(150_000) ?? (quick ? runs.get(Math.max(...sizes.filter((p) => p > 0 && p < 1_000_000))) : undefined);
   const million = runs.get(1_000_000);
   const smallPods = small === undefined ? 150_000 : (num(field(small, 'pods')) ?? 150_000);
   const at = `${formatCell(smallPods)} pods + claims, built CLI${quick ? ' (quick run: reduced size)' : ''}`;
