@@ -15,7 +15,7 @@ import { anchors, goals } from './report/goals.js';
 import { limits, profileSections } from './report/profiles.js';
 import { loadResults, markdownTable, renderTable } from './report/results.js';
 
-const ORDER = ['ingest', 'storm', 'e2e', 'runtime', 'http', 'micro'];
+const ORDER = ['ingest', 'scale', 'bytes', 'storm', 'e2e', 'runtime', 'http', 'micro'];
 
 const METHOD: Readonly<Record<string, string>> = {
   ingest:
@@ -27,6 +27,10 @@ const METHOD: Readonly<Record<string, string>> = {
     "bench/runtime.ts (runtime engineer's): decisions routed/s, messaging share, fake-executor evictions/s at N workers, CPU-bound executor ratio.",
   http: "bench/http.ts (kube engineer's): PATCH+DELETE through client-node vs our keep-alive undici pool, counting TCP connections.",
   micro: 'benchmark.js suite of synchronous hot paths.',
+  scale:
+    "The built CLI in separate processes: `sim` seeded with P pods (one allocated claim each) on N nodes (one 8-device ResourceSlice each), then `run --workers 2`; resident memory of the controller from /proc every 100 ms, ready = /readyz 200, the longest event-loop stall and the storm time from the controller's own metrics.",
+  bytes:
+    "Retained heap (after a full GC) grown by each informer's initial list, one informer at a time (slices, pods, claims), with the engine attached: bytes per cached object, everything the main thread keeps for it.",
 };
 
 /** Writes REPORT.md and charts/ under `outDir` (bench/ by default; tests use a temp dir). */

@@ -56,6 +56,9 @@ const BENCHES: readonly BenchSpec[] = [
     profileArgs: ['--only', 'unthrottled,paced'],
   },
   { name: 'runtime', script: 'runtime.ts', args: (q) => (q ? ['--quick'] : []) },
+  // Issue 12: the built CLI at 150k and 1M pods (needs `npm run build`; the 1M size is left out of --quick).
+  { name: 'scale', script: 'scale.ts', args: (q) => (q ? ['--quick'] : []) },
+  { name: 'bytes', script: 'bytes.ts', args: (q) => (q ? ['--quick'] : []) },
   { name: 'piscina', script: 'piscina.ts', args: (q) => (q ? ['--quick'] : []) },
   {
     name: 'http',

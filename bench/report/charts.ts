@@ -3,7 +3,7 @@
 
 import type { BenchResult } from '../harness.js';
 import { barChart, cdfChart, lineChart } from '../svg.js';
-import { runtimeExecution } from './goals.js';
+import { runtimeExecution, scaleRuns } from './goals.js';
 import { arr, field, num } from './results.js';
 
 export interface Chart {
@@ -90,6 +90,26 @@ export function charts(results: Map<string, BenchResult>): Chart[] {
             ],
           },
         ],
+      }),
+    });
+  }
+  const scale = [...scaleRuns(results.get('scale')).values()];
+  if (scale.length > 0) {
+    const series = (name: string, key: string) => ({
+      name,
+      points: [
+        { x: 0, y: 0 },
+        ...scale.map((r) => ({ x: num(field(r, 'pods')) ?? 0, y: num(field(r, key)) ?? 0 })).sort((a, b) => a.x - b.x),
+      ],
+    });
+    out.push({
+      file: 'rss-vs-pods.svg',
+      title: 'Resident memory vs pods (built CLI, up to 1M)',
+      svg: lineChart({
+        title: 'Controller resident memory vs pods (bench/scale.ts)',
+        xLabel: 'pods (each with a claim; one 8-device slice per node)',
+        yLabel: 'MB',
+        series: [series('peak RSS (initial list)', 'peakRssMb'), series('steady RSS after sync', 'steadyRssMb')],
       }),
     });
   }

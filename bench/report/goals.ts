@@ -4,7 +4,22 @@
 import { type BenchResult, type Cell, formatCell } from '../harness.js';
 import { arr, field, num } from './results.js';
 
-export type GoalKey = 'unthrottled' | 'calls' | 'budget' | 'sync' | 'memory' | 'storm' | 'paced' | 'ratio';
+export type GoalKey =
+  | 'unthrottled'
+  | 'calls'
+  | 'budget'
+  | 'sync'
+  | 'memory'
+  | 'storm'
+  | 'paced'
+  | 'ratio'
+  | 'scaleReady'
+  | 'scaleSteady'
+  | 'scalePeak'
+  | 'millionSync'
+  | 'millionRss'
+  | 'millionStall'
+  | 'millionStorm';
 
 export interface Goal {
   readonly key: GoalKey;
@@ -153,6 +168,91 @@ export function goals(results: Map<string, BenchResult>): Goal[] {
       1.7,
       true,
       '×',
+    ),
+    ...scaleGoals(results.get('scale')),
+  ];
+}
+
+/** The built CLI's runs of bench/scale.ts, by pod count. */
+export function scaleRuns(scale: BenchResult | undefined): Map<number, unknown> {
+  const out = new Map<number, unknown>();
+  for (const r of arr(field(scale, 'raw', 'runs'))) {
+    const pods = num(field(r, 'pods'));
+    if (pods !== null) out.set(pods, r);
+  }
+  return out;
+}
+
+/** Issue 12: per-pod cost at 150k, and one million pods (bench/scale.ts, the built CLI). */
+function scaleGoals(scale: BenchResult | undefined): Goal[] {
+  const runs = scaleRuns(scale);
+  const quick = scale?.quick === true;
+  const sizes = [...runs.keys()];
+  // A quick run has one small size (besides the empty cluster): it stands in for 150k and leaves the
+  // million goals unmeasured.
+  const small =
+    runs.get(150_000) ?? (quick ? runs.get(Math.max(...sizes.filter((p) => p > 0 && p < 1_000_000))) : undefined);
+  const million = runs.get(1_000_000);
+  const smallPods = small === undefined ? 150_000 : (num(field(small, 'pods')) ?? 150_000);
+  const at = `${formatCell(smallPods)} pods + claims, built CLI${quick ? ' (quick run: reduced size)' : ''}`;
+  const mbOf = (run: unknown, key: string) => (run === undefined ? null : num(field(run, key)));
+  const stormOf = (run: unknown) => (run === undefined ? null : num(field(run, 'storm', 'seconds')));
+  const stormPods = num(field(million, 'storm', 'pods'));
+  return [
+    goal(
+      'scaleReady',
+      `Ready after sync, ${at}`,
+      '< 5 s',
+      small === undefined ? null : (num(field(small, 'readyMs')) ?? 0) / 1000,
+      5,
+      false,
+      's',
+    ),
+    goal(
+      'scaleSteady',
+      `Resident memory after sync (steady), ${at}`,
+      '≤ 300 MB',
+      mbOf(small, 'steadyRssMb'),
+      300,
+      false,
+      'MB',
+    ),
+    goal(
+      'scalePeak',
+      `Peak resident memory (initial list), ${at}`,
+      '≤ 300 MB',
+      mbOf(small, 'peakRssMb'),
+      300,
+      false,
+      'MB',
+    ),
+    goal(
+      'millionSync',
+      '1,000,000 pods + claims, 130,000 slices: ready after sync',
+      '≤ 40 s',
+      million === undefined ? null : (num(field(million, 'readyMs')) ?? 0) / 1000,
+      40,
+      false,
+      's',
+    ),
+    goal('millionRss', '1M pods: peak resident memory', '≤ 1,200 MB', mbOf(million, 'peakRssMb'), 1200, false, 'MB'),
+    goal(
+      'millionStall',
+      '1M pods: longest event-loop stall during the sync',
+      '≤ 50 ms',
+      mbOf(million, 'longestStallMs'),
+      50,
+      false,
+      'ms',
+    ),
+    goal(
+      'millionStorm',
+      `1M pods: taint storm over ${formatCell(stormPods ?? 100_000)} pods scheduled into the worker queues`,
+      '< 0.5 s',
+      stormOf(million),
+      0.5,
+      false,
+      's',
     ),
   ];
 }

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, formatCell } from '../harness.js';
 import type { ThreadProfile } from '../profile.js';
-import type { Goal } from './goals.js';
+import { type Goal, scaleRuns } from './goals.js';
 import { arr, field, isObject, markdownTable, num } from './results.js';
 
 export function profileSections(dir: string): string[] {
@@ -124,6 +124,33 @@ export function limits(results: Map<string, BenchResult>, dir: string, list: rea
           `- **2 workers vs 1 (CPU-bound executor)** — with ${cores} cores, two CPU-bound workers share them with the main thread (routing, results) and everything else running on the machine; the ratio cannot exceed ${cores}× and drops with the load average.`,
         );
         break;
+      case 'scaleSteady':
+      case 'scalePeak':
+      case 'millionRss': {
+        const runs = scaleRuns(results.get('scale'));
+        const empty = runs.get(0);
+        const pods = g.key === 'millionRss' ? 1_000_000 : Math.max(...[...runs.keys()].filter((p) => p < 1_000_000));
+        const run = runs.get(pods);
+        const key = g.key === 'scaleSteady' ? 'steadyRssMb' : 'peakRssMb';
+        const rss = num(field(run, key)) ?? 0;
+        const fixed = num(field(empty, 'steadyRssMb'));
+        const perPod = num(field(results.get('bytes'), 'raw', 'perPodAll'));
+        const heapMb = perPod === null ? null : (perPod * pods) / 2 ** 20;
+        out.push(
+          `- **${g.goal}** — ${formatCell(rss)} MB = ${fixed === null ? 'a fixed cost (not measured)' : `${formatCell(fixed)} MB that the controller holds with an empty cluster (Node, client-node, pino, prom-client, two worker isolates: issue 12's other part)`} + ${fixed === null ? '' : `${formatCell(rss - fixed)} MB for ${formatCell(pods)} pods, of which `}${heapMb === null ? 'the caches' : `${formatCell(heapMb)} MB are the caches' retained heap (${formatCell(perPod ?? 0)} B per pod with its claim and share of slices, bench/bytes.ts)`}; the rest is V8's young generation (up to 3 × 16 MB semi-spaces), garbage not yet collected and heap pages kept committed.`,
+        );
+        break;
+      }
+      case 'scaleReady':
+      case 'millionSync':
+      case 'millionStall':
+      case 'millionStorm': {
+        const run = scaleRuns(results.get('scale')).get(g.key === 'scaleReady' ? 150_000 : 1_000_000);
+        out.push(
+          `- **${g.goal}** — wall clock on ${cores} cores shared with the sim serving the lists and with other work (load average ${arr(field(run, 'loadAfter')).join(' / ') || '–'}); the controller used ${formatCell((num(field(run, 'controllerCpuMsAtReady')) ?? 0) / 1000)} s of CPU (all threads) until ready. Stalls are wall-clock gaps of the event loop and include time the OS did not run the process and GC pauses waiting for helper threads.`,
+        );
+        break;
+      }
       default:
         out.push(`- **${g.goal}** — see the tables below.`);
     }

@@ -86,6 +86,10 @@ function registerSimCommand(program: Command): void {
         .map((v) => v.trim())
         .filter((v) => v !== '')
         .map(oneOf(['v1', 'v1beta2', 'v1alpha3'] as const));
+      // A million pods need more heap than Node's default limit: ask for it (src/cli/simHeap.ts).
+      const { reexecWithHeap, simHeapNeedMb } = await import('./simHeap.js');
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      if (await reexecWithHeap(simHeapNeedMb(flags.pods, flags.nodes, flags.devicesPerNode), print)) return;
       const { runSimCommand } = await import('../sim/index.js');
       await runSimCommand({
         port: flags.port,

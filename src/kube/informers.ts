@@ -14,6 +14,7 @@ import type {
   SliceRecord,
 } from '../shared/types.js';
 import type { DiscoveredResources } from './discovery.js';
+import type { HandlerSlicing } from './informerStore.js';
 import type { PageDecoder } from './pageDecode/pageDecoder.js';
 import type { ReadTransport } from './readTransport.js';
 import { Reflector, type ReflectorCounters, type ReflectorOptions } from './reflector.js';
@@ -29,6 +30,8 @@ export interface InformerOptions {
   readonly minHealthyWatchMs?: number;
   /** Decodes every informer's list pages (see ReflectorOptions.decoder); the owner closes it. */
   readonly decoder?: PageDecoder;
+  /** Spreads each large list's handler calls over event-loop turns (see ReflectorOptions.handlerSlicing). */
+  readonly handlerSlicing?: HandlerSlicing;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface InformerConsumer {
   podGroupUpdated(old: PodGroupRecord, cur: PodGroupRecord): void;
   podGroupDeleted(group: PodGroupRecord): void;
   /** Bracket a burst of events (a relist, a watch chunk) to apply it as one; see the reflector's header. */
-  beginBatch?(): void;
+  beginBatch?(list?: boolean): void;
   endBatch?(): void;
 }
 
@@ -94,7 +97,7 @@ export class InformerSet {
   /** Routes every informer's events to `consumer`. Call before `start` so the initial lists arrive as adds. */
   attach(consumer: InformerConsumer): void {
     if (consumer.beginBatch !== undefined && consumer.endBatch !== undefined) {
-      const hooks = { begin: () => consumer.beginBatch?.(), end: () => consumer.endBatch?.() };
+      const hooks = { begin: (list?: boolean) => consumer.beginBatch?.(list), end: () => consumer.endBatch?.() };
       for (const r of this.all()) r.setBurstHooks(hooks);
     }
     this.pods.addEventHandler({

@@ -35,10 +35,11 @@ import { type LogFields, type Logger, silentLogger } from '../shared/logger.js';
 import { keyOfRaw } from '../shared/projection/projector.js';
 import { ApiError } from './apiClient.js';
 import { describeError, errorFromWatchStatus, isGone } from './httpErrors.js';
-import { type BurstHooks, InformerStore, type ReflectorHandlers } from './informerStore.js';
-import { type DecodedPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';
+import { type BurstHooks, type HandlerSlicing, InformerStore, type ReflectorHandlers } from './informerStore.js';
+import { type DecodedPage, decodeListPage, type PageDecoder, projectListBody } from './pageDecode/pageDecoder.js';
 import type { Query, ReadTransport } from './readTransport.js';
-import { collectionPath, keyOf, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
+import { RecordMap } from './recordMap.js';
+import { collectionPath, type ResourceDescriptor, resourceId, type StoredRecord } from './resources.js';
 import { streamWatch, type WatchEnd } from './watchStream.js';
 
 export interface ReflectorCounters {
@@ -94,6 +95,11 @@ export interface ReflectorOptions<T extends StoredRecord> {
    * Watch events are always decoded here: they are small and their order matters.
    */
   readonly decoder?: PageDecoder;
+  /**
+   * Spreads the handler calls of a large list over event-loop turns (see InformerStore.replaceInSlices);
+   * without it a list's handlers run in one turn, which for a million pods stalls the loop for seconds.
+   */
+  readonly handlerSlicing?: HandlerSlicing;
 }
 
 const rvOfRaw = (obj: unknown): string | null => {
@@ -138,6 +144,7 @@ export class Reflector<T extends StoredRecord> {
   private readonly minHealthyWatchMs: number;
   private readonly selectors: Record<string, string> = {};
   private readonly decoder: PageDecoder | null;
+  private readonly handlerSlicing: HandlerSlicing | null;
 
   private lastRV = '';
   private lastListAt = Number.NEGATIVE_INFINITY;
@@ -169,6 +176,7 @@ export class Reflector<T extends StoredRecord> {
     this.store = new InformerStore(this.id, this.log, () => this.counters.handlerErrors++);
     if (opts.handlers) this.store.addEventHandler(opts.handlers, false);
     this.decoder = opts.decoder ?? null;
+    this.handlerSlicing = opts.handlerSlicing ?? null;
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
@@ -277,7 +285,7 @@ export class Reflector<T extends StoredRecord> {
   }
 
   private async listAndReplace(): Promise<void> {
-    const fresh = new Map<string, T>();
+    const fresh = new RecordMap<T>();
     let cont = '';
     let listRV = '';
     do {
@@ -290,37 +298,44 @@ export class Reflector<T extends StoredRecord> {
         throw new ApiError(0, 'Decode', `GET ${this.path}: response is not JSON`);
       this.counters.listPages++;
       if (!page.ok) throw new ApiError(0, 'Decode', `list ${this.path}: response is not a list`);
-      for (const rec of page.items) fresh.set(keyOf(rec), rec);
+      for (const rec of page.items) fresh.set(rec);
       for (const bad of page.malformed) {
         this.skipMalformed(bad.error, bad.key, 'list', bad.fallback !== null);
         // Quarantine (see the header): the degraded fallback, or nothing — never the last good copy.
-        if (bad.fallback !== null) fresh.set(keyOf(bad.fallback), bad.fallback);
+        if (bad.fallback !== null) fresh.set(bad.fallback);
       }
       cont = page.continueToken;
       listRV = page.resourceVersion ?? listRV;
     } while (cont !== '');
-    this.replace(fresh, listRV);
+    await this.replace(fresh, listRV);
   }
 
-  /** One list page, decoded by the configured decoder from raw bytes or parsed and projected here. */
+  /**
+   * One list page, decoded from raw bytes by the configured decoder, or here item by item
+   * (decodeListPage: a page's parsed objects never all live at once); parsed whole only from a
+   * transport that cannot hand out bytes.
+   */
   private async listPage(query: Query): Promise<DecodedPage<T>> {
     const getBytes = this.transport.getBytes?.bind(this.transport);
-    if (this.decoder !== null && getBytes !== undefined) {
+    if (getBytes !== undefined) {
       const bytes = await this.request((signal) => getBytes(this.path, query, signal));
-      return this.decoder.decode(this.resource, bytes);
+      return this.decoder === null
+        ? decodeListPage(bytes, this.resource.project)
+        : this.decoder.decode(this.resource, bytes);
     }
     const body = await this.request((signal) => this.transport.getJson(this.path, query, signal));
     return projectListBody(body, this.resource.project);
   }
 
   /** A complete list arrived: it becomes the store (InformerStore.replace), and the first one syncs. */
-  private replace(fresh: Map<string, T>, listRV: string): void {
+  private async replace(fresh: RecordMap<T>, listRV: string): Promise<void> {
     this.lastRV = listRV;
-    this.lastListAt = this.clock.now();
     this.goneSinceList = 0;
     this.counters.lists++;
     if (this.counters.lists > 1) this.counters.relists++;
-    this.store.replace(fresh);
+    if (this.handlerSlicing === null) this.store.replace(fresh);
+    else await this.store.replaceInSlices(fresh, this.handlerSlicing);
+    this.lastListAt = this.clock.now();
     this.log.debug('listed', { resource: this.id, objects: fresh.size, resourceVersion: listRV });
     if (!this.isSynced) {
       this.isSynced = true;

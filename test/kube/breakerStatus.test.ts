@@ -1,8 +1,8 @@
 // `breaker status`: what an operator reads — the state, why, what is held, and the two ways to reset.
 
 import { describe, expect, it } from 'vitest';
-import { statusOutput, statusText } from '../../src/cli/breakerCommand.js';
 import type { BreakerRecord } from '../../src/kube/breakerRecord.js';
+import { statusOutput, statusText } from '../../src/kube/breakerStatus.js';
 
 const openedAt = Date.UTC(2026, 11, 5, 12, 0, 0);
 const open: BreakerRecord = {

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { InformerStore } from '../../src/kube/informerStore.js';
+import { RecordMap } from '../../src/kube/recordMap.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
 import type { PodRecord } from '../../src/shared/types.js';
 import { podRecord } from '../support/records.js';
@@ -39,6 +40,29 @@ describe('InformerStore', () => {
     s.replace(listOf(pod('c')));
     expect(events).toEqual(['begin', 'deleted a', 'deleted b', 'end']);
     expect([...s.records.keys()]).toEqual(['default/c']);
+  });
+
+  it('replaceInSlices: the same events in the same single burst, spread over turns', async () => {
+    const sliced = store();
+    const whole = store();
+    const first = Array.from({ length: 300 }, (_, i) => pod(`p${String(i).padStart(3, '0')}`));
+    const second = [...first.slice(100).map((p, i) => (i % 2 === 0 ? pod(p.name, '2') : p)), pod('q')];
+    let turns = 0;
+    const slicing = {
+      sliceMs: 0,
+      yieldTurn: async () => {
+        turns++;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    };
+    for (const list of [first, second]) {
+      whole.s.replace(listOf(...list));
+      await sliced.s.replaceInSlices(RecordMap.of(list), slicing);
+    }
+    expect(sliced.events).toEqual(whole.events);
+    expect(sliced.events.filter((e) => e === 'begin')).toHaveLength(2);
+    expect(turns).toBeGreaterThan(2);
+    expect([...sliced.s.records.keys()]).toEqual([...whole.s.records.keys()]);
   });
 
   it('applies watch upserts and deletes, ignoring a replayed resourceVersion', () => {

@@ -17,6 +17,7 @@ import type { Projector } from '../../shared/projection/projector.js';
 import { projectRule } from '../../shared/projection/rule.js';
 import { makeSliceProjector } from '../../shared/projection/slice.js';
 import type { ResourceDescriptor, StoredRecord } from '../resources.js';
+import { parseRange, scanList } from './listScanner.js';
 
 /**
  * A projector by name. Functions cannot cross a thread boundary, so a pool thread is told which
@@ -87,15 +88,67 @@ export type DecodedPage<T> =
 
 const utf8 = new TextDecoder();
 
-/** Parses and projects one page. Pure and total, like the projectors. */
+/**
+ * Parses and projects one page. Pure and total, like the projectors. Items are parsed and projected
+ * one at a time (listScanner.ts), so a page's parsed objects never all live at once; a body the scanner
+ * does not take apart is parsed whole, with the same result.
+ */
 export function decodeListPage<T>(page: ArrayBuffer | Uint8Array, project: Projector<T>): DecodedPage<T> {
+  const bytes = page instanceof Uint8Array ? page : new Uint8Array(page);
+  return decodeItemByItem(bytes, project) ?? decodeWhole(bytes, project);
+}
+
+/** The whole body through one JSON.parse. */
+export function decodeWhole<T>(bytes: Uint8Array, project: Projector<T>): DecodedPage<T> {
   let body: unknown;
   try {
-    body = JSON.parse(utf8.decode(page));
+    body = JSON.parse(utf8.decode(bytes));
   } catch {
     return { ok: false, reason: 'notJson' };
   }
   return projectListBody(body, project);
+}
+
+/** projectListBody over the scanned items, parsed one by one; null when the body needs decodeWhole. */
+function decodeItemByItem<T>(bytes: Uint8Array, project: Projector<T>): DecodedPage<T> | null {
+  const scanned = scanList(bytes);
+  if (scanned === null) return null;
+  try {
+    // Every member is parsed, used or not: a body is accepted only if JSON.parse would accept all of it.
+    let meta: unknown;
+    let rawItems: unknown;
+    for (const [key, range] of scanned.members) {
+      const value = parseRange(bytes, range);
+      if (key === 'metadata') meta = value;
+      else if (key === 'items') rawItems = value;
+    }
+    // `"items": null` is an empty list (see projectListBody).
+    const itemRanges = scanned.items ?? (rawItems === null ? [] : null);
+    if (itemRanges === null || !isObject(meta)) {
+      // Still answer notJson for a body with an unparseable item, as a whole parse would.
+      if (scanned.items !== null) for (const range of scanned.items) parseRange(bytes, range);
+      return { ok: false, reason: 'notList' };
+    }
+    const items: T[] = [];
+    const malformed: MalformedItem<T>[] = [];
+    for (const range of itemRanges) {
+      const r = project(parseRange(bytes, range));
+      if (r.ok) items.push(r.value);
+      else malformed.push({ error: r.error, key: r.key, fallback: r.fallback ?? null });
+    }
+    const cont = field(meta, 'continue');
+    const rv = field(meta, 'resourceVersion');
+    return {
+      ok: true,
+      items,
+      malformed,
+      continueToken: typeof cont === 'string' ? cont : '',
+      resourceVersion: typeof rv === 'string' ? rv : null,
+    };
+  } catch {
+    // A range JSON.parse rejects: the body is not JSON, which decodeWhole reports.
+    return null;
+  }
 }
 
 /** Projects the items of an already parsed list response. */

@@ -5,7 +5,7 @@
 // place before they are stored. They are freshly cloned and owned by nobody else, hence the mutation.
 
 import { EMPTY, intern } from '../../shared/intern.js';
-import { shareTolerations } from '../../shared/projection/claim.js';
+import { shareAllocation, shareTolerations } from '../../shared/projection/claim.js';
 import { sharePodClaimSources } from '../../shared/projection/pod.js';
 import { shareSliceDevice } from '../../shared/projection/slice.js';
 import type {
@@ -57,6 +57,8 @@ function internClaim(c: Mutable<ClaimRecord>): void {
   }
   if (c.allocation === null) return;
   for (const d of c.allocation) {
+    // Frozen = already this thread's shared instance (re-interning twice must be harmless).
+    if (Object.isFrozen(d)) continue;
     const m = d as Mutable<AllocatedDevice>;
     m.driver = intern(d.driver);
     m.pool = intern(d.pool);
@@ -64,6 +66,7 @@ function internClaim(c: Mutable<ClaimRecord>): void {
     m.request = intern(d.request);
     m.tolerations = shareTolerations(d.tolerations);
   }
+  c.allocation = shareAllocation(c.allocation);
 }
 
 function internSlice(s: Mutable<SliceRecord>): void {

@@ -17,6 +17,7 @@
 // the lease it revokes the fence, aborts writes in flight, and exits non-zero at once (kube-controller-
 // manager exits too; a restart is the simplest way back to a clean state) — it never campaigns again.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ApiClient } from '../../kube/apiClient.js';
 import type { DiscoveredApis } from '../../kube/discovery.js';
@@ -153,6 +154,7 @@ export class Controller {
   async start(): Promise<void> {
     const { informers, elector, fence, log, clock, metrics, options } = this.parts;
     const syncStarted = clock.now();
+    const stalls = this.watchStalls();
     informers.start();
     if (elector === null) fence.openForever();
     else elector.start();
@@ -166,12 +168,30 @@ export class Controller {
       slices: informers.slices.size,
       rules: informers.rules?.size ?? 0,
       pendingEvictions: this.parts.engine.pendingCount,
+      longestStallMs: Math.round(stalls()),
       workers: options.workers,
       ...(elector === null ? {} : { leading: this.leading }),
     });
     if (elector === null) this.activate();
     else if (this.leading) this.activate();
   }
+
+  /**
+   * Measures event-loop stalls from now on (monitorEventLoopDelay) and exports the longest; returns
+   * a reader of it in milliseconds. The histogram counts each sampling interval in the delay, so that
+   * interval is taken off.
+   */
+  private watchStalls(): () => number {
+    const resolutionMs = 5;
+    const delay = monitorEventLoopDelay({ resolution: resolutionMs });
+    delay.enable();
+    this.stopStallWatch = () => delay.disable();
+    const longest = (): number => (delay.count === 0 ? 0 : Math.max(0, delay.max / 1e6 - resolutionMs));
+    this.parts.metrics.observeLongestStall(longest);
+    return longest;
+  }
+
+  private stopStallWatch: () => void = () => {};
 
   /** Graceful stop: no new decisions, in-flight calls drained, lease released. */
   stop(reason: string): Promise<void> {
@@ -264,6 +284,7 @@ export class Controller {
     this.stopping = (async () => {
       const { log, gate, informers, pageDecoder, ruleStatus, runtime, elector, fence, disposer } = this.parts;
       log.info('Shutting down', { reason });
+      this.stopStallWatch();
       this.active = false;
       gate.close();
       await informers.stop();

@@ -61,6 +61,9 @@ export class ControllerMetrics {
   private malformedSource: () => Iterable<readonly [string, number]> = () => [];
   private breakerSource: () => BreakerSnapshot | null = () => null;
   private rulesSource: () => readonly RuleSample[] = () => [];
+  private stallSource: () => number | null = () => null;
+  /** The decision burst with the most ops so far (a taint storm): ops, and seconds from its event to its last op. */
+  private largestBurst: { ops: number; seconds: number } | null = null;
   private shardStatsForScrape: ReadonlyMap<number, PartitionStats> = new Map();
 
   constructor(private readonly options: ControllerMetricsOptions) {
@@ -163,6 +166,39 @@ export class ControllerMetrics {
         this.reset();
         const b = breaker();
         if (b !== null) this.set(b.windowEvictions);
+      },
+    });
+
+    const stall = () => this.stallSource();
+    new Gauge({
+      name: `${ownPrefix}_event_loop_longest_stall_seconds`,
+      help: "Longest stall of the main thread's event loop since the informers started (initial sync included): how long a timer, such as a lease renewal, could have waited.",
+      registers,
+      collect() {
+        this.reset();
+        const ms = stall();
+        if (ms !== null) this.set(ms / 1000);
+      },
+    });
+    const burst = () => this.largestBurst;
+    new Gauge({
+      name: `${ownPrefix}_largest_decision_burst_ops`,
+      help: 'Schedule and cancel ops of the largest burst of decisions so far (a taint storm, a rule flip).',
+      registers,
+      collect() {
+        this.reset();
+        const b = burst();
+        if (b !== null) this.set(b.ops);
+      },
+    });
+    new Gauge({
+      name: `${ownPrefix}_largest_decision_burst_seconds`,
+      help: 'Time of that burst, from the start of the event that caused it to its last op handed to the worker queues.',
+      registers,
+      collect() {
+        this.reset();
+        const b = burst();
+        if (b !== null) this.set(b.seconds);
       },
     });
 
@@ -269,6 +305,16 @@ export class ControllerMetrics {
   /** Where scrapes read the breaker's state (absent: no breaker metrics). */
   observeBreaker(source: () => BreakerSnapshot | null): void {
     this.breakerSource = source;
+  }
+
+  /** Where scrapes read the longest event-loop stall (ms) so far; null: not measured (yet). */
+  observeLongestStall(source: () => number | null): void {
+    this.stallSource = source;
+  }
+
+  /** A burst of decisions was made and handed on: kept when it is the largest so far. */
+  recordDecisionBurst(ops: number, seconds: number): void {
+    if (this.largestBurst === null || ops >= this.largestBurst.ops) this.largestBurst = { ops, seconds };
   }
 
   /** Where scrapes read the per-rule numbers. */

@@ -43,11 +43,12 @@ import { EvictionInterner, ReasonRulesCache } from './evictionIntern.js';
 import { KnownRules } from './knownRules.js';
 import { PodCache } from './podCache.js';
 import { PodClaims } from './podClaims.js';
-import { PodDecisions } from './podDecisions.js';
+import { type DecisionSlicing, PodDecisions } from './podDecisions.js';
 import { PoolIndex, poolKey } from './pools.js';
 import { RuleCounts } from './ruleCounts.js';
 import { buildRuleCondition, RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
 import type { RuleStatusScheduler, RuleStatusSource } from './ruleStatusUpdater.js';
+import { shareWithClaims, shareWithPods } from './sharedStrings.js';
 
 export interface EvictionEngineOptions {
   readonly clock: Clock;
@@ -56,6 +57,10 @@ export interface EvictionEngineOptions {
   readonly log: Logger;
   /** DRAWorkloadResourceClaims: claims reserved for / owned by PodGroups. Default off. */
   readonly workloadClaims?: boolean;
+  /** Spreads the decisions owed at the end of a large burst over event-loop turns; default: none. */
+  readonly decisionSlicing?: DecisionSlicing | null;
+  /** See PodDecisionsOptions.onBurstDecided. */
+  readonly onBurstDecided?: ((ops: number, startedAt: number) => void) | null;
 }
 
 export type { PendingEviction };
@@ -112,6 +117,8 @@ export class EvictionEngine implements RuleStatusSource {
     this.counts = new RuleCounts(reasonRules);
     this.podClaims = new PodClaims(this.claims, this.podGroups, this.workloadClaims);
     this.decisions = new PodDecisions({
+      slicing: opts.decisionSlicing ?? null,
+      onBurstDecided: opts.onBurstDecided ?? null,
       sink: opts.sink,
       ruleStatus: opts.ruleStatus,
       pods: this.pods,
@@ -138,8 +145,8 @@ export class EvictionEngine implements RuleStatusSource {
   }
 
   /** `batch` in two halves, for a burst that is delivered over several calls (a watch chunk). */
-  beginBatch(): void {
-    this.decisions.beginBatch();
+  beginBatch(list = false): void {
+    this.decisions.beginBatch(list);
   }
 
   endBatch(): void {
@@ -149,6 +156,7 @@ export class EvictionEngine implements RuleStatusSource {
   // ---- Pods -------------------------------------------------------------------------------------
 
   podAdded(pod: PodRecord): void {
+    shareWithClaims(pod, this.claims);
     this.pods.set(pod);
     this.decisions.decide(pod);
   }
@@ -160,6 +168,7 @@ export class EvictionEngine implements RuleStatusSource {
       this.podAdded(cur);
       return;
     }
+    shareWithClaims(cur, this.claims);
     this.pods.set(cur);
     // Pods change often (not least by our own DisruptionTarget patch): only scheduling and claim
     // resolution can change the decision.
@@ -204,6 +213,7 @@ export class EvictionEngine implements RuleStatusSource {
 
   claimAdded(claim: ClaimRecord): void {
     if (claim.allocation === null) return;
+    shareWithPods(claim, this.pods);
     const entry = this.claims.set(claim, null);
     entry.eviction = this.claimEviction(entry);
     this.decisions.decideConsumers([claim]);
@@ -216,6 +226,7 @@ export class EvictionEngine implements RuleStatusSource {
       return;
     }
     if (cur.allocation !== null) {
+      shareWithPods(cur, this.pods);
       // The allocation is immutable: keep the computed eviction unless the devices differ (or the
       // claim was never seen allocated).
       const previous = this.claims.get(cur.namespace, cur.name);
@@ -483,8 +494,7 @@ export class EvictionEngine implements RuleStatusSource {
 
   /** The device as a current slice of its pool publishes it (taints stamped), or null. */
   publishedDevice(driver: string, pool: string, device: string): { slice: SliceRecord; device: SliceDevice } | null {
-    const published = this.pools.lookup(driver, pool, device);
-    return published === null ? null : { slice: published.slice, device: published.device };
+    return this.pools.published(driver, pool, device);
   }
 
   /** Every device in a current slice that `selector` selects (what a `None` rule's status counts). */

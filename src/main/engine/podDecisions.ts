@@ -35,7 +35,36 @@ const podStateOf = (pod: PodRecord): CachedPodState =>
   (pod.deletionTimestamp !== null ? POD_TERMINATING : POD_STATE_NONE) |
   (pod.disruptionTargetSet ? POD_HAS_DISRUPTION_TARGET : POD_STATE_NONE);
 
+/**
+ * How the decisions owed at the end of a large burst are spread over event-loop turns: after `sliceMs`
+ * of deciding, the rest waits for `defer` (setImmediate in the controller). Without it (tests, tools)
+ * a burst's decisions are all made when it ends.
+ */
+export interface DecisionSlicing {
+  readonly sliceMs: number;
+  readonly defer: (fn: () => void) => void;
+}
+
+/**
+ * Records a decision owed to `pod`'s incarnation. Keyed by the UID string the record already holds: a
+ * relist of a million pods would otherwise build a million "namespace/name/uid" keys (~100 bytes each
+ * with their map entries, all alive until the burst ends). UIDs are unique in a cluster; should another
+ * pod hold the same UID (synthetic data, tests), that incarnation goes under its full key, which cannot
+ * equal a UID (it has slashes).
+ */
+function owe(owed: Map<string, PodRef>, pod: PodRef): void {
+  const held = owed.get(pod.uid);
+  if (held === undefined || (held.name === pod.name && held.namespace === pod.namespace)) owed.set(pod.uid, pod);
+  else owed.set(podUidKey(pod), pod);
+}
+
 export interface PodDecisionsOptions {
+  readonly slicing?: DecisionSlicing | null;
+  /**
+   * Called when a burst's decisions are all made, with how many schedule/cancel ops they sent and when
+   * (performance.now()) the burst began: a taint storm's time from its event to its last op.
+   */
+  readonly onBurstDecided?: ((ops: number, startedAt: number) => void) | null;
   readonly sink: EvictionSink;
   readonly ruleStatus: RuleStatusScheduler;
   readonly pods: PodCache;
@@ -60,7 +89,21 @@ export class PodDecisions {
    * at its end means no schedule, and no "Cancelling deletion", for a state that never existed.
    */
   private owedDecisions: Map<string, PodRef> | null = null;
+  /**
+   * Decisions owed by bursts that have ended, still to be made (sliced: see DecisionSlicing). Made only
+   * while no burst is open: a burst that begins meanwhile takes them over, so they are decided from
+   * the state after it, never from a half-applied one.
+   */
+  private pendingOwed: Map<string, PodRef> | null = null;
+  private drainScheduled = false;
   private batchDepth = 0;
+  private readonly slicing: DecisionSlicing | null;
+  private readonly onBurstDecided: ((ops: number, startedAt: number) => void) | null;
+  /** Ops sent to the sink since the running burst began, and when it began. */
+  private burstOps = 0;
+  private burstStartedAt = 0;
+  /** A list's burst is (or was merged into) the running one: its decisions may be sliced. */
+  private burstFromList = false;
 
   private readonly sink: EvictionSink;
   private readonly ruleStatus: RuleStatusScheduler;
@@ -70,6 +113,8 @@ export class PodDecisions {
   private readonly counts: RuleCounts;
 
   constructor(o: PodDecisionsOptions) {
+    this.slicing = o.slicing ?? null;
+    this.onBurstDecided = o.onBurstDecided ?? null;
     this.sink = o.sink;
     this.ruleStatus = o.ruleStatus;
     this.pods = o.pods;
@@ -80,31 +125,76 @@ export class PodDecisions {
 
   // ---- Bursts -----------------------------------------------------------------------------------
 
-  beginBatch(): void {
-    if (this.batchDepth === 0) this.owedDecisions = new Map();
+  /**
+   * `list`: the burst applies a list (sync, relist), whose owed decisions are sliced (DecisionSlicing);
+   * a watch chunk's (a rule flip, a taint storm) are made at once, so that its ops reach the workers
+   * in one flush, unless a list's burst is merged with it.
+   */
+  beginBatch(list = false): void {
+    if (this.batchDepth === 0) {
+      if (this.pendingOwed === null) {
+        this.burstOps = 0;
+        this.burstStartedAt = performance.now();
+        this.burstFromList = false;
+      }
+      this.owedDecisions = this.pendingOwed ?? new Map();
+      this.pendingOwed = null;
+    }
+    if (list) this.burstFromList = true;
     this.batchDepth++;
   }
 
   endBatch(): void {
     if (this.batchDepth === 0) return;
     this.batchDepth--;
-    if (this.batchDepth === 0) this.decideOwed();
+    if (this.batchDepth > 0) return;
+    const owed = this.owedDecisions;
+    this.owedDecisions = null;
+    if (owed !== null && owed.size > 0) this.pendingOwed = owed;
+    else this.burstDecided();
+    this.decideOwed();
+  }
+
+  private burstDecided(): void {
+    if (this.burstOps > 0) this.onBurstDecided?.(this.burstOps, this.burstStartedAt);
+    this.burstOps = 0;
+  }
+
+  /** Decisions owed by ended bursts and not made yet (sliced decisions still running). */
+  get owedCount(): number {
+    return (this.pendingOwed?.size ?? 0) + (this.owedDecisions?.size ?? 0);
   }
 
   private decideOwed(): void {
-    const owed = this.owedDecisions;
-    this.owedDecisions = null;
-    if (owed === null || owed.size === 0) return;
+    const owed = this.pendingOwed;
+    if (owed === null || this.batchDepth > 0) return;
+    const slicing = this.burstFromList ? this.slicing : null;
+    const started = slicing === null ? 0 : performance.now();
+    let n = 0;
     this.statusRequested = new Set();
     try {
-      for (const ref of owed.values()) {
+      for (const [key, ref] of owed) {
+        owed.delete(key);
         const pod = this.pods.get(ref.namespace, ref.name);
         // Deleted (or replaced) during the burst: its pending eviction went with it.
         if (pod !== undefined && pod.uid === ref.uid) this.decide(pod);
+        // The clock is read every 64 decisions, out of the way of the decisions themselves.
+        if (slicing !== null && (++n & 63) === 0 && performance.now() - started >= slicing.sliceMs) break;
       }
     } finally {
       this.statusRequested = null;
     }
+    if (owed.size === 0) {
+      if (this.pendingOwed === owed) this.pendingOwed = null;
+      this.burstDecided();
+      return;
+    }
+    if (slicing === null || this.drainScheduled) return;
+    this.drainScheduled = true;
+    slicing.defer(() => {
+      this.drainScheduled = false;
+      this.decideOwed();
+    });
   }
 
   // ---- Decisions --------------------------------------------------------------------------------
@@ -116,7 +206,7 @@ export class PodDecisions {
    */
   decide(pod: PodRecord, hint: AllocatedClaim | null = null): void {
     if (this.owedDecisions !== null) {
-      this.owedDecisions.set(podUidKey(pod), pod);
+      owe(this.owedDecisions, pod);
       return;
     }
     const eviction = this.podClaims.eviction(pod, hint);
@@ -142,6 +232,7 @@ export class PodDecisions {
           : { pod: existing?.pod ?? podRefOf(pod), fireAt: eviction.when, reasons: eviction.reasons, podState };
       this.deletePodAt.set(entry);
       this.counts.recount(existing, entry, rules.uids, pod.deletionTimestamp !== null);
+      this.burstOps++;
       this.sink.schedule(entry.pod, entry.fireAt, entry.reasons, podState);
     }
     // More pod changes may follow: refresh the status of the rules involved a bit later.
@@ -161,6 +252,7 @@ export class PodDecisions {
     if (existing === undefined) return;
     this.deletePodAt.delete(pod);
     this.counts.uncount(existing);
+    this.burstOps++;
     this.sink.cancel(existing.pod, podStillExists);
   }
 
@@ -170,7 +262,7 @@ export class PodDecisions {
     if (entry === undefined) return;
     if (this.owedDecisions !== null) {
       // The decision made at the end of the burst refreshes the cached state too.
-      this.owedDecisions.set(podUidKey(pod), pod);
+      owe(this.owedDecisions, pod);
       return;
     }
     const podState = podStateOf(pod);
@@ -181,8 +273,10 @@ export class PodDecisions {
     this.deletePodAt.set(next);
     // A pod already being deleted is no longer "pending" for the rule status.
     this.counts.recount(entry, next, this.reasonRules.of(entry.reasons).uids, pod.deletionTimestamp !== null);
-    if ((entry.podState ?? POD_STATE_NONE) !== podState)
+    if ((entry.podState ?? POD_STATE_NONE) !== podState) {
+      this.burstOps++;
       this.sink.schedule(next.pod, next.fireAt, next.reasons, podState);
+    }
   }
 
   /**

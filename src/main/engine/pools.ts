@@ -20,8 +20,11 @@ interface Pool {
   readonly slices: Map<string, SliceRecord>;
   maxGeneration: number;
   /** Device name → first device of that name in a current slice; rebuilt lazily after changes. */
-  current: Map<string, PublishedDevice> | null;
+  current: ReadonlyMap<string, PublishedDevice> | null;
 }
+
+/** The published devices of a pool without any taint: none worth a lookup (see currentDevices). */
+const NO_DEVICES: ReadonlyMap<string, PublishedDevice> = new Map();
 
 export const poolKey = (driver: string, pool: string): string => `${driver}/${pool}`;
 
@@ -41,10 +44,11 @@ export function publishedTaintReason(published: PublishedDevice, index: number):
 }
 
 export class PoolIndex {
-  private readonly pools = new Map<string, Pool>();
   /**
-   * The same pools by driver, then pool name: `lookup` runs once per allocated device on every claim
-   * evaluation, and a concatenated key would be built and hashed each time.
+   * Pools by driver, then pool name: `lookup` runs once per allocated device on every claim
+   * evaluation, and a concatenated key would be built and hashed each time; and 130k pools would
+   * hold 130k "driver/pool" key strings (~64 bytes each). A `poolKey` argument is split instead (a
+   * driver name has no slash; a pool name may).
    */
   private readonly byDriver = new Map<string, Map<string, Pool>>();
   private changes = 0;
@@ -56,7 +60,7 @@ export class PoolIndex {
 
   /** The stored slice `name` of pool `key`, if any. */
   slice(key: string, name: string): SliceRecord | null {
-    return this.pools.get(key)?.slices.get(name) ?? null;
+    return this.poolOf(key)?.slices.get(name) ?? null;
   }
 
   /**
@@ -67,14 +71,13 @@ export class PoolIndex {
    */
   replace(key: string, oldSlice: SliceRecord | null, newSlice: SliceRecord | null): Set<string> {
     this.changes++;
-    const pool = this.pools.get(key);
+    const pool = this.poolOf(key);
     const before = pool !== undefined ? this.evictingTaints(pool) : new Map<string, string>();
     let target = pool;
     if (oldSlice !== null && target !== undefined) target.slices.delete(oldSlice.name);
     if (newSlice !== null) {
       if (target === undefined) {
         target = { slices: new Map(), maxGeneration: Number.NEGATIVE_INFINITY, current: null };
-        this.pools.set(key, target);
         let pools = this.byDriver.get(newSlice.driver);
         if (pools === undefined) {
           pools = new Map();
@@ -87,7 +90,6 @@ export class PoolIndex {
     const modified = new Set<string>();
     if (target === undefined) return modified;
     if (target.slices.size === 0) {
-      this.pools.delete(key);
       const gone = oldSlice ?? newSlice;
       if (gone !== null) {
         const pools = this.byDriver.get(gone.driver);
@@ -106,11 +108,34 @@ export class PoolIndex {
     return modified;
   }
 
-  /** The device as published by a current slice of its pool, or null when no current slice has it. */
+  private poolOf(key: string): Pool | undefined {
+    const slash = key.indexOf('/');
+    return slash < 0 ? undefined : this.byDriver.get(key.slice(0, slash))?.get(key.slice(slash + 1));
+  }
+
+  /**
+   * The device as published by a current slice of its pool, or null when no current slice has it — or
+   * when no device of the pool's current slices has a taint at all, where a published device would be
+   * looked at only to find that it has none (see currentDevices).
+   */
   lookup(driver: string, pool: string, device: string): PublishedDevice | null {
     const p = this.byDriver.get(driver)?.get(pool);
     if (p === undefined) return null;
     return this.currentDevices(p).get(device) ?? null;
+  }
+
+  /**
+   * The device as a current slice of its pool publishes it, tainted or not (for explanations: a
+   * walk over the pool's slices, nothing cached, unlike `lookup`, which leaves untainted pools out).
+   */
+  published(driver: string, pool: string, device: string): { slice: SliceRecord; device: SliceDevice } | null {
+    const p = this.byDriver.get(driver)?.get(pool);
+    if (p === undefined) return null;
+    for (const s of p.slices.values()) {
+      if (s.generation !== p.maxGeneration) continue;
+      for (const d of s.devices) if (d.name === device) return { slice: s, device: d };
+    }
+    return null;
   }
 
   /**
@@ -152,7 +177,7 @@ export class PoolIndex {
 
   /** Every stored slice (current or not). */
   *slices(): Iterable<SliceRecord> {
-    for (const p of this.pools.values()) yield* p.slices.values();
+    for (const pools of this.byDriver.values()) for (const p of pools.values()) yield* p.slices.values();
   }
 
   /** Every stored slice, sorted by driver, pool, then name (for tests and debugging). */
@@ -165,15 +190,33 @@ export class PoolIndex {
 
   /** For tests and debugging: pools with their max generation and slice names. */
   snapshot(): { key: string; maxGeneration: number; slices: string[] }[] {
-    return [...this.pools.entries()].map(([key, p]) => ({
+    const entries = [...this.byDriver].flatMap(([driver, pools]) =>
+      [...pools].map(([pool, p]) => [poolKey(driver, pool), p] as const),
+    );
+    return entries.map(([key, p]) => ({
       key,
       maxGeneration: p.maxGeneration,
       slices: [...p.slices.keys()].sort(),
     }));
   }
 
-  private currentDevices(p: Pool): Map<string, PublishedDevice> {
+  /**
+   * Device name → first device of that name in a current slice. A pool none of whose current devices
+   * has a taint (nearly every pool, nearly always) gets the shared empty map: its reader (lookup, for
+   * claimEviction) finds no taints on an unpublished device either, and a 130k-slice cluster would
+   * otherwise hold a map and 8 published-device entries per pool (~650 bytes each, 85 MB).
+   */
+  private currentDevices(p: Pool): ReadonlyMap<string, PublishedDevice> {
     if (p.current !== null) return p.current;
+    let tainted = false;
+    for (const s of p.slices.values()) {
+      if (s.generation !== p.maxGeneration) continue;
+      for (const device of s.devices) if (device.taints.length > 0) tainted = true;
+    }
+    if (!tainted) {
+      p.current = NO_DEVICES;
+      return NO_DEVICES;
+    }
     const current = new Map<string, PublishedDevice>();
     for (const s of p.slices.values()) {
       if (s.generation !== p.maxGeneration) continue;

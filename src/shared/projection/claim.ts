@@ -54,6 +54,42 @@ function readTolerations(items: readonly unknown[], path: string): readonly Devi
 /** Drivers: one or two per cluster, so almost every lookup is a memo hit. */
 const internClaimDriver = memoizedIntern();
 
+/**
+ * Claims allocated the same device in turn (a device that serves one job after another, or a cluster
+ * with more pods than devices, like the simulated one: 150k claims on 16k GPUs) carry equal allocation
+ * results: one frozen list stands for all of them (120 bytes per claim: the list, its backing store and
+ * the result). Bounded like every shared table; where each claim has a device of its own the table
+ * only turns over.
+ */
+const sharedAllocations = new SharedValues<readonly AllocatedDevice[]>(32_768);
+
+/** The shared instance of an allocation result list equal to `list`. Exported like `shareTolerations`. */
+export function shareAllocation(list: readonly AllocatedDevice[]): readonly AllocatedDevice[] {
+  if (list.length === 0) return list;
+  let key = '';
+  for (const d of list) {
+    // Toleration lists are shared instances already (readTolerations), so their identity is their content.
+    key += `${keyPart(d.driver)}${keyPart(d.pool)}${keyPart(d.device)}${keyPart(d.request)}${tolerationsId(d.tolerations)};`;
+  }
+  const hit = sharedAllocations.get(key);
+  if (hit !== undefined) return hit;
+  for (const d of list) Object.freeze(d);
+  return sharedAllocations.add(key, list);
+}
+
+/** A number per distinct shared toleration list (EMPTY is 0), for allocation keys. */
+const tolerationIds = new WeakMap<readonly DeviceToleration[], number>();
+let nextTolerationId = 1;
+function tolerationsId(list: readonly DeviceToleration[]): number {
+  if (list.length === 0) return 0;
+  let id = tolerationIds.get(list);
+  if (id === undefined) {
+    id = nextTolerationId++;
+    tolerationIds.set(list, id);
+  }
+  return id;
+}
+
 const resultPaths = elementPaths('$.status.allocation.devices.results');
 const reservedForPaths = elementPaths('$.status.reservedFor');
 const ownerPaths = elementPaths('$.metadata.ownerReferences');
@@ -114,7 +150,7 @@ function readClaim(raw: unknown): ClaimRecord {
     const results = optArray(d, 'results', '$.status.allocation.devices');
     const list = new Array<AllocatedDevice>(results.length);
     for (let i = 0; i < results.length; i++) list[i] = readAllocatedDevice(results[i], resultPaths(i));
-    devices = list;
+    devices = shareAllocation(list);
   }
   const controllerOwnerUid = readControllerOwnerUid(m);
   return {

@@ -14,7 +14,11 @@ import { type Logger, RecordingLogger } from '../../../src/shared/logger.js';
 import type { RuleRate } from '../../../src/shared/messages/types.js';
 import { ruleReason, sliceReason } from '../../../src/shared/reasons.js';
 import type { PodRef } from '../../../src/shared/types.js';
-import { matchesSnapshotFilter, type PartitionEntrySnapshot, type SnapshotFilter } from '../../../src/workers/partition.js';
+import {
+  matchesSnapshotFilter,
+  type PartitionEntrySnapshot,
+  type SnapshotFilter,
+} from '../../../src/workers/partition.js';
 import { ruleRecord } from '../../support/records.js';
 
 interface Line {

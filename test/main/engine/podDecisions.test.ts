@@ -167,3 +167,91 @@ describe('PodDecisions', () => {
     expect(statusRequests).toEqual([['xid', RULE_STATUS_PERIOD_MS]]);
   });
 });
+
+describe('PodDecisions, sliced', () => {
+  function sliced() {
+    const deferred: (() => void)[] = [];
+    const bursts: number[] = [];
+    const sliced = new PodDecisions({
+      slicing: { sliceMs: 0, defer: (fn) => deferred.push(fn) },
+      onBurstDecided: (ops) => bursts.push(ops),
+      sink: {
+        schedule: (pod, fireAt, reasons, podState = 0) => calls.push(['schedule', pod.name, fireAt, reasons, podState]),
+        cancel: (pod, emitEvent) => calls.push(['cancel', pod.name, emitEvent]),
+      },
+      ruleStatus: { enqueue: () => {} },
+      pods,
+      podClaims: new PodClaims(claims, new Map(), false),
+      reasonRules: new ReasonRulesCache(),
+      counts: new RuleCounts(new ReasonRulesCache()),
+    });
+    const runDeferred = () => {
+      while (deferred.length > 0) deferred.shift()?.();
+    };
+    return { sliced, deferred, bursts, runDeferred };
+  }
+
+  it('makes a large burst decisions over several turns, each pod once, and reports the burst once', () => {
+    const { sliced: d, deferred, bursts, runDeferred } = sliced();
+    const all = Array.from({ length: 300 }, (_, i) => podEvictedAt(`p${i}`, T + i));
+    d.beginBatch(true);
+    for (const pod of all) d.decide(pod);
+    d.endBatch();
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThan(300);
+    expect(deferred).toHaveLength(1);
+    expect(d.owedCount).toBe(300 - calls.length);
+    runDeferred();
+    expect(calls.map((c) => c[1])).toEqual(all.map((p) => p.name));
+    expect(d.owedCount).toBe(0);
+    expect(bursts).toEqual([300]);
+  });
+
+  it('decides a watch burst at once: only a list burst is sliced', () => {
+    const { sliced: d, deferred, bursts } = sliced();
+    d.beginBatch();
+    for (let i = 0; i < 300; i++) d.decide(podEvictedAt(`p${i}`, T));
+    d.endBatch();
+    expect(calls).toHaveLength(300);
+    expect(deferred).toHaveLength(0);
+    expect(bursts).toEqual([300]);
+  });
+
+  it('waits while a new burst is open and decides the rest from the state after it', () => {
+    const { sliced: d, runDeferred } = sliced();
+    const all = Array.from({ length: 200 }, (_, i) => podEvictedAt(`p${i}`, T));
+    d.beginBatch(true);
+    for (const pod of all) d.decide(pod);
+    d.endBatch();
+    const early = calls.length;
+    // A (watch) burst begins before the rest is decided: the last pod's claim stops evicting within it.
+    d.beginBatch();
+    runDeferred();
+    expect(calls.length).toBe(early);
+    const last = all[all.length - 1]!;
+    setClaimEviction(last, null);
+    d.decide(last);
+    d.endBatch();
+    runDeferred();
+    expect(calls.filter((c) => c[1] === last.name)).toEqual([]);
+    expect(calls).toHaveLength(all.length - 1);
+  });
+});
+
+describe('PodDecisions, owed decisions by UID', () => {
+  it('decides two different pods that share a UID (synthetic data) each from its own record', () => {
+    const a = podEvictedAt('a', T);
+    const b = { ...podEvictedAt('b', T + 1), uid: a.uid };
+    pods.set(b);
+    claims.set(claimFor(b), makeEviction(T + 1, [RULE]));
+    decisions.beginBatch();
+    decisions.decide(a);
+    decisions.decide(b);
+    decisions.decide(a);
+    decisions.endBatch();
+    expect(calls.map((c) => [c[1], c[2]])).toEqual([
+      ['a', T],
+      ['b', T + 1],
+    ]);
+  });
+});

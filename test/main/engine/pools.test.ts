@@ -58,4 +58,32 @@ describe('PoolIndex', () => {
     expect(index.lookup('d1', 'pool/with/slashes', 'gpu-0')).toBeNull();
     expect(index.countPublished({})).toBe(0);
   });
+
+  test('a pool without any taint publishes nothing worth a lookup, until a taint appears', () => {
+    const index = new PoolIndex();
+    const clean = sliceRecord({
+      name: 's',
+      driver: 'd',
+      pool: 'p',
+      generation: 1,
+      devices: [
+        { name: 'gpu-0', taints: [] },
+        { name: 'gpu-1', taints: [] },
+      ],
+    });
+    add(index, clean);
+    expect(index.lookup('d', 'p', 'gpu-0')).toBeNull();
+    // Explanations still see the untainted device as published.
+    expect(index.published('d', 'p', 'gpu-0')?.device).toBe(clean.devices[0]);
+    expect(index.published('d', 'p', 'gpu-9')).toBeNull();
+    expect(index.countPublished({ device: 'gpu-0' })).toBe(1);
+    const tainted = slice('s', 'd', 'p', 2, ['gpu-0']);
+    const cleanDevice = { name: 'gpu-1', taints: [] };
+    const mixed = { ...tainted, devices: [...tainted.devices, cleanDevice] };
+    index.replace(poolKey('d', 'p'), clean, mixed);
+    expect(index.lookup('d', 'p', 'gpu-0')?.device.taints).toHaveLength(1);
+    expect(index.lookup('d', 'p', 'gpu-1')?.device).toBe(cleanDevice);
+    index.replace(poolKey('d', 'p'), mixed, { ...clean, generation: 3 });
+    expect(index.lookup('d', 'p', 'gpu-0')).toBeNull();
+  });
 });

@@ -251,3 +251,18 @@ describe('interning helpers', () => {
     expect(intern('gpu-node-0001')).toBe(s);
   });
 });
+
+describe('allocation results', () => {
+  it('claims on the same device with the same tolerations share one frozen list; any difference keeps them apart', () => {
+    const a = ok(projectClaim(claimWith('a', [toleration(60)]))).allocation;
+    const b = ok(projectClaim(claimWith('b', [toleration(60)]))).allocation;
+    const c = ok(projectClaim(claimWith('c', [toleration(30)]))).allocation;
+    const d = ok(projectClaim(claimWith('d', undefined))).allocation;
+    expect(a).toBe(b);
+    expect(Object.isFrozen(a) && Object.isFrozen(a?.[0])).toBe(true);
+    expect(c).not.toBe(a);
+    expect(d).not.toBe(a);
+    expect(c?.[0]?.tolerations[0]?.tolerationSeconds).toBe(30);
+    expect(d?.[0]?.tolerations).toBe(EMPTY);
+  });
+});
