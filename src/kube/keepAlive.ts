@@ -4,7 +4,6 @@
 // node-fetch's false "Premature close" on chunked responses; undici reuses connections and has no such bug.
 // bench/http.ts measures the difference.
 
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Pool } from 'undici';
 import type { Clock } from '../shared/clock.js';
 import { RealClock } from '../shared/clock.js';
@@ -21,6 +20,7 @@ import {
   transportError,
 } from './apiClient.js';
 import { ApiConnection } from './connection.js';
+import type { KubeConfigLike } from './kubeConfigCore.js';
 
 export interface KeepAliveClientOptions {
   /** Upper bound on open connections; requests beyond it queue inside the pool. */
@@ -52,7 +52,7 @@ export class KeepAliveApiClient implements ApiClient {
   }
 
   /** Connects to the current context's cluster of `kc` over a connection of its own. */
-  static async fromKubeConfig(kc: KubeConfig, options: KeepAliveClientOptions = {}): Promise<KeepAliveApiClient> {
+  static async fromKubeConfig(kc: KubeConfigLike, options: KeepAliveClientOptions = {}): Promise<KeepAliveApiClient> {
     const connection = await ApiConnection.fromKubeConfig(kc, {
       ...(options.authRefreshMs === undefined ? {} : { refreshMs: options.authRefreshMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
