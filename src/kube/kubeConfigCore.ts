@@ -8,7 +8,7 @@
 // Nothing here decides anything of its own. This is client-node 1.4.0's `KubeConfig` (src/config.ts,
 // Apache-2.0) method for method, in the same order of application, on client-node's own modules: its
 // kubeconfig parsing and validation (`dist/config_types.js`), its authenticators (azure, gcp, exec,
-// token file, OIDC: `dist/*_auth.js`) and its YAML parser (js-yaml, resolved from client-node's own
+// token file, OIDC — the last imported when a user needs it: `dist/*_auth.js`) and its YAML parser (js-yaml, resolved from client-node's own
 // directory: the copy its `KubeConfig` imports). test/kube/kubeConfigCore.test.ts checks, kubeconfig by
 // kubeconfig, that both classes load the same configuration and resolve the same TLS material and
 // headers, and that this module never loads client-node's generated API.
@@ -33,7 +33,6 @@ import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import { FileAuth } from '@kubernetes/client-node/dist/file_auth.js';
 import { GoogleCloudPlatformAuth } from '@kubernetes/client-node/dist/gcp_auth.js';
-import { OpenIDConnectAuth } from '@kubernetes/client-node/dist/oidc_auth.js';
 
 /**
  * What the controller needs of a kubeconfig: satisfied by client-node's `KubeConfig` (tests, the load
@@ -54,6 +53,25 @@ export interface KubeConfigLike {
   loadFromCluster(pathPrefix?: string): void;
   makePathsAbsolute(rootDirectory: string): void;
   applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
+}
+
+/**
+ * client-node's OIDC authenticator, imported the first time a user needs it: it brings openid-client,
+ * oauth4webapi and jose (≈ 5 MB of a process that has no OIDC user). `isAuthProvider` is client-node's
+ * own test (oidc_auth.js); the one instance, once loaded, keeps its token state as client-node's does.
+ */
+class LazyOidcAuth implements Authenticator {
+  private loaded: Promise<Authenticator> | null = null;
+
+  isAuthProvider(user: User): boolean {
+    if (!user.authProvider) return false;
+    return user.authProvider.name === 'oidc';
+  }
+
+  async applyAuthentication(user: User, opts: RequestOptions): Promise<void> {
+    this.loaded ??= import('@kubernetes/client-node/dist/oidc_auth.js').then((m) => new m.OpenIDConnectAuth());
+    await (await this.loaded).applyAuthentication(user, opts);
+  }
 }
 
 /** js-yaml, as client-node's KubeConfig loads it (from client-node's directory, not ours). */
@@ -81,7 +99,7 @@ export class KubeConfigCore implements KubeConfigLike {
     new GoogleCloudPlatformAuth(),
     new ExecAuth(),
     new FileAuth(),
-    new OpenIDConnectAuth(),
+    new LazyOidcAuth(),
   ];
   private readonly customAuthenticators: Authenticator[] = [];
   clusters: Cluster[] = [];

@@ -28,6 +28,13 @@ function tempDir(): string {
 const fixture = (name: string): string => fileURLToPath(new URL(`fixtures/tls/${name}`, import.meta.url));
 const b64 = (file: string): string => execFileSync('base64', ['-w0', file]).toString();
 
+/** An unsigned JWT expiring at `exp` (seconds): client-node's OIDC authenticator reads only `exp`. */
+const jwt = (exp: number): string =>
+  [{ alg: 'none' }, { exp: Math.floor(exp), sub: 'someone' }]
+    .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+    .concat('sig')
+    .join('.');
+
 interface Outcome {
   readonly value?: unknown;
   readonly error?: string;
@@ -143,6 +150,20 @@ describe('KubeConfigCore resolves what client-node resolves', () => {
           exec: { apiVersion: 'client.authentication.k8s.io/v1', command: script, interactiveMode: 'Never' },
         });
       },
+    ],
+    [
+      'an OIDC user with a valid id-token',
+      () =>
+        config(https, {
+          'auth-provider': {
+            name: 'oidc',
+            config: { 'id-token': jwt(Date.now() / 1000 + 3600), 'client-id': 'dte', 'idp-issuer-url': 'https://idp' },
+          },
+        }),
+    ],
+    [
+      'an OIDC user with an expired id-token and nothing to refresh it with',
+      () => config(https, { 'auth-provider': { name: 'oidc', config: { 'id-token': jwt(1) } } }),
     ],
     ['an https proxy', () => config({ ...https, 'proxy-url': 'http://proxy:3128' }, { token: 't' })],
     ['a socks proxy', () => config({ ...https, 'proxy-url': 'socks5://proxy:1080' }, { token: 't' })],
@@ -274,7 +295,7 @@ describe('KubeConfigCore resolves what client-node resolves', () => {
 });
 
 describe('what loading it costs', () => {
-  it('never loads client-node’s generated API or its index', () => {
+  it('never loads client-node’s generated API or its index, nor the OIDC client', () => {
     // A child process with a resolve hook that records every module resolved, then imports the module.
     const dir = tempDir();
     const hooks = path.join(dir, 'hooks.mjs');
@@ -312,5 +333,7 @@ describe('what loading it costs', () => {
     const resolved = execFileSync('cat', [log]).toString().split('\n');
     expect(resolved.some((u) => u.includes('/client-node/dist/config_types.js'))).toBe(true);
     expect(resolved.filter((u) => /\/client-node\/dist\/(gen\/|index\.js|config\.js)/.test(u))).toEqual([]);
+    // Nor the OIDC client until an OIDC user needs it.
+    expect(resolved.filter((u) => /\/(openid-client|jose|oauth4webapi)\//.test(u))).toEqual([]);
   });
 });
