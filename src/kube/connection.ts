@@ -27,11 +27,11 @@
 import { readFileSync } from 'node:fs';
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { User } from '@kubernetes/client-node';
-import { Pool } from 'undici';
 import type { Clock } from '../shared/clock.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import type { ApiCredentials } from '../shared/messages/types.js';
 import type { KubeConfigLike } from './kubeConfigCore.js';
+import { Pool } from './undiciPool.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Where the server is and how to trust it: plain data, structured-clonable, validated at the boundary.
