@@ -7,6 +7,7 @@
 import type { Pool } from 'undici';
 import type { Clock } from '../shared/clock.js';
 import { RealClock } from '../shared/clock.js';
+import { deadlineSignal } from '../shared/deadline.js';
 import {
   type ApiCallObserver,
   type ApiClient,
@@ -68,8 +69,15 @@ export class KeepAliveApiClient implements ApiClient {
   async request(req: ApiRequest): Promise<ApiResponse> {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const deadlineAt = this.clock.now() + timeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal === undefined ? deadline : AbortSignal.any([req.signal, deadline]);
+    const deadline = deadlineSignal(timeoutMs, req.signal);
+    try {
+      return await this.attempts(req, deadlineAt, deadline.signal);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async attempts(req: ApiRequest, deadlineAt: number, signal: AbortSignal): Promise<ApiResponse> {
     const credentials = this.connection.credentials;
     for (let attempt = 1; ; attempt++) {
       const sent = await credentials.current();
