@@ -5,13 +5,16 @@
 //  - the same cycle with 10,000 pods (each with its own claim) on one tainted pool;
 //  - toleration matching and per-taint eviction time;
 //  - timed queue and queue partition operations on a FakeClock over a queue already holding 10,000 entries;
-//  - the admission of one eviction start with no brake and with every brake on (none binding).
+//  - the admission of one eviction start with no brake and with every brake on (none binding);
+//  - one API call's abort signal (a deadline joined to a long-lived parent): Node's AbortSignal.any +
+//    AbortSignal.timeout against src/shared/deadline.ts.
 //
 //   npx tsx bench/micro.ts [--quick] [--out dir]
 
 import Benchmark from 'benchmark';
 import { EvictionEngine } from '../src/main/engine/engine.js';
 import { FakeClock } from '../src/shared/clock.js';
+import { deadlineSignal } from '../src/shared/deadline.js';
 import type { EvictionSink } from '../src/shared/decisions.js';
 import { EvictionBreaker } from '../src/shared/evictionBreaker.js';
 import { taintEvictionTime } from '../src/shared/evictionTime.js';
@@ -182,6 +185,23 @@ function admitAllBrakes(): void {
   if (allBrakes.admit(taintTime, taintTime, admissionReasons).kind === 'start') admitted++;
 }
 
+// ---- One API call's abort signal (src/shared/deadline.ts) -------------------------------------------------
+
+// The parent lives as long as a queue partition (its abort-all-writes signal), as on the write path.
+const partitionWrites = new AbortController();
+let signals = 0;
+
+function nodeAnyTimeout(): void {
+  const signal = AbortSignal.any([partitionWrites.signal, AbortSignal.timeout(30_000)]);
+  if (!signal.aborted) signals++;
+}
+
+function ownDeadline(): void {
+  const deadline = deadlineSignal(30_000, partitionWrites.signal);
+  if (!deadline.signal.aborted) signals++;
+  deadline.dispose();
+}
+
 // ---- Run ---------------------------------------------------------------------------------------------------
 
 interface Case {
@@ -200,6 +220,9 @@ const cases: Case[] = [
   { name: 'PartitionScheduleCancel', fn: partitionScheduleCancel, op: `schedule×2+cancel (${QUEUED / 1000}k queued)` },
   { name: 'AdmitFenceOnly', fn: admitFenceOnly, op: 'one start, no brake configured' },
   { name: 'AdmitAllBrakes', fn: admitAllBrakes, op: 'one start: fence, breaker, global + rule rate' },
+  // Ours first: Node's leaves weak references and armed timers behind that the next case would pay for.
+  { name: 'DeadlineSignal', fn: ownDeadline, op: 'deadlineSignal(30 s, parent) + dispose' },
+  { name: 'AbortSignalAnyTimeout', fn: nodeAnyTimeout, op: 'AbortSignal.any([parent, AbortSignal.timeout(30 s)])' },
 ];
 
 // Run every case once outside the timer: a broken assertion fails loudly here, not as a silent NaN.
@@ -231,7 +254,7 @@ for (const c of cases) {
   });
   console.log(String(bench));
 }
-if (sink < 0 || admitted < 0) console.log(sink, admitted); // keeps results observable, so nothing is optimized away
+if (sink < 0 || admitted < 0 || signals < 0) console.log(sink, admitted, signals); // keeps results observable, so nothing is optimized away
 
 const table: ResultTable = {
   title: 'Micro benchmarks (benchmark.js)',

@@ -14,7 +14,6 @@ import {
   type LogFormat,
   type LogLevel,
 } from '../main/app/options.js';
-import { applyConfigFile } from './configFile.js';
 import { type FeatureGates, parseFeatureGates } from './featureGates.js';
 import {
   oneOf,
@@ -225,9 +224,10 @@ export function registerRunCommand(program: Command, start: (options: Controller
       "namespace of the breaker's ConfigMap (default: $POD_NAMESPACE, else --leader-elect-resource-namespace)",
     )
     .option('--breaker-name <name>', "name of the breaker's ConfigMap", d.breakerName);
-  command.hook('preAction', (cmd) => {
+  command.hook('preAction', async (cmd) => {
     const file = cmd.getOptionValue('config') as string | undefined;
-    if (file !== undefined) applyConfigFile(cmd, file);
+    // Its YAML parser is loaded only for a config file (the process keeps whatever it loads).
+    if (file !== undefined) (await import('./configFile.js')).applyConfigFile(cmd, file);
   });
   command.action((flags: RunFlags) => start(controllerOptions(flags)));
   return command;

@@ -4,8 +4,9 @@
 // it. The read transport (readTransport.ts) and the write client (keepAlive.ts) both sit on an
 // `ApiConnection`; so does every worker thread's executor.
 //
-// Credentials are resolved on the main thread only, through client-node's KubeConfig (exec plugins,
-// OIDC, tokens, basic auth, client certificates: its rules, not ours). What a thread needs to connect is
+// Credentials are resolved on the main thread only, through client-node's KubeConfig code (exec plugins,
+// OIDC, tokens, basic auth, client certificates: its rules, not ours; `run` uses it without the API
+// clients, kubeConfigCore.ts). What a thread needs to connect is
 // plain data — a `ConnectionTarget` (server + TLS material as PEM strings) and `ApiCredentials` (headers
 // + generation, src/shared/messages/types.ts) — so a worker thread rebuilds its pool from `workerData` and
 // never loads @kubernetes/client-node (about 75 MB and a second of start-up per thread). This module
@@ -25,11 +26,12 @@
 
 import { readFileSync } from 'node:fs';
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
-import type { KubeConfig, User } from '@kubernetes/client-node';
-import { Pool } from 'undici';
+import type { User } from '@kubernetes/client-node';
 import type { Clock } from '../shared/clock.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import type { ApiCredentials } from '../shared/messages/types.js';
+import type { KubeConfigLike } from './kubeConfigCore.js';
+import { Pool } from './undiciPool.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Where the server is and how to trust it: plain data, structured-clonable, validated at the boundary.
@@ -348,7 +350,7 @@ const pem = (value: unknown): string | undefined => {
 };
 
 /** TLS material and headers exactly as client-node applies them to its own requests. */
-export async function resolveKubeConfig(kc: KubeConfig): Promise<Resolved> {
+export async function resolveKubeConfig(kc: KubeConfigLike): Promise<Resolved> {
   const opts: HttpsRequestOptions = { headers: {} };
   await kc.applyToHTTPSOptions(opts);
   const headers: Record<string, string> = {};
@@ -428,7 +430,7 @@ export class ApiConnection<C extends CredentialSource = CredentialSource> {
    * resolves them, re-resolved through `kc` when they may have rotated.
    */
   static async fromKubeConfig(
-    kc: KubeConfig,
+    kc: KubeConfigLike,
     options: RefreshingCredentialsOptions = {},
   ): Promise<ApiConnection<RefreshingCredentials>> {
     const cluster = kc.getCurrentCluster();

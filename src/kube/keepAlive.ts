@@ -4,10 +4,10 @@
 // node-fetch's false "Premature close" on chunked responses; undici reuses connections and has no such bug.
 // bench/http.ts measures the difference.
 
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Pool } from 'undici';
 import type { Clock } from '../shared/clock.js';
 import { RealClock } from '../shared/clock.js';
+import { deadlineSignal } from '../shared/deadline.js';
 import {
   type ApiCallObserver,
   type ApiClient,
@@ -21,6 +21,7 @@ import {
   transportError,
 } from './apiClient.js';
 import { ApiConnection } from './connection.js';
+import type { KubeConfigLike } from './kubeConfigCore.js';
 
 export interface KeepAliveClientOptions {
   /** Upper bound on open connections; requests beyond it queue inside the pool. */
@@ -52,7 +53,7 @@ export class KeepAliveApiClient implements ApiClient {
   }
 
   /** Connects to the current context's cluster of `kc` over a connection of its own. */
-  static async fromKubeConfig(kc: KubeConfig, options: KeepAliveClientOptions = {}): Promise<KeepAliveApiClient> {
+  static async fromKubeConfig(kc: KubeConfigLike, options: KeepAliveClientOptions = {}): Promise<KeepAliveApiClient> {
     const connection = await ApiConnection.fromKubeConfig(kc, {
       ...(options.authRefreshMs === undefined ? {} : { refreshMs: options.authRefreshMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -68,8 +69,15 @@ export class KeepAliveApiClient implements ApiClient {
   async request(req: ApiRequest): Promise<ApiResponse> {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const deadlineAt = this.clock.now() + timeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal === undefined ? deadline : AbortSignal.any([req.signal, deadline]);
+    const deadline = deadlineSignal(timeoutMs, req.signal);
+    try {
+      return await this.attempts(req, deadlineAt, deadline.signal);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async attempts(req: ApiRequest, deadlineAt: number, signal: AbortSignal): Promise<ApiResponse> {
     const credentials = this.connection.credentials;
     for (let attempt = 1; ; attempt++) {
       const sent = await credentials.current();

@@ -2,11 +2,16 @@
 // (a path list, first file wins on conflicts), else `~/.kube/config`, else the in-cluster service
 // account. Every failure becomes a `KubeconfigError` whose message is one human line, because it ends
 // up as the CLI's only output: an operator with a typo in a path must not get a stack trace.
+//
+// The configuration is loaded into a `KubeConfigCore` (client-node's KubeConfig without its API clients,
+// and without the ~60 MB of generated API modules they pull in: kubeConfigCore.ts) unless the caller
+// passes a factory for another class — the load generator passes client-node's own, whose
+// `makeApiClient` it uses.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfigCore, type KubeConfigLike } from './kubeConfigCore.js';
 
 export type KubeconfigProblem =
   | 'notFound'
@@ -40,8 +45,8 @@ export interface KubeconfigOptions {
   readonly inClusterRoot?: string;
 }
 
-export interface LoadedKubeconfig {
-  readonly kc: KubeConfig;
+export interface LoadedKubeconfig<K extends KubeConfigLike = KubeConfigCore> {
+  readonly kc: K;
   /** Where the configuration came from, for the startup log line: a path list or "in-cluster". */
   readonly source: string;
   readonly context: string;
@@ -56,7 +61,7 @@ const firstLine = (err: unknown): string => {
   return (text.split('\n')[0] ?? '').trim() || 'unknown error';
 };
 
-function readFile(file: string): KubeConfig {
+function readFile<K extends KubeConfigLike>(file: string, create: () => K): K {
   let text: string;
   try {
     if (statSync(file).isDirectory()) throw new KubeconfigError('unreadable', `kubeconfig ${file}: is a directory`);
@@ -68,7 +73,7 @@ function readFile(file: string): KubeConfig {
     throw new KubeconfigError('unreadable', `kubeconfig ${file}: cannot read: ${firstLine(err)}`);
   }
   if (text.trim() === '') throw new KubeconfigError('invalid', `kubeconfig ${file}: file is empty`);
-  const kc = new KubeConfig();
+  const kc = create();
   try {
     kc.loadFromString(text);
   } catch (err) {
@@ -82,11 +87,11 @@ function readFile(file: string): KubeConfig {
 }
 
 /** kubectl's merge rule: the first file that defines a name (or a current-context) wins. */
-function mergeFirstWins(configs: readonly KubeConfig[]): KubeConfig {
-  const merged = new KubeConfig();
-  const clusters = new Map<string, ReturnType<KubeConfig['getClusters']>[number]>();
-  const users = new Map<string, ReturnType<KubeConfig['getUsers']>[number]>();
-  const contexts = new Map<string, ReturnType<KubeConfig['getContexts']>[number]>();
+function mergeFirstWins<K extends KubeConfigLike>(configs: readonly K[], create: () => K): K {
+  const merged = create();
+  const clusters = new Map<string, ReturnType<K['getClusters']>[number]>();
+  const users = new Map<string, ReturnType<K['getUsers']>[number]>();
+  const contexts = new Map<string, ReturnType<K['getContexts']>[number]>();
   let currentContext = '';
   for (const c of configs) {
     for (const x of c.getClusters()) if (!clusters.has(x.name)) clusters.set(x.name, x);
@@ -103,10 +108,14 @@ function mergeFirstWins(configs: readonly KubeConfig[]): KubeConfig {
   return merged;
 }
 
-function loadInCluster(env: Readonly<Record<string, string | undefined>>, root: string): KubeConfig | null {
+function loadInCluster<K extends KubeConfigLike>(
+  env: Readonly<Record<string, string | undefined>>,
+  root: string,
+  create: () => K,
+): K | null {
   if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) return null;
   if (!existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) return null;
-  const kc = new KubeConfig();
+  const kc = create();
   // loadFromCluster reads process.env; pin it to the env we were given so tests stay hermetic.
   const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
   process.env.KUBERNETES_SERVICE_HOST = env.KUBERNETES_SERVICE_HOST;
@@ -125,10 +134,10 @@ function restoreEnv(name: string, value: string | undefined): void {
   else process.env[name] = value;
 }
 
-function locate(opts: KubeconfigOptions): { kc: KubeConfig; source: string } {
+function locate<K extends KubeConfigLike>(opts: KubeconfigOptions, create: () => K): { kc: K; source: string } {
   const env = opts.env ?? process.env;
   if (opts.kubeconfig !== undefined && opts.kubeconfig !== '')
-    return { kc: readFile(opts.kubeconfig), source: opts.kubeconfig };
+    return { kc: readFile(opts.kubeconfig, create), source: opts.kubeconfig };
 
   const fromEnv = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f !== '');
   if (fromEnv.length > 0) {
@@ -139,14 +148,20 @@ function locate(opts: KubeconfigOptions): { kc: KubeConfig; source: string } {
         'notFound',
         `kubeconfig ${fromEnv.join(path.delimiter)} (from KUBECONFIG): file not found`,
       );
-    const kc = existing.length === 1 ? readFile(existing[0]!) : mergeFirstWins(existing.map(readFile));
+    const kc =
+      existing.length === 1
+        ? readFile(existing[0]!, create)
+        : mergeFirstWins(
+            existing.map((f) => readFile(f, create)),
+            create,
+          );
     return { kc, source: existing.join(path.delimiter) };
   }
 
   const home = path.join(opts.homeDir ?? homedir(), '.kube', 'config');
-  if (existsSync(home)) return { kc: readFile(home), source: home };
+  if (existsSync(home)) return { kc: readFile(home, create), source: home };
 
-  const inCluster = loadInCluster(env, opts.inClusterRoot ?? '');
+  const inCluster = loadInCluster(env, opts.inClusterRoot ?? '', create);
   if (inCluster !== null) return { kc: inCluster, source: 'in-cluster' };
 
   throw new KubeconfigError(
@@ -155,9 +170,17 @@ function locate(opts: KubeconfigOptions): { kc: KubeConfig; source: string } {
   );
 }
 
-/** Loads and validates the configuration; throws only `KubeconfigError`. */
-export function loadKubeconfig(opts: KubeconfigOptions = {}): LoadedKubeconfig {
-  const { kc, source } = locate(opts);
+/**
+ * Loads and validates the configuration; throws only `KubeconfigError`. `create` makes the empty
+ * configuration to load into (default: a `KubeConfigCore`).
+ */
+export function loadKubeconfig(opts?: KubeconfigOptions): LoadedKubeconfig<KubeConfigCore>;
+export function loadKubeconfig<K extends KubeConfigLike>(opts: KubeconfigOptions, create: () => K): LoadedKubeconfig<K>;
+export function loadKubeconfig(
+  opts: KubeconfigOptions = {},
+  create: () => KubeConfigLike = () => new KubeConfigCore(),
+): LoadedKubeconfig<KubeConfigLike> {
+  const { kc, source } = locate(opts, create);
   const where = source === 'in-cluster' ? 'in-cluster config' : `kubeconfig ${source}`;
   if (opts.context !== undefined && opts.context !== '') {
     if (kc.getContextObject(opts.context) === null) {

@@ -5,10 +5,10 @@
 // keep-alive handling fails on chunked responses. The reflector only sees this interface.
 
 import { StringDecoder } from 'node:string_decoder';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Pool } from 'undici';
 import { ApiError, errorFromResponse, parseRetryAfter, transportError } from './apiClient.js';
 import { ApiConnection } from './connection.js';
+import type { KubeConfigLike } from './kubeConfigCore.js';
 
 export type Query = Readonly<Record<string, string>>;
 
@@ -47,7 +47,7 @@ export class HttpReadTransport implements ReadTransport {
   }
 
   /** Connects to the current context's cluster of `kc` over a connection of its own. */
-  static async fromKubeConfig(kc: KubeConfig, options: HttpReadTransportOptions = {}): Promise<HttpReadTransport> {
+  static async fromKubeConfig(kc: KubeConfigLike, options: HttpReadTransportOptions = {}): Promise<HttpReadTransport> {
     return new HttpReadTransport(await ApiConnection.fromKubeConfig(kc), options);
   }
 

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { EXIT } from '../shared/exitCodes.js';
 import type { LogFields, Logger } from '../shared/logger.js';
-import { LOAD_OPTION_DEFINITIONS, LoadOptionsError, parseLoadOptions } from './options.js';
+import { LOAD_OPTION_DEFINITIONS } from './optionDefinitions.js';
+import type { LoadOptions } from './options.js';
 import type { LoadSummary } from './report.js';
 import type { RunLoadDeps } from './runLoad.js';
 
@@ -46,7 +47,9 @@ export function registerLoadCommand(program: Command, deps: RunLoadDeps = {}): C
   for (const def of LOAD_OPTION_DEFINITIONS) command.addOption(new Option(def.flags, def.description));
   command.action(async (raw: Record<string, unknown>) => {
     const log = deps.log ?? stderrLogger();
-    let options: ReturnType<typeof parseLoadOptions>;
+    // The schema (zod) is loaded only when this command runs.
+    const { LoadOptionsError, parseLoadOptions } = await import('./options.js');
+    let options: LoadOptions;
     try {
       options = parseLoadOptions(raw);
     } catch (err) {

@@ -1,7 +1,7 @@
 // One load run, start to finish: populate, start watching, storm, wait for the evictions that are due,
 // settle, judge, report, clean up. Every phase is bounded by `--timeout`; cleanup runs on every exit.
 
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { type Clock, RealClock } from '../shared/clock.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
@@ -83,7 +83,10 @@ export async function runLoad(opts: LoadOptions, deps: RunLoadDeps = {}): Promis
   let server = 'in-process';
   let cluster = deps.cluster;
   if (cluster === undefined) {
-    const kc = deps.kubeConfig ?? loadKubeconfig({ kubeconfig: opts.kubeconfig, context: opts.context }).kc;
+    // client-node's own KubeConfig: the generator's clients are client-node's (makeApiClient).
+    const kc =
+      deps.kubeConfig ??
+      loadKubeconfig({ kubeconfig: opts.kubeconfig, context: opts.context }, () => new KubeConfig()).kc;
     server = kc.getCurrentCluster()?.server ?? 'unknown';
     cluster = new KubeLoadCluster(kc);
   }

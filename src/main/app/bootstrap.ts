@@ -13,7 +13,7 @@ import { KeepAliveApiClient } from '../../kube/keepAlive.js';
 import { loadKubeconfig } from '../../kube/kubeconfig.js';
 import { defaultIdentity } from '../../kube/leaderElection.js';
 import { LeaseLeaderElector } from '../../kube/leaderElector.js';
-import { PooledPageDecoder } from '../../kube/pageDecode/pool.js';
+import type { PooledPageDecoder } from '../../kube/pageDecode/pool.js';
 import { HttpReadTransport } from '../../kube/readTransport.js';
 import { KubeRuleStatusWriter } from '../../kube/ruleStatusWriter.js';
 import { type ApiBudget, unlimitedBudget } from '../../shared/apiBudget.js';
@@ -300,9 +300,17 @@ async function build(
   // With spare cores, list pages (initial sync, relists) are decoded and projected in a small piscina
   // pool: the main thread's CPU during a 150k-pod sync halves and its event-loop delay p99 drops ~4×.
   // On 2 cores shared with the API server it costs memory and gains no time (bench/ingest.ts).
-  const pageDecoder =
+  // piscina is imported only when there is a pool (a process keeps every module it loaded).
+  const pageDecoder: PooledPageDecoder | null =
     options.decodeThreads > 0
-      ? disposer.add('page decoder', new PooledPageDecoder({ log, threads: options.decodeThreads }), (d) => d.close())
+      ? disposer.add(
+          'page decoder',
+          new (await import('../../kube/pageDecode/pool.js')).PooledPageDecoder({
+            log,
+            threads: options.decodeThreads,
+          }),
+          (d) => d.close(),
+        )
       : null;
   const informers = disposer.add(
     'informers',

@@ -18,10 +18,10 @@
 // manager exits too; a restart is the simplest way back to a clean state) — it never campaigns again.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { ApiClient } from '../../kube/apiClient.js';
 import type { DiscoveredApis } from '../../kube/discovery.js';
 import type { InformerSet } from '../../kube/informers.js';
+import type { KubeConfigLike } from '../../kube/kubeConfigCore.js';
 import { describeEndReason, type LeadershipEndReason } from '../../kube/leaderElection.js';
 import type { LeaseLeaderElector } from '../../kube/leaderElector.js';
 import type { PooledPageDecoder } from '../../kube/pageDecode/pool.js';
@@ -69,7 +69,7 @@ export interface ControllerParts {
   readonly clock: Clock;
   /** The API server URL, for messages. */
   readonly server: string;
-  readonly kubeconfig: KubeConfig;
+  readonly kubeconfig: KubeConfigLike;
   readonly readTransport: HttpReadTransport;
   /** Keep-alive client for the main thread's writes (rule status, Lease). */
   readonly api: ApiClient;

@@ -42,6 +42,7 @@ import {
 } from '../../kube/podEvents.js';
 import type { ApiBudget } from '../../shared/apiBudget.js';
 import type { Clock } from '../../shared/clock.js';
+import { deadlineSignal } from '../../shared/deadline.js';
 import {
   type EvictionOutcome,
   POD_HAS_DISRUPTION_TARGET,
@@ -221,16 +222,18 @@ export class KubeEvictionExecutor implements EvictionExecutor {
     const remaining = this.fence.remainingMs();
     if (remaining <= 0 || attempt.signal.aborted) throw new FenceClosedError(what);
     const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-    const signal = Number.isFinite(remaining)
-      ? AbortSignal.any([attempt.signal, AbortSignal.timeout(Math.ceil(remaining))])
-      : attempt.signal;
-    const res = await this.options.api.request({
-      ...req,
-      timeoutMs,
-      signal,
-      mayRetry: () => retryInCall && attempt.isCurrent() && this.fence.isOpen(),
-    });
-    return res.body;
+    const fenced = Number.isFinite(remaining) ? deadlineSignal(Math.ceil(remaining), attempt.signal) : null;
+    try {
+      const res = await this.options.api.request({
+        ...req,
+        timeoutMs,
+        signal: fenced?.signal ?? attempt.signal,
+        mayRetry: () => retryInCall && attempt.isCurrent() && this.fence.isOpen(),
+      });
+      return res.body;
+    } finally {
+      fenced?.dispose();
+    }
   }
 
   private gone(pod: PodRef, step: string, err: unknown): 'gone' {
