@@ -47,7 +47,9 @@ export interface EvictionBreakerSpec {
 }
 
 export type BreakerVerdict =
-  /** Start it (counted, or released by a reset). */
+  /** Start it; it was counted in the window (`uncount` gives the count back if the start does nothing). */
+  | 'counted'
+  /** Start it, uncounted: no limit, a retry, or released by a reset. */
   | 'start'
   /** The breaker is open: hold it. */
   | 'hold'
@@ -116,22 +118,34 @@ export class EvictionBreaker {
   }
 
   /**
-   * The verdict for an eviction due at `fireAt` that would start at `now`: counts it when it may start.
+   * The verdict for an eviction due since `dueSince` that would start at `now`: counts it when it may
+   * start. `dueSince` is the later of its fire time and when its queue learned of it, so that a
+   * reset's amnesty covers only what was known and due before it (a taint's timeAdded has whole
+   * seconds: a fire time alone may predate the reset by up to a second for a taint added after it).
    * Only the thread that flips the state gets 'opened' (it reports the opening to the main thread).
    * `count` false: a retry of an eviction counted when it first started — held while open, never
    * counted twice.
    */
-  tryStart(now: number, fireAt: number, count = true): BreakerVerdict {
+  tryStart(now: number, dueSince: number, count = true): BreakerVerdict {
     if (this.isOpen()) return 'hold';
     if (!count) return 'start';
-    if (fireAt <= (this.floats[AMNESTY_UNTIL] ?? Number.NEGATIVE_INFINITY)) return 'start';
+    if (dueSince <= (this.floats[AMNESTY_UNTIL] ?? Number.NEGATIVE_INFINITY)) return 'start';
     const limit = Atomics.load(this.ints, LIMIT);
     if (limit === NO_LIMIT) return 'start';
     const period = this.periodAt(now);
     this.addToSlot(period, 1);
-    if (this.countAt(now) <= limit) return 'start';
+    if (this.countAt(now) <= limit) return 'counted';
     this.addToSlot(period, -1);
     return this.open(now) ? 'opened' : 'hold';
+  }
+
+  /**
+   * Takes back the count of a start at `startedAt` that turned out to do nothing (its intent was stale
+   * before its first write): only evictions that act are counted. A no-op once that slot turned over
+   * or a reset cleared the window.
+   */
+  uncount(startedAt: number): void {
+    this.addToSlot(this.periodAt(startedAt), -1);
   }
 
   /** Opens the breaker (a worker at the limit, or the main thread restoring a persisted state). */

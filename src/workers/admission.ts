@@ -24,7 +24,11 @@ import { ruleOfReason } from '../shared/reasons.js';
 export type ThrottleLimit = 'global' | 'rule';
 
 export type Admission =
-  | { readonly kind: 'start' }
+  /**
+   * Start it. `undo`: gives back what the start took (its count in the breaker's window), for a run that
+   * turns out to do nothing.
+   */
+  | { readonly kind: 'start'; readonly undo?: () => void }
   /** A rate limit: ask again at `untilMs`. `global` holds every start; `rule` only this eviction's. */
   | { readonly kind: 'delay'; readonly untilMs: number; readonly limit: ThrottleLimit }
   /** No start at all for now (no lease, or the breaker is open). `opened`: this start opened the breaker. */
@@ -41,7 +45,10 @@ export interface AdmissionParts {
   /** The write fence (leader lease); absent: always open. */
   readonly fence?: { isOpen(): boolean };
   /** The shared breaker; absent: none. `count` false: a retry, held when open but not counted. */
-  readonly breaker?: { tryStart(now: number, fireAt: number, count?: boolean): BreakerVerdict };
+  readonly breaker?: {
+    tryStart(now: number, dueSince: number, count?: boolean): BreakerVerdict;
+    uncount(startedAt: number): void;
+  };
   /** The global start rate; absent: unlimited. */
   readonly globalRate?: StartRate;
   /** The start rate of a rule (by UID) that has one, else undefined. */
@@ -58,11 +65,16 @@ export function ruleUidsOf(reasons: readonly ReasonId[]): string[] {
   return uids;
 }
 
+const START: Admission = { kind: 'start' };
+
 export class EvictionAdmission {
   constructor(private readonly parts: AdmissionParts) {}
 
-  /** `attempt`: 1 for the eviction's first start, more for a retry after a failed attempt. */
-  admit(now: number, fireAt: number, reasons: readonly ReasonId[], attempt = 1): Admission {
+  /**
+   * `dueSince`: when the eviction became due as its queue knows it (see TimedQueueOptions.admit).
+   * `attempt`: 1 for the eviction's first start, more for a retry after a failed attempt.
+   */
+  admit(now: number, dueSince: number, reasons: readonly ReasonId[], attempt = 1): Admission {
     const { fence, breaker, globalRate, ruleRate } = this.parts;
     if (fence !== undefined && !fence.isOpen()) return { kind: 'hold', why: 'fence' };
     // Peek at every rate first: a token is taken only when the start will really happen.
@@ -79,16 +91,24 @@ export class EvictionAdmission {
         if (wait > 0) return { kind: 'delay', untilMs: now + wait, limit: 'rule' };
         rates.push(rate);
       }
+    let counted = false;
     if (breaker !== undefined) {
-      const verdict = breaker.tryStart(now, fireAt, attempt <= 1);
-      if (verdict !== 'start') return { kind: 'hold', why: 'breaker', opened: verdict === 'opened' };
+      const verdict = breaker.tryStart(now, dueSince, attempt <= 1);
+      if (verdict === 'hold' || verdict === 'opened')
+        return { kind: 'hold', why: 'breaker', opened: verdict === 'opened' };
+      counted = verdict === 'counted';
     }
-    // Another thread may have taken the token between the peek and now: then wait for the next one
-    // (the breaker's count for this start stays: an overcount only ever opens it early).
-    if (globalRate !== undefined && !globalRate.tryAcquire())
+    // Another thread may have taken the token between the peek and now: then wait for the next one,
+    // and give back the breaker's count for a start that did not happen.
+    if (globalRate !== undefined && !globalRate.tryAcquire()) {
+      if (counted) breaker?.uncount(now);
       return { kind: 'delay', untilMs: now + Math.max(1, globalRate.waitMs()), limit: 'global' };
+    }
     for (const rate of rates)
-      if (!rate.tryAcquire()) return { kind: 'delay', untilMs: now + Math.max(1, rate.waitMs()), limit: 'rule' };
-    return { kind: 'start' };
+      if (!rate.tryAcquire()) {
+        if (counted) breaker?.uncount(now);
+        return { kind: 'delay', untilMs: now + Math.max(1, rate.waitMs()), limit: 'rule' };
+      }
+    return counted && breaker !== undefined ? { kind: 'start', undo: () => breaker.uncount(now) } : START;
   }
 }

@@ -92,8 +92,8 @@ export class QueuedEvictionPartition implements EvictionPartition {
       ...(admission === undefined
         ? {}
         : {
-            admit: (fireAt: number, work: EvictionWork, now: number, attempt: number) =>
-              admission.admit(now, fireAt, work.reasons, attempt),
+            admit: (dueSince: number, work: EvictionWork, now: number, attempt: number) =>
+              admission.admit(now, dueSince, work.reasons, attempt),
           }),
       ...(options.onBrake === undefined ? {} : { onBrake: options.onBrake }),
       ...(options.slots === undefined ? {} : { slots: options.slots }),

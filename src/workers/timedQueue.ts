@@ -102,9 +102,11 @@ export interface TimedQueueOptions<P> {
    * The brakes a due entry passes before it starts (see src/workers/admission.ts): start it; hold
    * every start for now (looked at again every `blockedRecheckMs`); delay every start until a time
    * (`global`); or delay this entry alone (`rule`: it is rescheduled, keeping its fire time).
-   * `attempt` is 1 for the first run of the entry's work, more for a retry after a failed run.
+   * `dueSince`: the entry's fire time, or when this queue learned of it if that was later (what a
+   * breaker reset releases is told apart by it). `attempt` is 1 for the first run of the entry's work,
+   * more for a retry after a failed run.
    */
-  readonly admit?: (fireAt: number, payload: P, now: number, attempt: number) => Admission;
+  readonly admit?: (dueSince: number, payload: P, now: number, attempt: number) => Admission;
   /** Told when a brake starts or stops holding this queue back (for logs and metrics). */
   readonly onBrake?: (event: BrakeEvent) => void;
   readonly blockedRecheckMs?: number;
@@ -193,6 +195,8 @@ interface ScheduledEntry<P> extends TimedNode {
   waitingForStaleRun: boolean;
   /** A per-rule rate limit moved `dueAt` past the fire time. */
   ruleThrottled: boolean;
+  /** When this queue learned of the current fire time (its clock). */
+  knownAt: number;
 }
 
 interface RunningEntry<P> {
@@ -204,6 +208,8 @@ interface RunningEntry<P> {
   readonly attempt: number;
   /** The newest update that arrived while running. */
   pending: Intent<P> | null;
+  /** Gives back what the admission took for this start (see Admission), if the run does nothing. */
+  readonly undoAdmission: (() => void) | null;
 }
 
 type Entry<P> = ScheduledEntry<P> | RunningEntry<P>;
@@ -224,7 +230,7 @@ export class TimedQueue<P> {
   private readonly backoff: ItemExponentialBackoff;
   private readonly defer: (fn: () => void) => void;
   private readonly minRetryDelayMs: ((error: unknown) => number | null) | undefined;
-  private readonly admit: (fireAt: number, payload: P, now: number, attempt: number) => Admission;
+  private readonly admit: (dueSince: number, payload: P, now: number, attempt: number) => Admission;
   private readonly onBrake: ((event: BrakeEvent) => void) | undefined;
   private readonly blockedRecheckMs: number;
   private pumpRequested = false;
@@ -297,6 +303,7 @@ export class TimedQueue<P> {
     } else {
       entry.fireAt = fireAt;
       entry.payload = payload;
+      entry.knownAt = this.clock.now();
       // A backing-off entry keeps its backoff: a new fire time must not turn a retry into a hot loop.
       entry.dueAt = Math.max(fireAt, entry.notBefore);
       entry.seq = this.nextSeq++;
@@ -429,6 +436,7 @@ export class TimedQueue<P> {
       heapIndex: NOT_IN_HEAP,
       waitingForStaleRun: false,
       ruleThrottled: false,
+      knownAt: this.clock.now(),
     };
     this.entries.set(key, entry);
     if (failures > 0) this.retryingCount++;
@@ -506,10 +514,13 @@ export class TimedQueue<P> {
             slotsExhausted = true;
             break;
           }
-          const verdict = this.admit(top.fireAt, top.payload, now, top.failures + 1);
+          // Due since its fire time, or since this queue learned of it if that was later: a taint's
+          // timeAdded has whole seconds, so an eviction learned of just after a breaker reset may carry a
+          // fire time just before it, and must not pass as one the reset released.
+          const verdict = this.admit(Math.max(top.fireAt, top.knownAt), top.payload, now, top.failures + 1);
           if (verdict.kind === 'start') {
             this.dueHeap.pop();
-            this.start(top);
+            this.start(top, verdict.undo ?? null);
             continue;
           }
           this.slots.release();
@@ -551,7 +562,7 @@ export class TimedQueue<P> {
     this.syncTimer();
   }
 
-  private start(entry: ScheduledEntry<P>): void {
+  private start(entry: ScheduledEntry<P>, undoAdmission: (() => void) | null): void {
     if (entry.failures > 0) this.retryingCount--;
     this.unthrottle(entry);
     // Due while the global rate limit held starts back: it waited for a token.
@@ -564,6 +575,7 @@ export class TimedQueue<P> {
       payload: entry.payload,
       attempt: entry.failures + 1,
       pending: null,
+      undoAdmission,
     };
     this.entries.set(entry.key, running);
     this.tokenInFlight.set(entry.key, running.token);
@@ -605,7 +617,11 @@ export class TimedQueue<P> {
     const succeeded = outcome === 'succeeded';
     if (succeeded) this.succeededRuns++;
     else if (outcome === 'failed') this.failedRuns++;
-    else this.supersededRuns++;
+    else {
+      this.supersededRuns++;
+      // Nothing was written: a start that did nothing is not counted (the newest intent's run will be).
+      run.undoAdmission?.();
+    }
 
     const current = this.entries.get(run.key);
     // Only the run's own entry is its business. (With one run per key in flight, a running entry here

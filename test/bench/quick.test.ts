@@ -44,6 +44,8 @@ describe('bench/run.ts --quick', () => {
       'PartitionScheduleCancel',
       'AdmitFenceOnly',
       'AdmitAllBrakes',
+      'DeadlineSignal',
+      'AbortSignalAnyTimeout',
     ]);
     for (const row of table?.rows ?? []) {
       const opsPerSec = row[2];

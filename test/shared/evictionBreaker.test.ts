@@ -12,7 +12,7 @@ describe('EvictionBreaker', () => {
   it('starts evictions up to the limit, opens on the one that would exceed it, then holds everything', () => {
     const b = new EvictionBreaker(EvictionBreaker.createSpec(10 * MIN, T0));
     b.setLimit(3);
-    expect([1, 2, 3].map((i) => b.tryStart(T0 + i, T0))).toEqual(['start', 'start', 'start']);
+    expect([1, 2, 3].map((i) => b.tryStart(T0 + i, T0))).toEqual(['counted', 'counted', 'counted']);
     expect(b.tryStart(T0 + 4, T0)).toBe('opened');
     expect(b.isOpen()).toBe(true);
     expect(b.openedAt()).toBe(T0 + 4);
@@ -23,13 +23,32 @@ describe('EvictionBreaker', () => {
   it('forgets evictions once they fall out of the window (a slot late at most)', () => {
     const b = new EvictionBreaker(EvictionBreaker.createSpec(10 * MIN, T0));
     b.setLimit(2);
-    expect(b.tryStart(T0, T0)).toBe('start');
-    expect(b.tryStart(T0 + MIN, T0)).toBe('start');
+    expect(b.tryStart(T0, T0)).toBe('counted');
+    expect(b.tryStart(T0 + MIN, T0)).toBe('counted');
     expect(b.countAt(T0 + 9 * MIN)).toBe(2);
     // Eleven minutes on, the first is out; 10 s slots, so it may linger one slot past the window.
     expect(b.countAt(T0 + 10 * MIN + 10_001)).toBe(1);
-    expect(b.tryStart(T0 + 10 * MIN + 10_001, T0)).toBe('start');
+    expect(b.tryStart(T0 + 10 * MIN + 10_001, T0)).toBe('counted');
     expect(b.countAt(T0 + 25 * MIN)).toBe(0);
+  });
+
+  it('gives back the count of a start that did nothing, in the slot it was counted in; never below zero', () => {
+    const b = new EvictionBreaker(EvictionBreaker.createSpec(10 * MIN, T0));
+    b.setLimit(2);
+    expect(b.tryStart(T0, T0)).toBe('counted');
+    expect(b.tryStart(T0 + MIN, T0)).toBe('counted');
+    b.uncount(T0);
+    expect(b.countAt(T0 + MIN)).toBe(1);
+    expect(b.tryStart(T0 + MIN + 1, T0)).toBe('counted');
+    expect(b.tryStart(T0 + MIN + 2, T0)).toBe('opened');
+    // A slot that turned over (its start is out of the window) keeps the newer period's count.
+    b.reset(T0 + 2 * MIN);
+    expect(b.tryStart(T0 + 20 * MIN, T0 + 20 * MIN)).toBe('counted');
+    b.uncount(T0 + 20 * MIN - 10 * MIN);
+    expect(b.countAt(T0 + 20 * MIN)).toBe(1);
+    b.uncount(T0 + 20 * MIN);
+    b.uncount(T0 + 20 * MIN);
+    expect(b.countAt(T0 + 20 * MIN)).toBe(0);
   });
 
   it('without a limit never counts or opens', () => {
@@ -41,7 +60,7 @@ describe('EvictionBreaker', () => {
   it('a reset releases what was due by then, uncounted, and counts afresh after it', () => {
     const b = new EvictionBreaker(EvictionBreaker.createSpec(10 * MIN, T0));
     b.setLimit(1);
-    expect(b.tryStart(T0, T0)).toBe('start');
+    expect(b.tryStart(T0, T0)).toBe('counted');
     expect(b.tryStart(T0 + 1, T0)).toBe('opened');
     b.reset(T0 + MIN);
     expect(b.isOpen()).toBe(false);
@@ -49,7 +68,7 @@ describe('EvictionBreaker', () => {
     for (let i = 0; i < 50; i++) expect(b.tryStart(T0 + MIN + i, T0 + 1)).toBe('start');
     expect(b.countAt(T0 + MIN + 100)).toBe(0);
     // Due after the reset: counted from zero.
-    expect(b.tryStart(T0 + 2 * MIN, T0 + 2 * MIN)).toBe('start');
+    expect(b.tryStart(T0 + 2 * MIN, T0 + 2 * MIN)).toBe('counted');
     expect(b.tryStart(T0 + 2 * MIN + 1, T0 + 2 * MIN)).toBe('opened');
   });
 
@@ -63,7 +82,7 @@ describe('EvictionBreaker', () => {
       import('tsx/esm/api').then(({ register }) => { register(); return import(workerData.url); }).then(({ EvictionBreaker }) => {
         const b = new EvictionBreaker(workerData.spec);
         let started = 0;
-        for (let i = 0; i < 400; i++) if (b.tryStart(Date.now(), Date.now()) === 'start') started++;
+        for (let i = 0; i < 400; i++) if (b.tryStart(Date.now(), Date.now()) === 'counted') started++;
         parentPort.postMessage(started);
       });`;
     const url = new URL('../../src/shared/evictionBreaker.ts', import.meta.url).href;

@@ -123,6 +123,77 @@ describe('eviction admission', () => {
     expect(breaker.countAt(r.clock.now())).toBe(0);
   });
 
+  it('a run that did nothing (its intent went stale before its first write) gives its count back', async () => {
+    const clock = new FakeClock();
+    const breaker = new EvictionBreaker(EvictionBreaker.createSpec(600_000, clock.now()));
+    breaker.setLimit(2);
+    const admission = new EvictionAdmission({ breaker });
+    const runner = new ControlledRunner<Work>(() => clock.now());
+    const queue = new TimedQueue<Work>({
+      clock,
+      concurrency: 10,
+      run: runner.run,
+      defer: virtualDefer(clock),
+      admit: (fireAt, payload, now, attempt) => admission.admit(now, fireAt, payload.reasons, attempt),
+    });
+    const t0 = clock.now();
+    queue.upsert('p0', t0, { reasons: [] });
+    await settle(clock);
+    expect(breaker.countAt(clock.now())).toBe(1);
+    // A toleration arrives while the run waits for its first write: the intent moves 60 s on.
+    queue.upsert('p0', t0 + 60_000, { reasons: [] });
+    runner.runningFor('p0').deferred.resolve('superseded');
+    await settle(clock);
+    expect(breaker.countAt(clock.now())).toBe(0);
+    // The newest intent runs and acts: counted once, and kept.
+    clock.advance(60_000);
+    await settle(clock);
+    runner.runningFor('p0').deferred.resolve(undefined);
+    await settle(clock);
+    expect(breaker.countAt(clock.now())).toBe(1);
+    expect(breaker.isOpen()).toBe(false);
+  });
+
+  it('a reset releases what was held, not an eviction learned of after it whose fire time (whole seconds) is earlier', async () => {
+    const made: EvictionBreaker[] = [];
+    const r = rig((clock) => {
+      const b = new EvictionBreaker(EvictionBreaker.createSpec(600_000, clock.now()));
+      b.setLimit(1);
+      made.push(b);
+      return { breaker: b };
+    });
+    const breaker = made[0] as EvictionBreaker;
+    const t0 = r.clock.now();
+    r.queue.upsert('first', t0, { reasons: [] });
+    r.queue.upsert('held', t0, { reasons: [] });
+    await settle(r.clock);
+    expect(breaker.isOpen()).toBe(true);
+    r.clock.advance(5_700);
+    breaker.reset(r.clock.now());
+    // A taint added 200 ms after the reset: its timeAdded, truncated to the second, is before the reset.
+    r.clock.advance(200);
+    const timeAdded = Math.floor(r.clock.now() / 1000) * 1000;
+    expect(timeAdded).toBeLessThan(r.clock.now() - 200);
+    r.queue.upsert('new-1', timeAdded, { reasons: [] });
+    r.queue.upsert('new-2', timeAdded, { reasons: [] });
+    r.clock.advance(100);
+    await settle(r.clock);
+    // 'held' is released uncounted; of the new ones, the first is counted, the second opens it again.
+    expect(r.runner.startedKeys()).toEqual(['first', 'held', 'new-1']);
+    expect(breaker.isOpen()).toBe(true);
+  });
+
+  it('a start a rate limit turns back after the breaker counted it is not counted', () => {
+    const clock = new FakeClock();
+    const breaker = new EvictionBreaker(EvictionBreaker.createSpec(600_000, clock.now()));
+    breaker.setLimit(5);
+    // The peek says a token is there; another thread takes it before this one does.
+    const raced = { waitMs: () => 0, tryAcquire: () => false };
+    const admission = new EvictionAdmission({ breaker, globalRate: raced });
+    expect(admission.admit(clock.now(), clock.now(), [])).toMatchObject({ kind: 'delay', limit: 'global' });
+    expect(breaker.countAt(clock.now())).toBe(0);
+  });
+
   it('a retry after a failed attempt is held while the breaker is open, but not counted again', async () => {
     const clock = new FakeClock();
     const breaker = new EvictionBreaker(EvictionBreaker.createSpec(600_000, clock.now()));

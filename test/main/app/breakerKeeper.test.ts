@@ -86,7 +86,7 @@ function startUntilHeld(s: Setup): number {
   let started = 0;
   for (;;) {
     const verdict = s.breaker.tryStart(s.clock.now(), s.clock.now());
-    if (verdict !== 'start') return started;
+    if (verdict !== 'counted') return started;
     started++;
     if (started > 10_000) throw new Error('breaker never opened');
   }
