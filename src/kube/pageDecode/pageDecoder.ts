@@ -129,22 +129,7 @@ function decodeItemByItem<T>(bytes: Uint8Array, project: Projector<T>): DecodedP
       if (scanned.items !== null) for (const range of scanned.items) parseRange(bytes, range);
       return { ok: false, reason: 'notList' };
     }
-    const items: T[] = [];
-    const malformed: MalformedItem<T>[] = [];
-    for (const range of itemRanges) {
-      const r = project(parseRange(bytes, range));
-      if (r.ok) items.push(r.value);
-      else malformed.push({ error: r.error, key: r.key, fallback: r.fallback ?? null });
-    }
-    const cont = field(meta, 'continue');
-    const rv = field(meta, 'resourceVersion');
-    return {
-      ok: true,
-      items,
-      malformed,
-      continueToken: typeof cont === 'string' ? cont : '',
-      resourceVersion: typeof rv === 'string' ? rv : null,
-    };
+    return projectedPage(itemRanges, (range) => parseRange(bytes, range), meta, project);
   } catch {
     // A range JSON.parse rejects: the body is not JSON, which decodeWhole reports.
     return null;
@@ -158,10 +143,20 @@ export function projectListBody<T>(body: unknown, project: Projector<T>): Decode
   const list = rawItems === null ? [] : rawItems;
   const meta = isObject(body) ? field(body, 'metadata') : undefined;
   if (!Array.isArray(list) || !isObject(meta)) return { ok: false, reason: 'notList' };
+  return projectedPage(list as readonly unknown[], (item) => item, meta, project);
+}
+
+/** A list page's items projected one by one (each parsed just before, by `parse`), with its metadata. */
+function projectedPage<R, T>(
+  raw: readonly R[],
+  parse: (raw: R) => unknown,
+  meta: Readonly<Record<string, unknown>>,
+  project: Projector<T>,
+): DecodedPage<T> {
   const items: T[] = [];
   const malformed: MalformedItem<T>[] = [];
-  for (const item of list) {
-    const r = project(item);
+  for (const one of raw) {
+    const r = project(parse(one));
     if (r.ok) items.push(r.value);
     else malformed.push({ error: r.error, key: r.key, fallback: r.fallback ?? null });
   }
