@@ -5,6 +5,12 @@
 // A counting semaphore in one Int32 of a SharedArrayBuffer: `tryAcquire` is a compare-and-swap loop,
 // `release` decrements and wakes waiters. A thread that found no free slot asks to be told when one
 // frees (`whenFree`, Atomics.waitAsync): it never spins and never blocks its event loop.
+//
+// `release` calls Atomics.notify only when a thread waits: with waitAsync waiters registered, a notify
+// costs tens of microseconds (it queues a task on the waiting isolate), and most releases have nobody to
+// wake. A waiter counts itself in WAITERS before it reads IN_USE; a release decrements IN_USE before it
+// reads WAITERS. Both sequentially consistent: a release that reads no waiter happened before the
+// waiter's read of IN_USE, which then sees the freed slot (or waits on the newer value).
 
 /** What a thread needs to join; structured-clonable (the buffer is shared, not copied). */
 export interface SharedSlotsSpec {
@@ -14,6 +20,9 @@ export interface SharedSlotsSpec {
 const IN_USE = 0;
 /** The limit lives in shared memory too, so a reconfiguration reaches every thread at once. */
 const LIMIT = 1;
+/** Threads waiting in `whenFree` (one Atomics.waitAsync each at most). */
+const WAITERS = 2;
+const BYTES = 12;
 
 export class SharedSlots {
   private readonly state: Int32Array;
@@ -21,15 +30,15 @@ export class SharedSlots {
   private readonly wakers: (() => void)[] = [];
 
   static createSpec(limit: number): SharedSlotsSpec {
-    const spec = { buffer: new SharedArrayBuffer(8) };
+    const spec = { buffer: new SharedArrayBuffer(BYTES) };
     new SharedSlots(spec).setLimit(limit);
     return spec;
   }
 
   constructor(spec: SharedSlotsSpec) {
-    if (!(spec.buffer instanceof SharedArrayBuffer) || spec.buffer.byteLength < 8)
-      throw new TypeError('SharedSlots needs a SharedArrayBuffer of at least 8 bytes');
-    this.state = new Int32Array(spec.buffer, 0, 2);
+    if (!(spec.buffer instanceof SharedArrayBuffer) || spec.buffer.byteLength < BYTES)
+      throw new TypeError(`SharedSlots needs a SharedArrayBuffer of at least ${BYTES} bytes`);
+    this.state = new Int32Array(spec.buffer, 0, 3);
   }
 
   get limit(): number {
@@ -60,7 +69,7 @@ export class SharedSlots {
   /** Gives a slot back and wakes the threads waiting for one. */
   release(): void {
     Atomics.sub(this.state, IN_USE, 1);
-    Atomics.notify(this.state, IN_USE);
+    if (Atomics.load(this.state, WAITERS) > 0) Atomics.notify(this.state, IN_USE);
   }
 
   /**
@@ -70,22 +79,24 @@ export class SharedSlots {
   whenFree(wake: () => void): void {
     this.wakers.push(wake);
     if (this.waiting) return;
-    const used = Atomics.load(this.state, IN_USE);
-    if (used < Atomics.load(this.state, LIMIT)) {
-      queueMicrotask(() => this.wakeAll());
-      return;
-    }
     this.waiting = true;
-    const waited = Atomics.waitAsync(this.state, IN_USE, used);
-    if (!waited.async) {
-      this.waiting = false;
+    Atomics.add(this.state, WAITERS, 1);
+    const used = Atomics.load(this.state, IN_USE);
+    const waited = used < Atomics.load(this.state, LIMIT) ? null : Atomics.waitAsync(this.state, IN_USE, used);
+    if (waited === null || !waited.async) {
+      this.stopWaiting();
       queueMicrotask(() => this.wakeAll());
       return;
     }
     void waited.value.then(() => {
-      this.waiting = false;
+      this.stopWaiting();
       this.wakeAll();
     });
+  }
+
+  private stopWaiting(): void {
+    this.waiting = false;
+    Atomics.sub(this.state, WAITERS, 1);
   }
 
   private wakeAll(): void {

@@ -71,6 +71,52 @@ describe('SharedSlots', () => {
     expect(slots.inUse()).toBe(0);
   });
 
+  it('loses no wake-up across threads though a release notifies only when someone waits', async () => {
+    const spec = SharedSlots.createSpec(1);
+    // Three threads contend for one slot, each 300 times, waiting with whenFree when it is taken and
+    // holding it for a timer's turn. A lost wake-up leaves a thread waiting forever.
+    const source = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      import('tsx/esm/api').then(({ register }) => { register(); return import(workerData.url); }).then(({ SharedSlots }) => {
+        const slots = new SharedSlots(workerData.spec);
+        let done = 0, waits = 0, over = 0;
+        const next = () => {
+          if (done === 300) return parentPort.postMessage({ done, waits, over });
+          if (!slots.tryAcquire()) { waits++; return slots.whenFree(next); }
+          if (slots.inUse() > 1) over++;
+          setTimeout(() => { done++; slots.release(); next(); }, 1);
+        };
+        parentPort.postMessage('ready');
+        // A pending Atomics.waitAsync does not keep a thread alive; a listening port does (as in workerMain).
+        parentPort.on('message', next);
+      });`;
+    const url = new URL('../../src/shared/sharedSlots.ts', import.meta.url).href;
+    const workers = Array.from({ length: 3 }, () => new Worker(source, { eval: true, workerData: { spec, url } }));
+    // All three start together once each has loaded the module.
+    await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+    for (const w of workers) w.postMessage('go');
+    const results = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<{ done: number; waits: number; over: number }>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('a thread never got its slot back: lost wake-up')), 30_000);
+            w.once('message', (m: { done: number; waits: number; over: number }) => {
+              clearTimeout(timer);
+              resolve(m);
+            });
+            w.once('error', reject);
+            w.once('exit', () => reject(new Error('a thread exited before it finished')));
+          }),
+      ),
+    );
+    await Promise.all(workers.map((w) => w.terminate()));
+    expect(results.map((r) => r.done)).toEqual([300, 300, 300]);
+    expect(results.reduce((n, r) => n + r.over, 0)).toBe(0);
+    // They really contended (otherwise the test says nothing about wake-ups).
+    expect(results.reduce((n, r) => n + r.waits, 0)).toBeGreaterThan(0);
+    expect(new SharedSlots(spec).inUse()).toBe(0);
+  });
+
   it('two queues sharing 3 slots never run more than 3 at once, and use them all', async () => {
     const clock = new FakeClock();
     const slots = new SharedSlots(SharedSlots.createSpec(3));
