@@ -17,6 +17,14 @@ export interface EvictionAttempt {
   readonly podState: CachedPodState;
   /** When the eviction fell due (its fire time): how long a disruption budget has held it so far. */
   readonly dueAt: number;
+  /**
+   * An earlier attempt of this eviction, in this process, set the DisruptionTarget condition and sent
+   * the "Marking for deletion" event: a retry (a disruption budget's 429, a failed DELETE) sends neither
+   * again.
+   */
+  readonly alreadyMarked?: boolean;
+  /** Called once this attempt has set the condition and sent the event (see `alreadyMarked`). */
+  readonly onMarked?: () => void;
 }
 
 /** An attempt outside any queue: always current, never aborted, nothing known from a cache. */

@@ -71,6 +71,8 @@ export class QueuedEvictionPartition implements EvictionPartition {
    * written nothing ('superseded'), the pod was never touched and the "Cancelling deletion" event is due.
    */
   private readonly cancelEventOwed = new Set<string>();
+  /** Keys whose eviction set the condition and sent the event in an attempt that then failed. */
+  private readonly markedBeforeRetry = new Set<string>();
   /** Aborted to cut every in-flight write at once (leadership lost); replaced afterwards. */
   private writes = new AbortController();
   private completed = 0;
@@ -108,6 +110,7 @@ export class QueuedEvictionPartition implements EvictionPartition {
     const key = podUidKey(pod);
     const wasRunning = this.queue.get(key)?.state === 'running';
     const removedBeforeRunning = this.queue.cancel(key);
+    if (!wasRunning) this.markedBeforeRetry.delete(key);
     if (!emitEvent || this.evictedPods.has(pod.uid)) return;
     // A run in flight may still find itself stale before its first write: the event waits for its verdict.
     if (wasRunning) {
@@ -195,6 +198,8 @@ export class QueuedEvictionPartition implements EvictionPartition {
       signal: this.writes.signal,
       podState: work.podState,
       dueAt: info.fireAt,
+      alreadyMarked: this.markedBeforeRetry.has(info.key),
+      onMarked: () => this.markedBeforeRetry.add(info.key),
     };
     let outcome: AttemptOutcome;
     try {
@@ -202,9 +207,12 @@ export class QueuedEvictionPartition implements EvictionPartition {
     } catch (error) {
       // A failed write may have reached the server: no cancellation event for this pod any more.
       this.cancelEventOwed.delete(info.key);
+      // Cancelled meanwhile: no retry will ask.
+      if (!this.queue.has(info.key)) this.markedBeforeRetry.delete(info.key);
       throw error;
     }
     const owed = this.cancelEventOwed.delete(info.key);
+    this.markedBeforeRetry.delete(info.key);
     if (outcome === 'superseded') {
       this.log.debug('Eviction superseded before a write', { pod: podKey(pod), uid: pod.uid });
       if (owed && !info.isCurrent()) this.recordCancellation(pod);

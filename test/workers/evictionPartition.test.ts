@@ -157,6 +157,43 @@ describe('QueuedEvictionPartition', () => {
     expect(executor.evicted).toHaveLength(2);
   });
 
+  it('tells a retry that an earlier attempt already set the condition and sent the event', async () => {
+    const clock = new FakeClock();
+    const seen: (boolean | undefined)[] = [];
+    const executor: EvictionExecutor = {
+      async evict(_target, _reasons, attempt) {
+        seen.push(attempt?.alreadyMarked);
+        if (seen.length === 1) {
+          attempt?.onMarked?.();
+          throw new Error('429: the disruption budget says no');
+        }
+        return 'deleted';
+      },
+      async recordCancellation() {},
+    };
+    const partition = new QueuedEvictionPartition({
+      clock,
+      executor,
+      defer: virtualDefer(clock),
+      concurrency: 2,
+      onResult: () => {},
+      log: new RecordingLogger(),
+    });
+    partition.schedule(pod('p'), clock.now(), REASONS);
+    clock.advance(0);
+    await settle(clock);
+    for (let i = 0; i < 20 && seen.length < 2; i++) {
+      clock.advance(1_000);
+      await settle(clock);
+    }
+    expect(seen).toEqual([false, true]);
+    // Done: a later eviction of another incarnation starts unmarked.
+    partition.schedule(pod('p', 'uid-p2'), clock.now(), REASONS);
+    clock.advance(0);
+    await settle(clock);
+    expect(seen).toEqual([false, true, false]);
+  });
+
   it('forgets the oldest evicted UIDs beyond the cache capacity', async () => {
     const clock = new FakeClock();
     const executor = new ScriptedExecutor(() => 'deleted');

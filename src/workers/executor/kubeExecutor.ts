@@ -119,7 +119,8 @@ export class KubeEvictionExecutor implements EvictionExecutor {
       log.debug('pod already terminating (cache): no writes', { pod: podRefFields(pod) });
       return 'alreadyTerminating';
     }
-    const patchFirst = (attempt.podState & POD_HAS_DISRUPTION_TARGET) === 0;
+    const marked = attempt.alreadyMarked === true;
+    const patchFirst = !marked && (attempt.podState & POD_HAS_DISRUPTION_TARGET) === 0;
 
     await budget.acquire();
     if (!attempt.isCurrent()) return 'superseded';
@@ -148,6 +149,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
       // The DELETE's token is reserved before the event's, so the event never delays the DELETE.
       const deleteToken = budget.acquire();
       this.recordEventInBackground(pod, eventMessages.marking);
+      attempt.onMarked?.();
       await deleteToken;
       if (!attempt.isCurrent()) return 'superseded';
     }
@@ -191,7 +193,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
         throw err;
       }
     }
-    if (!patchFirst) this.recordEventInBackground(pod, eventMessages.marking);
+    if (!patchFirst && !marked) this.recordEventInBackground(pod, eventMessages.marking);
     // The main thread logs every finished eviction with its latency; this is the worker-side trace.
     log.debug('deleted pod', { pod: podRefFields(pod), reasons });
     return 'deleted' satisfies EvictionOutcome;

@@ -120,6 +120,31 @@ describe('--eviction-mode evict', () => {
     expect(String(warning?.message)).toContain('600s');
   });
 
+  it("a retry after a budget's refusal sends only the eviction: the condition and the event were the first attempt's", async () => {
+    const { sim: s, pods, clock, executor } = await setup(1, 1);
+    let marked = 0;
+    const first = { ...attempt(clock.now()), onMarked: () => marked++ };
+    s.requests.reset();
+    await expect(executor.evict(pods[0]!, [], first)).rejects.toMatchObject({ code: 429 });
+    await executor.settle(2_000);
+    expect(marked).toBe(1);
+    expect(writes(s).sort()).toEqual(['create events 201', 'create pods/eviction 429', 'patch pods/status 200']);
+    s.requests.reset();
+    clock.advance(5_000);
+    const retry = { ...attempt(T0), alreadyMarked: true, onMarked: () => marked++ };
+    await expect(executor.evict(pods[0]!, [], retry)).rejects.toMatchObject({ code: 429 });
+    await executor.settle(2_000);
+    expect(writes(s)).toEqual(['create pods/eviction 429']);
+    expect(marked).toBe(1);
+    // The budget allows it now: the eviction alone, still no second "Marking for deletion".
+    s.store.patch('poddisruptionbudgets.policy', 'team', 'trainers', 'merge', { spec: { minAvailable: 0 } });
+    s.requests.reset();
+    expect(await executor.evict(pods[0]!, [], retry)).toBe('deleted');
+    await executor.settle(2_000);
+    expect(writes(s)).toEqual(['create pods/eviction 201']);
+    expect(s.store.list('events', { namespace: 'team' })).toHaveLength(1);
+  });
+
   it('treats an eviction of a replaced pod as gone', async () => {
     const { pods, clock, executor } = await setup(2, 1);
     const stale = { ...pods[0]!, uid: 'an-older-incarnation' };
