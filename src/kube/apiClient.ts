@@ -34,6 +34,11 @@ export interface ApiRequest {
    * (e.g. the eviction was cancelled meanwhile, or the write permission expired).
    */
   readonly mayRetry?: () => boolean;
+  /**
+   * `true`: the caller does not read a successful response's body, so it is not parsed (a DELETE or a
+   * status PATCH answers with the whole pod). Error bodies are always parsed. Default false.
+   */
+  readonly ignoreResponseBody?: boolean;
 }
 
 export interface ApiResponse {

@@ -146,6 +146,10 @@ export class KeepAliveApiClient implements ApiClient {
         reset: false,
         signal,
       });
+      if (req.ignoreResponseBody === true && res.statusCode >= 200 && res.statusCode < 300) {
+        await res.body.dump();
+        return { status: res.statusCode, body: null, retryAfter: null };
+      }
       const text = await res.body.text();
       let body: unknown = null;
       if (text !== '') {

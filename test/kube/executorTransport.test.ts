@@ -143,6 +143,30 @@ describe('KeepAliveApiClient', () => {
     ]);
   });
 
+  it('does not parse a successful body the caller ignores, but still reads an error from one', async () => {
+    const srv = await startServer((req, res) => {
+      if (req.url.includes('replaced'))
+        json(res, 409, { kind: 'Status', reason: 'Conflict', message: 'uid precondition', code: 409 });
+      else json(res, 200, { kind: 'Pod', metadata: { name: 'p' } });
+    });
+    cleanups.push(() => new Promise((r) => srv.server.close(() => r())));
+    const api = await KeepAliveApiClient.fromKubeConfig(kubeconfig(srv.url, 't'));
+    cleanups.push(() => api.close());
+    const path = '/api/v1/namespaces/ns/pods/p';
+    expect(await api.request({ method: 'DELETE', path, ignoreResponseBody: true })).toEqual({
+      status: 200,
+      body: null,
+    });
+    expect(await api.request({ method: 'DELETE', path })).toMatchObject({ body: { kind: 'Pod' } });
+    const conflict = await api
+      .request({ method: 'DELETE', path: '/api/v1/namespaces/ns/pods/replaced', ignoreResponseBody: true })
+      .catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ code: 409, reason: 'Conflict' });
+    // The ignored bodies are read off their connections, which stay open for the next calls.
+    for (let i = 0; i < 6; i++) await api.request({ method: 'DELETE', path, ignoreResponseBody: true });
+    expect(srv.connections()).toBeLessThanOrEqual(2);
+  });
+
   it('waits for Retry-After on 429 and on a 5xx that carries it, then sends again (client-go rest.Request)', async () => {
     const answers = [
       { code: 429, retryAfter: '2' },

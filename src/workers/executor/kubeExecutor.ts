@@ -171,6 +171,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
               metadata: { name: pod.name, namespace: pod.namespace },
               deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.uid } },
             },
+            ignoreResponseBody: true,
           },
           // A budget's refusal is answered by the queue's retry, which frees this attempt's slot.
           false,
@@ -187,6 +188,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
           method: 'DELETE',
           path: podPath(pod),
           body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.uid } },
+          ignoreResponseBody: true,
         });
       } catch (err) {
         if (isPodGone(err)) return this.gone(pod, 'delete', err);
@@ -269,6 +271,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
         path: eventsPath(pod.namespace),
         body: podEvent(pod, message, clock.now(), this.options.reportingInstance),
         timeoutMs: this.options.requestTimeoutMs,
+        ignoreResponseBody: true,
         mayRetry: () => this.fence.isOpen(),
       });
     } catch (err) {
