@@ -130,6 +130,8 @@ function stats(): SimStats {
   for (const verb of VERBS) requests[verb] = sim.requests.count({ verb });
   requests['patch pods/status'] = sim.requests.count({ verb: 'patch', resource: 'pods', subresource: 'status' });
   requests['delete pods'] = sim.requests.count({ verb: 'delete', resource: 'pods' });
+  // A DELETE answered 404 is a second DELETE of a pod already gone: it must stay 0.
+  requests['delete pods 404'] = sim.requests.count({ verb: 'delete', resource: 'pods', code: 404 });
   requests['create events'] =
     sim.requests.count({ verb: 'create', resource: 'events' }) +
     sim.requests.count({ verb: 'create', resource: 'events', group: 'events.k8s.io' });

@@ -125,6 +125,7 @@ export class EvictionEngine implements RuleStatusSource {
       podClaims: this.podClaims,
       reasonRules,
       counts: this.counts,
+      clock: opts.clock,
     });
   }
 

@@ -6,6 +6,7 @@
 // once, from the state after the whole burst.
 
 import { isPodConsumer, isPodGroupConsumer } from '../../shared/claimResolution.js';
+import type { Clock } from '../../shared/clock.js';
 import {
   type CachedPodState,
   EVICTED_PODS_CAPACITY,
@@ -27,6 +28,14 @@ import type { PodClaims } from './podClaims.js';
 import type { RuleCounts } from './ruleCounts.js';
 import { RULE_STATUS_PERIOD_MS } from './ruleStatus.js';
 import type { RuleStatusScheduler } from './ruleStatusUpdater.js';
+
+/**
+ * True when the cached pod state gained only the DisruptionTarget condition, for an eviction due at or
+ * before `now`: that condition is the eviction's own first write, seen back through the watch.
+ */
+function echoOfOwnCondition(before: CachedPodState, after: CachedPodState, fireAt: number, now: number): boolean {
+  return fireAt <= now && after === (before | POD_HAS_DISRUPTION_TARGET) && before !== after;
+}
 
 const podRefOf = (p: PodRef): PodRef => ({ namespace: p.namespace, name: p.name, uid: p.uid });
 
@@ -71,6 +80,7 @@ export interface PodDecisionsOptions {
   readonly podClaims: PodClaims;
   readonly reasonRules: ReasonRulesCache;
   readonly counts: RuleCounts;
+  readonly clock: Clock;
 }
 
 export class PodDecisions {
@@ -111,6 +121,7 @@ export class PodDecisions {
   private readonly podClaims: PodClaims;
   private readonly reasonRules: ReasonRulesCache;
   private readonly counts: RuleCounts;
+  private readonly clock: Clock;
 
   constructor(o: PodDecisionsOptions) {
     this.slicing = o.slicing ?? null;
@@ -121,6 +132,7 @@ export class PodDecisions {
     this.podClaims = o.podClaims;
     this.reasonRules = o.reasonRules;
     this.counts = o.counts;
+    this.clock = o.clock;
   }
 
   // ---- Bursts -----------------------------------------------------------------------------------
@@ -219,12 +231,16 @@ export class PodDecisions {
     const existing = this.deletePodAt.get(pod);
     const rules = this.reasonRules.of(eviction.reasons);
     const podState = podStateOf(pod);
-    if (
-      existing === undefined ||
-      existing.fireAt !== eviction.when ||
-      !sameReasons(existing.reasons, eviction.reasons) ||
-      (existing.podState ?? POD_STATE_NONE) !== podState
-    ) {
+    const before = existing?.podState ?? POD_STATE_NONE;
+    const sameDecision =
+      existing !== undefined && existing.fireAt === eviction.when && sameReasons(existing.reasons, eviction.reasons);
+    if (sameDecision && echoOfOwnCondition(before, podState, existing.fireAt, this.clock.now())) {
+      // The DisruptionTarget condition of an eviction already due: its own status patch coming back.
+      // Its worker runs or ran it; a new schedule would reach it after the run, when (past upstream's
+      // 500 remembered evictions, in a storm) it may no longer know the pod: a second DELETE, answered
+      // 404. Kept for a replay after a worker restart, not sent.
+      this.deletePodAt.set({ ...existing, podState });
+    } else if (!sameDecision || before !== podState) {
       // Same incarnation (namespace, name and UID): a reschedule keeps the PodRef it already has.
       const entry: PendingEviction =
         podState === POD_STATE_NONE
@@ -273,7 +289,8 @@ export class PodDecisions {
     this.deletePodAt.set(next);
     // A pod already being deleted is no longer "pending" for the rule status.
     this.counts.recount(entry, next, this.reasonRules.of(entry.reasons).uids, pod.deletionTimestamp !== null);
-    if ((entry.podState ?? POD_STATE_NONE) !== podState) {
+    const before = entry.podState ?? POD_STATE_NONE;
+    if (before !== podState && !echoOfOwnCondition(before, podState, entry.fireAt, this.clock.now())) {
       this.burstOps++;
       this.sink.schedule(next.pod, next.fireAt, next.reasons, podState);
     }

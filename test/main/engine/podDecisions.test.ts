@@ -10,7 +10,8 @@ import { PodClaims } from '../../../src/main/engine/podClaims.js';
 import { PodDecisions } from '../../../src/main/engine/podDecisions.js';
 import { RuleCounts } from '../../../src/main/engine/ruleCounts.js';
 import { RULE_STATUS_PERIOD_MS } from '../../../src/main/engine/ruleStatus.js';
-import { POD_TERMINATING, type ReasonId } from '../../../src/shared/decisions.js';
+import { FakeClock } from '../../../src/shared/clock.js';
+import { POD_HAS_DISRUPTION_TARGET, POD_TERMINATING, type ReasonId } from '../../../src/shared/decisions.js';
 import { makeEviction } from '../../../src/shared/evictionTime.js';
 import { ruleReason } from '../../../src/shared/reasons.js';
 import type { ClaimRecord, PodRecord, PodRef } from '../../../src/shared/types.js';
@@ -27,8 +28,11 @@ let pods: PodCache;
 let claims: AllocatedClaims;
 let counts: RuleCounts;
 let decisions: PodDecisions;
+let clock: FakeClock;
+const T_NOW = Date.UTC(2026, 0, 1);
 
 beforeEach(() => {
+  clock = new FakeClock(T_NOW);
   calls = [];
   statusRequests = [];
   pods = new PodCache();
@@ -45,6 +49,7 @@ beforeEach(() => {
     podClaims: new PodClaims(claims, new Map(), false),
     reasonRules,
     counts,
+    clock,
   });
 });
 
@@ -153,6 +158,40 @@ describe('PodDecisions', () => {
     expect(counts.pending('rule-uid')).toEqual({ pods: 0, namespaces: 0 });
   });
 
+  it('does not send an eviction already due again for its own DisruptionTarget condition; a later one learns of it', () => {
+    // Due now: the condition is the eviction's own status patch, seen back. Not sent (a schedule reaching
+    // the worker after the run would make it DELETE a second time), but kept for a replay.
+    const due = podEvictedAt('a', T);
+    decisions.decide(due);
+    const marked = { ...due, disruptionTargetSet: true, resourceVersion: '2' };
+    pods.set(marked);
+    decisions.refresh(marked);
+    expect(calls).toEqual([['schedule', 'a', T, [RULE], 0]]);
+    expect(decisions.get(due)?.podState).toBe(POD_HAS_DISRUPTION_TARGET);
+    // The same inside a watch burst (decided at its end).
+    const c = podEvictedAt('c', T);
+    decisions.decide(c);
+    const cMarked = { ...c, disruptionTargetSet: true, resourceVersion: '2' };
+    pods.set(cMarked);
+    decisions.beginBatch();
+    decisions.refresh(cMarked);
+    decisions.endBatch();
+    expect(calls.filter((call) => call[1] === 'c')).toHaveLength(1);
+    expect(decisions.get(c)?.podState).toBe(POD_HAS_DISRUPTION_TARGET);
+    // Terminating as well: that is news for the executor (no writes at all), and is sent.
+    const terminating = { ...marked, deletionTimestamp: T, resourceVersion: '3' };
+    pods.set(terminating);
+    decisions.refresh(terminating);
+    expect(calls.at(-1)).toEqual(['schedule', 'a', T, [RULE], POD_HAS_DISRUPTION_TARGET | POD_TERMINATING]);
+    // Not due yet (a toleration runs): somebody else set the condition; the executor must know.
+    const later = podEvictedAt('b', T + 60_000);
+    decisions.decide(later);
+    const laterMarked = { ...later, disruptionTargetSet: true, resourceVersion: '2' };
+    pods.set(laterMarked);
+    decisions.refresh(laterMarked);
+    expect(calls.at(-1)).toEqual(['schedule', 'b', T + 60_000, [RULE], POD_HAS_DISRUPTION_TARGET]);
+  });
+
   it('re-evaluates every consumer of a claim, past a missing one, and asks for each rule refresh once', () => {
     const a = podEvictedAt('a', T);
     const b = podUsingClaim('a-gpu', { name: 'b' });
@@ -184,6 +223,7 @@ describe('PodDecisions, sliced', () => {
       podClaims: new PodClaims(claims, new Map(), false),
       reasonRules: new ReasonRulesCache(),
       counts: new RuleCounts(new ReasonRulesCache()),
+      clock,
     });
     const runDeferred = () => {
       while (deferred.length > 0) deferred.shift()?.();
