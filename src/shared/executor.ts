@@ -18,12 +18,11 @@ export interface EvictionAttempt {
   /** When the eviction fell due (its fire time): how long a disruption budget has held it so far. */
   readonly dueAt: number;
   /**
-   * An earlier attempt of this eviction, in this process, set the DisruptionTarget condition and sent
-   * the "Marking for deletion" event: a retry (a disruption budget's 429, a failed DELETE) sends neither
-   * again.
+   * An earlier attempt of this eviction, in this process, set the DisruptionTarget condition: a retry (a
+   * disruption budget's 429, a failed DELETE) does not patch it again (its lastTransitionTime stays).
    */
   readonly alreadyMarked?: boolean;
-  /** Called once this attempt has set the condition and sent the event (see `alreadyMarked`). */
+  /** Called once this attempt has set the condition (see `alreadyMarked`). */
   readonly onMarked?: () => void;
 }
 

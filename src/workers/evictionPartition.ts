@@ -71,7 +71,7 @@ export class QueuedEvictionPartition implements EvictionPartition {
    * written nothing ('superseded'), the pod was never touched and the "Cancelling deletion" event is due.
    */
   private readonly cancelEventOwed = new Set<string>();
-  /** Keys whose eviction set the condition and sent the event in an attempt that then failed. */
+  /** Keys whose eviction set the DisruptionTarget condition in an attempt that then failed. */
   private readonly markedBeforeRetry = new Set<string>();
   /** Aborted to cut every in-flight write at once (leadership lost); replaced afterwards. */
   private writes = new AbortController();

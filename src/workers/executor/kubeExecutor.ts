@@ -152,6 +152,10 @@ export class KubeEvictionExecutor implements EvictionExecutor {
       attempt.onMarked?.();
       await deleteToken;
       if (!attempt.isCurrent()) return 'superseded';
+    } else if (marked) {
+      // A retry: the condition is already set (upstream's UpdatePodCondition is a no-op then), but
+      // upstream emits the event again on every attempt that gets this far (docs/behaviour.md §6.15).
+      this.recordEventInBackground(pod, eventMessages.marking);
     }
     const mode = this.options.evictionMode ?? 'delete';
     const timeoutMs = this.options.evictionTimeoutMs ?? 0;
