@@ -118,9 +118,15 @@ async function storm(variant: string, tolerating: number): Promise<StormRun> {
   let early: number | null = null;
   if (cluster.tolerating > 0) {
     const evicting = pods - cluster.tolerating;
-    rt.advanceVirtualTime(timeAdded + (tolerationSeconds - 1) * 1000);
+    // Virtual time: the queues start runs (and start more as runs end) when time moves, so each poll
+    // moves it again to the same instant (src/workers/workerMain.ts, `defer`).
+    const before1s = timeAdded + (tolerationSeconds - 1) * 1000;
+    rt.advanceVirtualTime(before1s);
     await waitFor(
-      async () => (await rt.stats()).totals.completed >= evicting,
+      async () => {
+        rt.advanceVirtualTime(before1s);
+        return (await rt.stats()).totals.completed >= evicting;
+      },
       120_000,
       () => 'the non-tolerating evictions',
       5,
@@ -129,9 +135,13 @@ async function storm(variant: string, tolerating: number): Promise<StormRun> {
     completedBefore = before.completed;
     scheduledBefore = before.scheduled;
     early = before.completed - evicting;
-    rt.advanceVirtualTime(timeAdded + (tolerationSeconds + 1) * 1000);
+    const after1s = timeAdded + (tolerationSeconds + 1) * 1000;
+    rt.advanceVirtualTime(after1s);
     await waitFor(
-      async () => (await rt.stats()).totals.completed >= pods,
+      async () => {
+        rt.advanceVirtualTime(after1s);
+        return (await rt.stats()).totals.completed >= pods;
+      },
       120_000,
       () => 'every eviction',
       5,
