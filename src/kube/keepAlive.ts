@@ -38,6 +38,9 @@ export interface KeepAliveClientOptions {
   readonly userAgent?: string;
 }
 
+/** An object in etcd is at most 1.5 MiB; its JSON may be larger. */
+const MAX_IGNORED_BODY_BYTES = 8 * 1024 * 1024;
+
 export class KeepAliveApiClient implements ApiClient {
   private readonly clock: Clock;
   private readonly timeoutMs: number;
@@ -147,7 +150,8 @@ export class KeepAliveApiClient implements ApiClient {
         signal,
       });
       if (req.ignoreResponseBody === true && res.statusCode >= 200 && res.statusCode < 300) {
-        await res.body.dump();
+        // Read off the connection to keep it; dump's default (128 KiB) would close it for a large pod.
+        await res.body.dump({ limit: MAX_IGNORED_BODY_BYTES });
         return { status: res.statusCode, body: null, retryAfter: null };
       }
       const text = await res.body.text();
