@@ -190,6 +190,7 @@ export class QueuedEvictionPartition implements EvictionPartition {
   private readonly evict = async (work: EvictionWork, info: RunInfo): Promise<RunResult> => {
     const { pod, reasons } = work;
     if (this.evictedPods.has(pod.uid)) {
+      this.markedBeforeRetry.delete(info.key);
       this.log.debug('Pod already evicted, skipping', { pod: podKey(pod), uid: pod.uid });
       return;
     }
