@@ -149,10 +149,7 @@ export async function withBreakerStore<T>(
     import('./connection.js'),
     import('./keepAlive.js'),
   ]);
-  const loaded = loadKubeconfig({
-    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-    ...(options.context !== undefined ? { context: options.context } : {}),
-  });
+  const loaded = loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context });
   const connection = await ApiConnection.fromKubeConfig(loaded.kc);
   const api = new KeepAliveApiClient(connection, { userAgent: BREAKER_CLI_USER_AGENT });
   try {

@@ -33,10 +33,10 @@ export class KubeconfigError extends Error {
 }
 
 export interface KubeconfigOptions {
-  /** `--kubeconfig PATH`: only this file is read; a missing file is an error. */
-  readonly kubeconfig?: string;
-  /** `--context NAME`: overrides the file's current-context. */
-  readonly context?: string;
+  /** `--kubeconfig PATH`: only this file is read; a missing file is an error. Unset or empty: the usual search. */
+  readonly kubeconfig?: string | undefined;
+  /** `--context NAME`: overrides the file's current-context. Unset or empty: the file's. */
+  readonly context?: string | undefined;
   /** Defaults to `process.env`; tests pass their own. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Defaults to `os.homedir()`. */

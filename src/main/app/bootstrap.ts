@@ -113,10 +113,7 @@ async function build(
   }
   let loaded: ReturnType<typeof loadKubeconfig>;
   try {
-    loaded = loadKubeconfig({
-      ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-      ...(options.context !== undefined ? { context: options.context } : {}),
-    });
+    loaded = loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context });
   } catch (error) {
     throw new StartupError(messageOf(error));
   }

@@ -109,10 +109,7 @@ async function exists(transport: ReadTransport, path: string): Promise<boolean> 
 export async function readCluster(options: ReadClusterOptions): Promise<ClusterSnapshot> {
   let loaded: ReturnType<typeof loadKubeconfig>;
   try {
-    loaded = loadKubeconfig({
-      ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-      ...(options.context !== undefined ? { context: options.context } : {}),
-    });
+    loaded = loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context });
   } catch (error) {
     throw new ExplainError(messageOf(error));
   }
