@@ -28,6 +28,11 @@ const NO_DEVICES: ReadonlyMap<string, PublishedDevice> = new Map();
 
 export const poolKey = (driver: string, pool: string): string => `${driver}/${pool}`;
 
+/** The slices of a pool's newest generation: only they publish devices. */
+function* currentSlices(p: Pool): Iterable<SliceRecord> {
+  for (const s of p.slices.values()) if (s.generation === p.maxGeneration) yield s;
+}
+
 /** The reason id of taint `index` of a published device, built once per published device. */
 export function publishedTaintReason(published: PublishedDevice, index: number): ReasonId {
   let reasons = published.sliceReasons;
@@ -131,10 +136,7 @@ export class PoolIndex {
   published(driver: string, pool: string, device: string): { slice: SliceRecord; device: SliceDevice } | null {
     const p = this.byDriver.get(driver)?.get(pool);
     if (p === undefined) return null;
-    for (const s of p.slices.values()) {
-      if (s.generation !== p.maxGeneration) continue;
-      for (const d of s.devices) if (d.name === device) return { slice: s, device: d };
-    }
+    for (const s of currentSlices(p)) for (const d of s.devices) if (d.name === device) return { slice: s, device: d };
     return null;
   }
 
@@ -144,34 +146,21 @@ export class PoolIndex {
    */
   countPublished(selector: DeviceSelector): number {
     let n = 0;
-    for (const [driver, pools] of this.byDriver) {
-      if (selector.driver !== undefined && selector.driver !== driver) continue;
-      for (const [pool, p] of pools) {
-        if (selector.pool !== undefined && selector.pool !== pool) continue;
-        for (const s of p.slices.values()) {
-          if (s.generation !== p.maxGeneration) continue;
-          if (selector.device === undefined) n += s.devices.length;
-          else for (const d of s.devices) if (d.name === selector.device) n++;
-        }
+    for (const p of this.selectedPools(selector))
+      for (const s of currentSlices(p)) {
+        if (selector.device === undefined) n += s.devices.length;
+        else for (const d of s.devices) if (d.name === selector.device) n++;
       }
-    }
     return n;
   }
 
   /** The devices in current slices that `selector` selects: what `countPublished` counts, listed (explanations). */
   publishedMatching(selector: DeviceSelector): { slice: SliceRecord; device: SliceDevice }[] {
     const out: { slice: SliceRecord; device: SliceDevice }[] = [];
-    for (const [driver, pools] of this.byDriver) {
-      if (selector.driver !== undefined && selector.driver !== driver) continue;
-      for (const [pool, p] of pools) {
-        if (selector.pool !== undefined && selector.pool !== pool) continue;
-        for (const s of p.slices.values()) {
-          if (s.generation !== p.maxGeneration) continue;
-          for (const d of s.devices)
-            if (selector.device === undefined || d.name === selector.device) out.push({ slice: s, device: d });
-        }
-      }
-    }
+    for (const p of this.selectedPools(selector))
+      for (const s of currentSlices(p))
+        for (const d of s.devices)
+          if (selector.device === undefined || d.name === selector.device) out.push({ slice: s, device: d });
     return out;
   }
 
@@ -200,6 +189,14 @@ export class PoolIndex {
     }));
   }
 
+  /** The pools whose driver and pool name `selector` selects (its device is the caller's to match). */
+  private *selectedPools(selector: DeviceSelector): Iterable<Pool> {
+    for (const [driver, pools] of this.byDriver) {
+      if (selector.driver !== undefined && selector.driver !== driver) continue;
+      for (const [pool, p] of pools) if (selector.pool === undefined || selector.pool === pool) yield p;
+    }
+  }
+
   /**
    * Device name → first device of that name in a current slice. A pool none of whose current devices
    * has a taint (nearly every pool, nearly always) gets the shared empty map: its reader (lookup, for
@@ -209,20 +206,15 @@ export class PoolIndex {
   private currentDevices(p: Pool): ReadonlyMap<string, PublishedDevice> {
     if (p.current !== null) return p.current;
     let tainted = false;
-    for (const s of p.slices.values()) {
-      if (s.generation !== p.maxGeneration) continue;
-      for (const device of s.devices) if (device.taints.length > 0) tainted = true;
-    }
+    for (const s of currentSlices(p)) if (s.devices.some((device) => device.taints.length > 0)) tainted = true;
     if (!tainted) {
       p.current = NO_DEVICES;
       return NO_DEVICES;
     }
     const current = new Map<string, PublishedDevice>();
-    for (const s of p.slices.values()) {
-      if (s.generation !== p.maxGeneration) continue;
+    for (const s of currentSlices(p))
       for (const device of s.devices)
         if (!current.has(device.name)) current.set(device.name, { slice: s, device, sliceReasons: null });
-    }
     p.current = current;
     return current;
   }
@@ -230,8 +222,7 @@ export class PoolIndex {
   /** Device name → comparable text of its hosting slice and NoExecute taints; untainted devices are absent. */
   private evictingTaints(p: Pool): Map<string, string> {
     const out = new Map<string, string>();
-    for (const s of p.slices.values()) {
-      if (s.generation !== p.maxGeneration) continue;
+    for (const s of currentSlices(p)) {
       for (const device of s.devices) {
         let signature = '';
         device.taints.forEach((t, i) => {
