@@ -65,7 +65,9 @@ export function ruleUidsOf(reasons: readonly ReasonId[]): string[] {
   return uids;
 }
 
-const START: Admission = { kind: 'start' };
+/** The verdicts that carry nothing of their own, shared (one admission per due entry, in a pump loop). */
+export const START: Admission = { kind: 'start' };
+export const HOLD_FOR_FENCE: Admission = { kind: 'hold', why: 'fence' };
 
 export class EvictionAdmission {
   constructor(private readonly parts: AdmissionParts) {}
@@ -76,7 +78,7 @@ export class EvictionAdmission {
    */
   admit(now: number, dueSince: number, reasons: readonly ReasonId[], attempt = 1): Admission {
     const { fence, breaker, globalRate, ruleRate } = this.parts;
-    if (fence !== undefined && !fence.isOpen()) return { kind: 'hold', why: 'fence' };
+    if (fence !== undefined && !fence.isOpen()) return HOLD_FOR_FENCE;
     // Peek at every rate first: a token is taken only when the start will really happen.
     if (globalRate !== undefined) {
       const wait = globalRate.waitMs();

@@ -34,7 +34,7 @@
 import { type BackoffOptions, DEFAULT_BACKOFF, ItemExponentialBackoff } from '../shared/backoff.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { type Slots, unboundedSlots } from '../shared/sharedSlots.js';
-import type { Admission, ThrottleLimit } from './admission.js';
+import { type Admission, HOLD_FOR_FENCE, START, type ThrottleLimit } from './admission.js';
 import { MinHeap, NOT_IN_HEAP, type TimedNode } from './minHeap.js';
 
 /** What a run learns about itself. */
@@ -218,9 +218,6 @@ interface DrainWaiter {
   readonly resolve: (finished: boolean) => void;
   timer: TimerHandle | null;
 }
-
-const START: Admission = { kind: 'start' };
-const HOLD_FOR_FENCE: Admission = { kind: 'hold', why: 'fence' };
 
 export class TimedQueue<P> {
   private readonly clock: Clock;
