@@ -32,6 +32,8 @@ export interface RecordClusterOptions {
   /** Every `toleratingEvery`-th pod tolerates XID NoExecute for `tolerationSeconds`; 0 = none. */
   readonly toleratingEvery?: number;
   readonly tolerationSeconds?: number;
+  /** Pods are spread over `team-0` … `team-<namespaces − 1>`. Default 10. */
+  readonly namespaces?: number;
 }
 
 export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
@@ -49,7 +51,7 @@ export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
   for (let i = 0; i < opts.pods; i++) {
     const nodeIndex = i % opts.nodes;
     const node = `gpu-node-${nodeIndex}`;
-    const namespace = `team-${i % 10}`;
+    const namespace = `team-${i % (opts.namespaces ?? 10)}`;
     const name = `trainer-${i}`;
     const uid = `pod-uid-${i}`;
     const claimName = `${name}-gpu`;
@@ -70,10 +72,10 @@ export function buildRecordCluster(opts: RecordClusterOptions): RecordCluster {
 }
 
 /** A rule over every device of the driver. */
-export function xidRule(effect: string, timeAdded: number, generation = 1): RuleRecord {
+export function xidRule(effect: string, timeAdded: number, generation = 1, uid = 'rule-uid-1'): RuleRecord {
   return ruleRecord({
     name: 'gpu-xid-79',
-    uid: 'rule-uid-1',
+    uid,
     resourceVersion: String(generation),
     generation,
     selector: { driver: DRIVER },

@@ -19,18 +19,9 @@ import type { EvictionSink, ReasonId } from '../src/shared/decisions.js';
 import { silentLogger } from '../src/shared/logger.js';
 import type { PodRef, RuleRecord } from '../src/shared/types.js';
 import { FakeExecutor, type FakeExecutorSpec } from '../src/workers/executor/fakeExecutor.js';
-import {
-  allocatedDevice,
-  claimReservedFor,
-  deviceTaint,
-  podUsingClaim,
-  ruleRecord,
-  sliceDevices,
-  sliceRecord,
-  toleratesFor,
-} from '../test/support/records.js';
 import { waitFor } from '../test/support/waitFor.js';
 import { type Cell, parseBenchFlags, writeResult } from './harness.js';
+import { buildRecordCluster, xidRule } from './records.js';
 
 const flags = parseBenchFlags();
 const onlyAt = process.argv.indexOf('--only');
@@ -45,7 +36,6 @@ const P = {
   latencyMs: 1,
   concurrency: 64,
 };
-const DRIVER = 'gpu.nvidia.com';
 
 /** Lets the engine be built once and pointed at each runtime in turn. */
 class SwitchableSink implements EvictionSink {
@@ -61,39 +51,24 @@ class SwitchableSink implements EvictionSink {
 /** A KWOK-style cluster: one pool per node with 8 GPUs, one pod per GPU, each with its own claim. */
 function buildEngine(pods: number, sink: EvictionSink): EvictionEngine {
   const engine = new EvictionEngine({ clock: new RealClock(), sink, ruleStatus: { enqueue() {} }, log: silentLogger });
-  const nodes = Math.ceil(pods / P.gpusPerNode);
-  for (let n = 0; n < nodes; n++) {
-    const node = `node-${n}`;
-    const devices = sliceDevices(Array.from({ length: P.gpusPerNode }, (_, g) => `gpu-${g}`));
-    const slice = sliceRecord({ name: `${node}-gpu`, uid: `slice-${n}`, driver: DRIVER, pool: node, devices });
-    engine.sliceAdded(slice);
-  }
+  // Every pod tolerates the rule's taint for an hour: the flip queues every pod, none runs during the bench.
+  const cluster = buildRecordCluster({
+    pods,
+    nodes: Math.ceil(pods / P.gpusPerNode),
+    devicesPerNode: P.gpusPerNode,
+    toleratingEvery: 1,
+    tolerationSeconds: 3600,
+    namespaces: 50,
+  });
+  for (const slice of cluster.slices) engine.sliceAdded(slice);
   for (let i = 0; i < pods; i++) {
-    const node = `node-${Math.floor(i / P.gpusPerNode)}`;
-    const namespace = `team-${i % 50}`;
-    const pod = podUsingClaim(`claim-${i}`, { namespace, name: `trainer-${i}`, uid: `pod-uid-${i}`, nodeName: node });
-    const device = allocatedDevice({
-      driver: DRIVER,
-      pool: node,
-      device: `gpu-${i % P.gpusPerNode}`,
-      request: 'gpu',
-      // Tolerate the rule's taint for an hour: the flip queues every pod, none runs during the bench.
-      tolerations: [toleratesFor('gpu.nvidia.com/xid', 3600)],
-    });
-    const claim = claimReservedFor(pod, [device], { name: `claim-${i}`, uid: `claim-uid-${i}` });
-    engine.claimAdded(claim);
-    engine.podAdded(pod);
+    engine.claimAdded(cluster.claims[i]!);
+    engine.podAdded(cluster.pods[i]!);
   }
   return engine;
 }
 
-const flipRule = (uid: string): RuleRecord =>
-  ruleRecord({
-    name: 'xid-79-escalation',
-    uid,
-    selector: { driver: DRIVER },
-    taint: deviceTaint({ key: 'gpu.nvidia.com/xid', value: '79', effect: 'NoExecute', timeAdded: Date.now() }),
-  });
+const flipRule = (uid: string): RuleRecord => xidRule('NoExecute', Date.now(), 1, uid);
 
 const fakeSpec: FakeExecutorSpec = {
   kind: 'fake',

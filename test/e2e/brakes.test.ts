@@ -23,6 +23,7 @@ import {
   addRule,
   addWorkload,
   DRIVER,
+  deviceNames as devices,
   type E2eCluster,
   eventsFor,
   podExists,
@@ -53,8 +54,6 @@ const procs = new CliProcesses();
 let rated: { cluster: E2eCluster; controller: CliProcess; port: number };
 /** No global rate: only the rules' annotations brake. */
 let plain: { cluster: E2eCluster; controller: CliProcess; port: number };
-
-const devices = (n: number): string[] => Array.from({ length: n }, (_, i) => `gpu-${i}`);
 
 async function startControlled(extra: readonly string[], label: string, nodes: Record<string, number>) {
   const cluster = await startCluster();

@@ -14,6 +14,7 @@ import {
   addNodeSlice,
   addRule,
   addWorkload,
+  deviceNames as devices,
   type E2eCluster,
   eventsFor,
   podExists,
@@ -50,7 +51,6 @@ let ruleUid: string;
 let teamA: Workload[];
 let teamB: Workload[];
 
-const devices = (n: number): string[] => Array.from({ length: n }, (_, i) => `gpu-${i}`);
 const all = (): Workload[] => [...teamA, ...teamB];
 const evicted = (): Workload[] => all().filter((w) => !podExists(cluster.sim, w));
 const remaining = (pods: readonly Workload[]): Workload[] => pods.filter((w) => podExists(cluster.sim, w));

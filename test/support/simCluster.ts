@@ -60,6 +60,9 @@ export async function startCluster(options: SimServerOptions = {}): Promise<E2eC
 
 export const sliceName = (node: string, driver = DRIVER): string => `${node}-${driver}`;
 
+/** `gpu-0` … `gpu-<n − 1>`: the device names of a node's slice. */
+export const deviceNames = (n: number): string[] => Array.from({ length: n }, (_, i) => `gpu-${i}`);
+
 const deviceList = (devices: readonly string[], taints: Readonly<Record<string, readonly Taint[]>>): JsonObject[] =>
   devices.map((name) => {
     const device: JsonObject = { name };
