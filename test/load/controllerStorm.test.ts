@@ -9,39 +9,42 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../../src/load/runLoad.js';
 import { startController } from '../../src/main/app/bootstrap.js';
-import type { Controller } from '../../src/main/app/controller.js';
-import { defaultControllerOptions } from '../../src/main/app/options.js';
+import { type ControllerOptions, defaultControllerOptions } from '../../src/main/app/options.js';
 import { RecordingLogger } from '../../src/shared/logger.js';
-import { type LoadSim, startLoadSim, testOptions } from './loadSim.js';
+import { startLoadSim, testOptions } from './loadSim.js';
+
+/** The assembled controller against a load sim, with `overrides` on its options; `close` undoes both. */
+async function controllerOnLoadSim(tmpPrefix: string, overrides: Partial<ControllerOptions>) {
+  const log = new RecordingLogger();
+  const env = await startLoadSim({ bookmarkIntervalMs: 200 });
+  const dir = await mkdtemp(path.join(tmpdir(), tmpPrefix));
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, env.sim.kubeconfigYaml());
+  const controller = await startController(
+    { ...defaultControllerOptions(2), kubeconfig, workers: 2, logLevel: 'warn', ...overrides },
+    { log, syncTimeoutMs: 20_000, drainTimeoutMs: 2_000 },
+  ).catch(async (error: unknown) => {
+    await env.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
+  const close = async (): Promise<void> => {
+    await controller.stop('test finished');
+    await env.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { env, controller, log, close };
+}
 
 describe('load storms against the running controller', () => {
-  let env: LoadSim;
-  let controller: Controller;
-  let dir: string;
-  const log = new RecordingLogger();
+  let setup: Awaited<ReturnType<typeof controllerOnLoadSim>>;
 
   beforeAll(async () => {
-    env = await startLoadSim({ bookmarkIntervalMs: 200 });
-    dir = await mkdtemp(path.join(tmpdir(), 'dte-storm-'));
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    await writeFile(kubeconfig, env.sim.kubeconfigYaml());
-    controller = await startController(
-      {
-        ...defaultControllerOptions(2),
-        kubeconfig,
-        workers: 2,
-        kubeApiQps: 0,
-        metricsBindAddress: '0',
-        logLevel: 'warn',
-      },
-      { log, syncTimeoutMs: 20_000, drainTimeoutMs: 2_000 },
-    );
+    setup = await controllerOnLoadSim('dte-storm-', { kubeApiQps: 0, metricsBindAddress: '0' });
   });
 
   afterAll(async () => {
-    await controller?.stop('test finished');
-    await env?.close();
-    await rm(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   it.each([
@@ -61,7 +64,7 @@ describe('load storms against the running controller', () => {
         settle: 0.5,
         ...storm,
       }),
-      { kubeConfig: env.kc, print: null },
+      { kubeConfig: setup.env.kc, print: null },
     );
     expect(summary.timedOut).toBe(false);
     expect(summary.evictions.expected).toBeGreaterThan(0);
@@ -71,46 +74,30 @@ describe('load storms against the running controller', () => {
     // Every eviction kept its condition and event: 3 writes seen per eviction, no more.
     expect(summary.evictions.withDisruptionCondition).toBe(summary.evictions.observed);
     expect(summary.apiCalls.perEviction).toBe(3);
-    expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(setup.log.lines.filter((l) => l.level === 'error')).toEqual([]);
     // This controller has no API budget (--kube-api-qps 0): whatever the verdict, the budget is not the bound.
     expect(summary.apiBudget.bound).not.toBe(true);
   });
 });
 
 describe('the load summary judges the real controller held back by its API budget', () => {
-  let env: LoadSim;
-  let controller: Controller;
-  let dir: string;
-  const log = new RecordingLogger();
+  let setup: Awaited<ReturnType<typeof controllerOnLoadSim>>;
 
   beforeAll(async () => {
-    env = await startLoadSim({ bookmarkIntervalMs: 200 });
-    dir = await mkdtemp(path.join(tmpdir(), 'dte-budget-'));
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    await writeFile(kubeconfig, env.sim.kubeconfigYaml());
-    controller = await startController(
-      {
-        ...defaultControllerOptions(2),
-        kubeconfig,
-        workers: 2,
-        // A small budget, so 24 evictions × 3 writes take ≈ 3 s after the burst.
-        kubeApiQps: 20,
-        kubeApiBurst: 6,
-        metricsBindAddress: '127.0.0.1:0',
-        logLevel: 'warn',
-      },
-      { log, syncTimeoutMs: 20_000, drainTimeoutMs: 2_000 },
-    );
+    setup = await controllerOnLoadSim('dte-budget-', {
+      // A small budget, so 24 evictions × 3 writes take ≈ 3 s after the burst.
+      kubeApiQps: 20,
+      kubeApiBurst: 6,
+      metricsBindAddress: '127.0.0.1:0',
+    });
   });
 
   afterAll(async () => {
-    await controller?.stop('test finished');
-    await env?.close();
-    await rm(dir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   it("gpu-lost at --kube-api-qps 20: budget-bound, from the controller's own /metrics count of its writes", async () => {
-    const ops = controller.opsAddress;
+    const ops = setup.controller.opsAddress;
     if (ops === null) throw new Error('the controller serves no /metrics');
     const summary = await runLoad(
       testOptions({
@@ -126,7 +113,7 @@ describe('the load summary judges the real controller held back by its API budge
         // Worker threads report their API call counts once a second: settle past that.
         settle: 1.5,
       }),
-      { kubeConfig: env.kc, print: null },
+      { kubeConfig: setup.env.kc, print: null },
     );
     expect(summary.evictions).toMatchObject({ expected: 24, observed: 24, wrongful: 0 });
     // 72 writes (3 per eviction); a loaded machine may delay the workers' last report past the scrape.
@@ -136,6 +123,6 @@ describe('the load summary judges the real controller held back by its API budge
     expect(scraped.evictionWrites).toBeLessThanOrEqual(72);
     expect(summary.apiBudget).toMatchObject({ writesSource: 'controller-metrics', bound: true });
     expect(summary.apiBudget.verdict).toMatch(/raise --kube-api-qps on the controller/);
-    expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(setup.log.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 });
