@@ -1,6 +1,6 @@
 // A signal that aborts when its parent aborts or a number of milliseconds pass — what
 // `AbortSignal.any([parent, AbortSignal.timeout(ms)])` gives — at a fraction of their cost, for the
-// write path, which needs one or two of them per API call (three calls per eviction). On Node 20,
+// write path, which needs one per API call (three calls per eviction). On Node 20,
 // AbortSignal.timeout registers each signal with a FinalizationRegistry and keeps its timer armed for the
 // whole timeout, and AbortSignal.any adds a weak reference to every parent's dependant set on each call,
 // cleaned up only by GC: ≈ 20 and ≈ 45 µs each here against ≈ 1 µs for this (bench/micro.ts), and

@@ -42,7 +42,6 @@ import {
 } from '../../kube/podEvents.js';
 import type { ApiBudget } from '../../shared/apiBudget.js';
 import type { Clock } from '../../shared/clock.js';
-import { deadlineSignal } from '../../shared/deadline.js';
 import {
   type EvictionOutcome,
   POD_HAS_DISRUPTION_TARGET,
@@ -229,19 +228,17 @@ export class KubeEvictionExecutor implements EvictionExecutor {
   private async write(attempt: EvictionAttempt, what: string, req: ApiRequest, retryInCall = true): Promise<unknown> {
     const remaining = this.fence.remainingMs();
     if (remaining <= 0 || attempt.signal.aborted) throw new FenceClosedError(what);
-    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-    const fenced = Number.isFinite(remaining) ? deadlineSignal(Math.ceil(remaining), attempt.signal) : null;
-    try {
-      const res = await this.options.api.request({
-        ...req,
-        timeoutMs,
-        signal: fenced?.signal ?? attempt.signal,
-        mayRetry: () => retryInCall && attempt.isCurrent() && this.fence.isOpen(),
-      });
-      return res.body;
-    } finally {
-      fenced?.dispose();
-    }
+    // The fence's deadline is the call's deadline when it comes first: the client's own timeout then
+    // aborts the call (and bounds its Retry-After waits) at that moment, with the one timer and signal it
+    // arms anyway, instead of a second deadline signal per write.
+    const timeoutMs = Math.min(this.options.requestTimeoutMs ?? 30_000, Math.ceil(remaining));
+    const res = await this.options.api.request({
+      ...req,
+      timeoutMs,
+      signal: attempt.signal,
+      mayRetry: () => retryInCall && attempt.isCurrent() && this.fence.isOpen(),
+    });
+    return res.body;
   }
 
   private gone(pod: PodRef, step: string, err: unknown): 'gone' {

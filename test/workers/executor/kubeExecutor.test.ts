@@ -463,6 +463,30 @@ describe('KubeEvictionExecutor: what it writes in each case', () => {
     expect(hanging.lines).toEqual(['PATCH pods/my-pod/status']);
   });
 
+  it("bounds each write's deadline by the lease's: a write cannot outlive the permission it started under", async () => {
+    // A fence open for 2 s more (a leader that renewed 2 s before its renew deadline).
+    const fence = new WriteFence(WriteFence.createSpec(), () => 1_000);
+    fence.openUntil(3_000);
+    const api = new ScriptedApi(async () => livePod);
+    const executor = new KubeEvictionExecutor({
+      api,
+      budget: new CountingBudget(),
+      clock: new FakeClock(Date.UTC(2026, 0, 1)),
+      log: new RecordingLogger(),
+      fence,
+      requestTimeoutMs: 30_000,
+    });
+    expect(await executor.evict(POD, [], attempt())).toBe('deleted');
+    await executor.settle(1_000);
+    const writes = api.sent.filter((r) => r.method !== 'POST');
+    expect(writes.map((r) => r.timeoutMs)).toEqual([2_000, 2_000]);
+
+    // Without leader election the call's own deadline applies.
+    const open = new ScriptedApi(async () => livePod);
+    await make(open, WriteFence.alwaysOpen()).executor.evict(POD, [], attempt());
+    expect(open.sent.filter((r) => r.method !== 'POST').map((r) => r.timeoutMs)).toEqual([30_000, 30_000]);
+  });
+
   it('never lets a slow Event delay the DELETE', async () => {
     let releaseEvent: () => void = () => {};
     const api = new ScriptedApi((req) =>
