@@ -21,7 +21,7 @@
 //   npm run build && node --import tsx bench/scale.ts [--quick] [--sizes 150000,1000000] [--out dir]
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, parseBenchFlags, writeResult } from './harness.js';
@@ -43,8 +43,38 @@ const stormAt = flags.quick ? 15_000 : 1_000_000;
 const steadyMs = flags.quick ? 3_000 : 10_000;
 const SIM_HEAP_MB = 14_000;
 const root = join(benchDir, '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+/** `--cli path/to/dist/cli/main.js`: another build (e.g. a copy of main's) for a same-session A/B. */
+const cli = option('--cli') ?? join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(cli)) throw new Error('bench/scale.ts measures the built CLI: run `npm run build` first');
+/** `--trace dir`: CPU profile + stall/GC trace of the controller per size (bench/trace/stalls.ts reads them). */
+const traceDir = option('--trace');
+
+/**
+ * The controller runs with the Node options it is deployed with: deploy/deployment.yaml's NODE_OPTIONS,
+ * whose --max-old-space-size is the 150k row of README's "Pods → memory" table; above that size the
+ * table's larger cap replaces it (the deployment is resized with the cluster). `--controller-flags "…"`
+ * replaces them for an experiment (the output says which were used).
+ */
+function deployedNodeOptions(): string {
+  const yaml = readFileSync(join(root, 'deploy', 'deployment.yaml'), 'utf8');
+  const value = /- name: NODE_OPTIONS\s+value: "?([^"\n]+)"?/.exec(yaml)?.[1];
+  if (value === undefined) throw new Error('deploy/deployment.yaml sets no NODE_OPTIONS');
+  return value.trim();
+}
+/** README "Pods → memory": the old-space cap of the row that covers `pods` (the 150k row is deploy/'s). */
+const OLD_SPACE_ABOVE_150K: readonly (readonly [number, number])[] = [
+  [500_000, 1400],
+  [1_000_000, 2200],
+];
+function controllerNodeOptions(pods: number): string {
+  const base = option('--controller-flags') ?? deployedNodeOptions();
+  const row = OLD_SPACE_ABOVE_150K.find(([upTo]) => pods > 150_000 && pods <= upTo);
+  return row === undefined ? base : base.replace(/--max-old-space-size=\d+/, `--max-old-space-size=${row[1]}`);
+}
 
 interface ProcMemory {
   readonly rssMb: number;
@@ -127,10 +157,21 @@ interface Controller {
   readonly logLines: string[];
 }
 
-function startController(kubeconfig: string, port: number): Controller {
+function startController(kubeconfig: string, port: number, pods: number): Controller {
+  const traceArgs =
+    traceDir === undefined
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${join(traceDir, String(pods))}`,
+          '--cpu-prof-interval=500',
+          '--import',
+          join(benchDir, 'trace', 'stallTrace.mjs'),
+        ];
   const child = spawn(
     process.execPath,
     [
+      ...traceArgs,
       cli,
       'run',
       '--kubeconfig',
@@ -142,7 +183,14 @@ function startController(kubeconfig: string, port: number): Controller {
       '--log-level',
       'info',
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: controllerNodeOptions(pods),
+        ...(traceDir === undefined ? {} : { STALL_TRACE_OUT: join(traceDir, `${pods}.stalls.json`) }),
+      },
+    },
   );
   const logLines: string[] = [];
   let pending = '';
@@ -209,6 +257,8 @@ export interface ScaleRun {
   readonly pods: number;
   readonly nodes: number;
   readonly slices: number;
+  /** The controller's NODE_OPTIONS (deploy/'s, see controllerNodeOptions). */
+  readonly nodeOptions: string;
   readonly simSeedMs: number;
   readonly simRssMb: number;
   readonly simRssServedMb: number;
@@ -237,7 +287,9 @@ async function runSize(pods: number): Promise<ScaleRun> {
   const loadBefore = load();
   const port = 20_000 + (process.pid % 10_000);
   const started = performance.now();
-  const ctl = startController(sim.kubeconfig, port);
+  console.log(`controller: ${cli}, NODE_OPTIONS=${controllerNodeOptions(pods)}`);
+  if (traceDir !== undefined) mkdirSync(join(traceDir, String(pods)), { recursive: true });
+  const ctl = startController(sim.kubeconfig, port, pods);
   const pid = ctl.child.pid ?? 0;
   const timeline: [number, number][] = [];
   const sampler = setInterval(() => {
@@ -280,6 +332,7 @@ async function runSize(pods: number): Promise<ScaleRun> {
       pods,
       nodes,
       slices: nodes,
+      nodeOptions: controllerNodeOptions(pods),
       simSeedMs: sim.seedMs,
       simRssMb,
       simRssServedMb,
