@@ -18,7 +18,13 @@
 // at 1M). Timing is wall clock on a shared 2-core machine that the sim shares with the controller: the
 // load average is recorded with every run.
 //
+// The controller runs with the Node options and environment it is deployed with (deploy/deployment.yaml's
+// NODE_OPTIONS and env; above 150k pods the NODE_OPTIONS of README's row for the size), printed per size.
+//
 //   npm run build && node --import tsx bench/scale.ts [--quick] [--sizes 150000,1000000] [--out dir]
+//     [--cli other/dist/cli/main.js] [--controller-flags "…"] [--controller-env "K=V …"]
+//     [--trace dir]      CPU profile + stall/GC trace per size: node --import tsx bench/trace/stalls.ts
+//     [--heap-prof dir]  sampling heap profile of the live heap at exit: bench/trace/heapTop.ts
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,28 +58,55 @@ const cli = option('--cli') ?? join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(cli)) throw new Error('bench/scale.ts measures the built CLI: run `npm run build` first');
 /** `--trace dir`: CPU profile + stall/GC trace of the controller per size (bench/trace/stalls.ts reads them). */
 const traceDir = option('--trace');
+/** `--heap-prof dir`: the sampling heap profile of the controller's live heap at exit, per size. */
+const heapProfDir = option('--heap-prof');
 
 /**
  * The controller runs with the Node options it is deployed with: deploy/deployment.yaml's NODE_OPTIONS,
- * whose --max-old-space-size is the 150k row of README's "Pods → memory" table; above that size the
- * table's larger cap replaces it (the deployment is resized with the cluster). `--controller-flags "…"`
- * replaces them for an experiment (the output says which were used).
+ * the 150k row of README's "Pods → memory" table; above that size the table's row for the size (the
+ * deployment is resized with the cluster). `--controller-flags "…"` replaces them for an experiment (the
+ * output says which were used).
  */
-function deployedNodeOptions(): string {
+/** The container's plain `env` entries (name + value; valueFrom ones are the cluster's) in deploy/deployment.yaml. */
+function deployedEnv(): Record<string, string> {
   const yaml = readFileSync(join(root, 'deploy', 'deployment.yaml'), 'utf8');
-  const value = /- name: NODE_OPTIONS\s+value: "?([^"\n]+)"?/.exec(yaml)?.[1];
-  if (value === undefined) throw new Error('deploy/deployment.yaml sets no NODE_OPTIONS');
-  return value.trim();
+  const env: Record<string, string> = {};
+  for (const m of yaml.matchAll(/- name: ([A-Z_][A-Z0-9_]*)\n\s+value: "?([^"\n]*)"?/g))
+    if (m[1] !== undefined && m[2] !== undefined) env[m[1]] = m[2].trim();
+  if (env.NODE_OPTIONS === undefined) throw new Error('deploy/deployment.yaml sets no NODE_OPTIONS');
+  return env;
 }
-/** README "Pods → memory": the old-space cap of the row that covers `pods` (the 150k row is deploy/'s). */
-const OLD_SPACE_ABOVE_150K: readonly (readonly [number, number])[] = [
-  [500_000, 1400],
-  [1_000_000, 2200],
+function deployedNodeOptions(): string {
+  return deployedEnv().NODE_OPTIONS ?? '';
+}
+/** `--controller-env "K=V K2=V2"`: replaces deploy/'s other env entries for an experiment. */
+function controllerEnv(): Record<string, string> {
+  const given = option('--controller-env');
+  if (given === undefined) {
+    const { NODE_OPTIONS: _, ...rest } = deployedEnv();
+    return rest;
+  }
+  return Object.fromEntries(
+    given
+      .split(' ')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+/**
+ * README "Pods → memory": above deploy/'s 150k, the NODE_OPTIONS of the row that covers `pods`: a larger
+ * old-space cap, and V8's default young generation — deploy/'s --max-semi-space-size=8 saves ≈ 20 MB at
+ * 150k but at 1M promotes the lists' garbage early (4.5× the mark-compacts, twice the sync time).
+ */
+const NODE_OPTIONS_ABOVE_150K: readonly (readonly [number, string])[] = [
+  [500_000, '--max-old-space-size=1400'],
+  [1_000_000, '--max-old-space-size=2200'],
 ];
 function controllerNodeOptions(pods: number): string {
-  const base = option('--controller-flags') ?? deployedNodeOptions();
-  const row = OLD_SPACE_ABOVE_150K.find(([upTo]) => pods > 150_000 && pods <= upTo);
-  return row === undefined ? base : base.replace(/--max-old-space-size=\d+/, `--max-old-space-size=${row[1]}`);
+  const given = option('--controller-flags');
+  if (given !== undefined) return given;
+  const row = NODE_OPTIONS_ABOVE_150K.find(([upTo]) => pods > 150_000 && pods <= upTo);
+  return row === undefined ? deployedNodeOptions() : row[1];
 }
 
 interface ProcMemory {
@@ -168,10 +201,13 @@ function startController(kubeconfig: string, port: number, pods: number): Contro
           '--import',
           join(benchDir, 'trace', 'stallTrace.mjs'),
         ];
+  const heapArgs =
+    heapProfDir === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${join(heapProfDir, String(pods))}`];
   const child = spawn(
     process.execPath,
     [
       ...traceArgs,
+      ...heapArgs,
       cli,
       'run',
       '--kubeconfig',
@@ -187,6 +223,7 @@ function startController(kubeconfig: string, port: number, pods: number): Contro
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env,
+        ...controllerEnv(),
         NODE_OPTIONS: controllerNodeOptions(pods),
         ...(traceDir === undefined ? {} : { STALL_TRACE_OUT: join(traceDir, `${pods}.stalls.json`) }),
       },
@@ -259,6 +296,8 @@ export interface ScaleRun {
   readonly slices: number;
   /** The controller's NODE_OPTIONS (deploy/'s, see controllerNodeOptions). */
   readonly nodeOptions: string;
+  /** The main thread's V8 heap by space at steady: committed and used MB. */
+  readonly heapSpaces: Readonly<Record<string, { readonly totalMb: number; readonly usedMb: number }>>;
   readonly simSeedMs: number;
   readonly simRssMb: number;
   readonly simRssServedMb: number;
@@ -287,7 +326,9 @@ async function runSize(pods: number): Promise<ScaleRun> {
   const loadBefore = load();
   const port = 20_000 + (process.pid % 10_000);
   const started = performance.now();
-  console.log(`controller: ${cli}, NODE_OPTIONS=${controllerNodeOptions(pods)}`);
+  console.log(
+    `controller: ${cli}, NODE_OPTIONS=${controllerNodeOptions(pods)}, env ${JSON.stringify(controllerEnv())}`,
+  );
   if (traceDir !== undefined) mkdirSync(join(traceDir, String(pods)), { recursive: true });
   const ctl = startController(sim.kubeconfig, port, pods);
   const pid = ctl.child.pid ?? 0;
@@ -309,6 +350,21 @@ async function runSize(pods: number): Promise<ScaleRun> {
     const m = await metrics(port);
     const stallSeconds = m.get('device_taint_evictor_event_loop_longest_stall_seconds');
     const heapUsed = m.get('nodejs_heap_size_used_bytes');
+    // V8's heap by space at steady (prom-client's default metrics): committed vs used, main thread only.
+    const heapSpaces: Record<string, { totalMb: number; usedMb: number }> = {};
+    for (const [key, value] of m) {
+      const space = /^nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"\}$/.exec(key)?.[1];
+      if (space === undefined) continue;
+      const used = m.get(`nodejs_heap_space_size_used_bytes{space="${space}"}`) ?? 0;
+      heapSpaces[space] = { totalMb: Math.round(value / 2 ** 20), usedMb: Math.round(used / 2 ** 20) };
+    }
+    const external = m.get('nodejs_external_memory_bytes');
+    console.log(
+      `heap spaces at steady (committed/used MB): ${Object.entries(heapSpaces)
+        .filter(([, v]) => v.totalMb > 0)
+        .map(([k, v]) => `${k} ${v.totalMb}/${v.usedMb}`)
+        .join(', ')}; external ${external === undefined ? '?' : Math.round(external / 2 ** 20)} MB`,
+    );
     const simRssServedMb = procMemory(simPid).rssMb;
     clearInterval(sampler);
     let storm: ScaleRun['storm'] = null;
@@ -333,6 +389,7 @@ async function runSize(pods: number): Promise<ScaleRun> {
       nodes,
       slices: nodes,
       nodeOptions: controllerNodeOptions(pods),
+      heapSpaces,
       simSeedMs: sim.seedMs,
       simRssMb,
       simRssServedMb,
@@ -409,6 +466,7 @@ writeResult(flags, {
   ],
   raw: { runs },
   notes: [
+    `The controller runs as deployed: deploy/deployment.yaml's NODE_OPTIONS and env, above 150k pods README's NODE_OPTIONS for the size (${sizes.map((p) => `${p}: ${controllerNodeOptions(p)}`).join('; ')}).`,
     'Ready = /readyz 200 (every informer synced), timed from the controller process start; CPU is the process (all threads) to that moment.',
     'Peak = VmHWM, the most the process was resident at once (during the initial list); steady = resident memory 10 s after ready.',
     "Longest stall = the controller's device_taint_evictor_event_loop_longest_stall_seconds: monitorEventLoopDelay from the informers' start on, sampling interval taken off. On a loaded machine a stall includes time the OS did not schedule the process.",

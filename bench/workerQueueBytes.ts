@@ -22,6 +22,9 @@ const flags = parseBenchFlags();
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--entries');
 const entries = at >= 0 ? Number(argv[at + 1]) : flags.quick ? 20_000 : 200_000;
+/** `--cap MB`: every worker's old-generation cap, to find the smallest that survives the fill and the replay. */
+const capAt = argv.indexOf('--cap');
+const capMb = capAt >= 0 ? Number(argv[capAt + 1]) : null;
 const workerEntry = pathToFileURL(join(benchDir, '..', 'dist', 'workers', 'workerMain.js')).href;
 const probeUrl = new URL('./trace/heapProbeWorker.mjs', import.meta.url);
 
@@ -55,6 +58,12 @@ for (let i = 0; i < entries; i++)
     reasons,
   });
 
+const restartLog = {
+  ...silentLogger,
+  error: (msg: string, fields?: Record<string, unknown>) => {
+    if (msg.includes('out of heap memory')) console.log(`worker out of memory (${capMb} MB cap)`, fields?.error);
+  },
+};
 const runtime = await ShardedRuntime.start({
   workers: 1,
   executor: { kind: 'fake' },
@@ -62,13 +71,14 @@ const runtime = await ShardedRuntime.start({
   concurrency: 10,
   clock: { kind: 'virtual', startMs: 0 },
   pending: () => pending,
-  log: silentLogger,
+  log: restartLog,
   restartBackoff: { baseMs: 1, maxMs: 1 },
   spawn: (o) => {
     const w = new Worker(probeUrl, {
       workerData: o.workerData,
       transferList: o.transferList === undefined ? [] : [...o.transferList],
       argv: [workerEntry],
+      ...(capMb === null ? {} : { resourceLimits: { maxOldGenerationSizeMb: capMb } }),
       stdout: false,
       stderr: false,
     });
@@ -101,7 +111,10 @@ const perEntry = (full.used - empty.used) / entries;
 
 // A crash: the replacement gets the whole partition back in one replay message.
 await first.terminate();
-await until(async () => workers.length > 1 && (await opsApplied()) >= entries, 'the replay applied');
+await until(async () => {
+  if (workers.length > 2) throw new Error(`the replay of ${entries} entries does not fit a ${capMb} MB cap`);
+  return workers.length > 1 && (await opsApplied()) >= entries;
+}, 'the replay applied');
 const second = workers[1];
 if (second === undefined) throw new Error('no replacement spawned');
 const replayed = await probe(second);

@@ -78,17 +78,17 @@ const topOf = (m: Map<string, number>, total: number) =>
     .slice(0, top)
     .map(([k, v]) => `${((100 * v) / total).toFixed(0)}% ${k}`);
 
-const gcsTotal = new Map<string, { n: number; ms: number; max: number }>();
-for (const g of trace.gcs) {
-  const s = gcsTotal.get(g.kind) ?? { n: 0, ms: 0, max: 0 };
-  s.n++;
-  s.ms += g.ms;
-  s.max = Math.max(s.max, g.ms);
-  gcsTotal.set(g.kind, s);
-}
+const byKind = new Map<string, number[]>();
+for (const g of trace.gcs) byKind.set(g.kind, [...(byKind.get(g.kind) ?? []), g.ms]);
+const pct = (xs: readonly number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 console.log(`GC pauses (main thread, whole run):`);
-for (const [k, s] of gcsTotal)
-  console.log(`  ${k}: ${s.n} pauses, ${s.ms.toFixed(0)} ms total, longest ${s.max.toFixed(1)} ms`);
+for (const [k, xs] of byKind) {
+  xs.sort((a, b) => a - b);
+  const total = xs.reduce((a, b) => a + b, 0);
+  console.log(
+    `  ${k}: ${xs.length} pauses, ${total.toFixed(0)} ms total, p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, longest ${(xs.at(-1) ?? 0).toFixed(1)} ms, ${xs.filter((x) => x >= trace.thresholdMs).length} ≥ ${trace.thresholdMs} ms`,
+  );
+}
 const longGc = trace.gcs.filter((g) => g.ms >= trace.thresholdMs).map((g) => `${g.kind} ${g.ms.toFixed(0)}`);
 console.log(`  pauses ≥ ${trace.thresholdMs} ms: ${longGc.length === 0 ? 'none' : longGc.join(', ')}`);
 console.log(`\n${trace.stalls.length} stalls > ${trace.thresholdMs} ms (longest first):`);
