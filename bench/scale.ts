@@ -46,7 +46,9 @@ const sizes =
       ? [0, 15_000]
       : [0, 150_000, 1_000_000];
 const stormAt = flags.quick ? 15_000 : 1_000_000;
-const steadyMs = flags.quick ? 3_000 : 10_000;
+/** `--steady-ms N`: how long after ready "steady" is read (the RSS timeline runs until then). */
+const steadyArg = argv.indexOf('--steady-ms');
+const steadyMs = steadyArg >= 0 ? Number(argv[steadyArg + 1]) : flags.quick ? 3_000 : 10_000;
 const SIM_HEAP_MB = 14_000;
 const root = join(benchDir, '..');
 const option = (name: string): string | undefined => {
@@ -468,7 +470,7 @@ writeResult(flags, {
   notes: [
     `The controller runs as deployed: deploy/deployment.yaml's NODE_OPTIONS and env, above 150k pods README's NODE_OPTIONS for the size (${sizes.map((p) => `${p}: ${controllerNodeOptions(p)}`).join('; ')}).`,
     'Ready = /readyz 200 (every informer synced), timed from the controller process start; CPU is the process (all threads) to that moment.',
-    'Peak = VmHWM, the most the process was resident at once (during the initial list); steady = resident memory 10 s after ready.',
+    `Peak = VmHWM, the most the process was resident at once (during the initial list); steady = resident memory ${steadyMs / 1000} s after ready.`,
     "Longest stall = the controller's device_taint_evictor_event_loop_longest_stall_seconds: monitorEventLoopDelay from the informers' start on, sampling interval taken off. On a loaded machine a stall includes time the OS did not schedule the process.",
     "Storm = device_taint_evictor_largest_decision_burst_seconds: from the start of the watch chunk carrying the rule to the router flush that handed the burst's last op to the workers.",
   ],
