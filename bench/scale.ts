@@ -18,10 +18,16 @@
 // at 1M). Timing is wall clock on a shared 2-core machine that the sim shares with the controller: the
 // load average is recorded with every run.
 //
+// The controller runs with the Node options and environment it is deployed with (deploy/deployment.yaml's
+// NODE_OPTIONS and env; above 150k pods the NODE_OPTIONS of README's row for the size), printed per size.
+//
 //   npm run build && node --import tsx bench/scale.ts [--quick] [--sizes 150000,1000000] [--out dir]
+//     [--cli other/dist/cli/main.js] [--controller-flags "…"] [--controller-env "K=V …"]
+//     [--trace dir]      CPU profile + stall/GC trace per size: node --import tsx bench/trace/stalls.ts
+//     [--heap-prof dir]  sampling heap profile of the live heap at exit: bench/trace/heapTop.ts
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, parseBenchFlags, writeResult } from './harness.js';
@@ -40,11 +46,70 @@ const sizes =
       ? [0, 15_000]
       : [0, 150_000, 1_000_000];
 const stormAt = flags.quick ? 15_000 : 1_000_000;
-const steadyMs = flags.quick ? 3_000 : 10_000;
+/** `--steady-ms N`: how long after ready "steady" is read (the RSS timeline runs until then). */
+const steadyArg = argv.indexOf('--steady-ms');
+const steadyMs = steadyArg >= 0 ? Number(argv[steadyArg + 1]) : flags.quick ? 3_000 : 10_000;
 const SIM_HEAP_MB = 14_000;
 const root = join(benchDir, '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+/** `--cli path/to/dist/cli/main.js`: another build (e.g. a copy of main's) for a same-session A/B. */
+const cli = option('--cli') ?? join(root, 'dist', 'cli', 'main.js');
 if (!existsSync(cli)) throw new Error('bench/scale.ts measures the built CLI: run `npm run build` first');
+/** `--trace dir`: CPU profile + stall/GC trace of the controller per size (bench/trace/stalls.ts reads them). */
+const traceDir = option('--trace');
+/** `--heap-prof dir`: the sampling heap profile of the controller's live heap at exit, per size. */
+const heapProfDir = option('--heap-prof');
+
+/**
+ * The controller runs with the Node options it is deployed with: deploy/deployment.yaml's NODE_OPTIONS,
+ * the 150k row of README's "Pods → memory" table; above that size the table's row for the size (the
+ * deployment is resized with the cluster). `--controller-flags "…"` replaces them for an experiment (the
+ * output says which were used).
+ */
+/** The container's plain `env` entries (name + value; valueFrom ones are the cluster's) in deploy/deployment.yaml. */
+function deployedEnv(): Record<string, string> {
+  const yaml = readFileSync(join(root, 'deploy', 'deployment.yaml'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of yaml.matchAll(/- name: ([A-Z_][A-Z0-9_]*)\n\s+value: "?([^"\n]*)"?/g))
+    if (m[1] !== undefined && m[2] !== undefined) env[m[1]] = m[2].trim();
+  if (env.NODE_OPTIONS === undefined) throw new Error('deploy/deployment.yaml sets no NODE_OPTIONS');
+  return env;
+}
+function deployedNodeOptions(): string {
+  return deployedEnv().NODE_OPTIONS ?? '';
+}
+/** `--controller-env "K=V K2=V2"`: replaces deploy/'s other env entries for an experiment. */
+function controllerEnv(): Record<string, string> {
+  const given = option('--controller-env');
+  if (given === undefined) {
+    const { NODE_OPTIONS: _, ...rest } = deployedEnv();
+    return rest;
+  }
+  return Object.fromEntries(
+    given
+      .split(' ')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+/**
+ * README "Pods → memory": above deploy/'s 150k, the NODE_OPTIONS of the row that covers `pods`: a larger
+ * old-space cap, and V8's default young generation — deploy/'s --max-semi-space-size=8 saves ≈ 20 MB at
+ * 150k but at 1M promotes the lists' garbage early (4.5× the mark-compacts, twice the sync time).
+ */
+const NODE_OPTIONS_ABOVE_150K: readonly (readonly [number, string])[] = [
+  [500_000, '--max-old-space-size=1400'],
+  [1_000_000, '--max-old-space-size=2200'],
+];
+function controllerNodeOptions(pods: number): string {
+  const given = option('--controller-flags');
+  if (given !== undefined) return given;
+  const row = NODE_OPTIONS_ABOVE_150K.find(([upTo]) => pods > 150_000 && pods <= upTo);
+  return row === undefined ? deployedNodeOptions() : row[1];
+}
 
 interface ProcMemory {
   readonly rssMb: number;
@@ -127,10 +192,24 @@ interface Controller {
   readonly logLines: string[];
 }
 
-function startController(kubeconfig: string, port: number): Controller {
+function startController(kubeconfig: string, port: number, pods: number): Controller {
+  const traceArgs =
+    traceDir === undefined
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${join(traceDir, String(pods))}`,
+          '--cpu-prof-interval=500',
+          '--import',
+          join(benchDir, 'trace', 'stallTrace.mjs'),
+        ];
+  const heapArgs =
+    heapProfDir === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${join(heapProfDir, String(pods))}`];
   const child = spawn(
     process.execPath,
     [
+      ...traceArgs,
+      ...heapArgs,
       cli,
       'run',
       '--kubeconfig',
@@ -142,7 +221,15 @@ function startController(kubeconfig: string, port: number): Controller {
       '--log-level',
       'info',
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        ...controllerEnv(),
+        NODE_OPTIONS: controllerNodeOptions(pods),
+        ...(traceDir === undefined ? {} : { STALL_TRACE_OUT: join(traceDir, `${pods}.stalls.json`) }),
+      },
+    },
   );
   const logLines: string[] = [];
   let pending = '';
@@ -209,6 +296,10 @@ export interface ScaleRun {
   readonly pods: number;
   readonly nodes: number;
   readonly slices: number;
+  /** The controller's NODE_OPTIONS (deploy/'s, see controllerNodeOptions). */
+  readonly nodeOptions: string;
+  /** The main thread's V8 heap by space at steady: committed and used MB. */
+  readonly heapSpaces: Readonly<Record<string, { readonly totalMb: number; readonly usedMb: number }>>;
   readonly simSeedMs: number;
   readonly simRssMb: number;
   readonly simRssServedMb: number;
@@ -237,7 +328,11 @@ async function runSize(pods: number): Promise<ScaleRun> {
   const loadBefore = load();
   const port = 20_000 + (process.pid % 10_000);
   const started = performance.now();
-  const ctl = startController(sim.kubeconfig, port);
+  console.log(
+    `controller: ${cli}, NODE_OPTIONS=${controllerNodeOptions(pods)}, env ${JSON.stringify(controllerEnv())}`,
+  );
+  if (traceDir !== undefined) mkdirSync(join(traceDir, String(pods)), { recursive: true });
+  const ctl = startController(sim.kubeconfig, port, pods);
   const pid = ctl.child.pid ?? 0;
   const timeline: [number, number][] = [];
   const sampler = setInterval(() => {
@@ -257,6 +352,21 @@ async function runSize(pods: number): Promise<ScaleRun> {
     const m = await metrics(port);
     const stallSeconds = m.get('device_taint_evictor_event_loop_longest_stall_seconds');
     const heapUsed = m.get('nodejs_heap_size_used_bytes');
+    // V8's heap by space at steady (prom-client's default metrics): committed vs used, main thread only.
+    const heapSpaces: Record<string, { totalMb: number; usedMb: number }> = {};
+    for (const [key, value] of m) {
+      const space = /^nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"\}$/.exec(key)?.[1];
+      if (space === undefined) continue;
+      const used = m.get(`nodejs_heap_space_size_used_bytes{space="${space}"}`) ?? 0;
+      heapSpaces[space] = { totalMb: Math.round(value / 2 ** 20), usedMb: Math.round(used / 2 ** 20) };
+    }
+    const external = m.get('nodejs_external_memory_bytes');
+    console.log(
+      `heap spaces at steady (committed/used MB): ${Object.entries(heapSpaces)
+        .filter(([, v]) => v.totalMb > 0)
+        .map(([k, v]) => `${k} ${v.totalMb}/${v.usedMb}`)
+        .join(', ')}; external ${external === undefined ? '?' : Math.round(external / 2 ** 20)} MB`,
+    );
     const simRssServedMb = procMemory(simPid).rssMb;
     clearInterval(sampler);
     let storm: ScaleRun['storm'] = null;
@@ -280,6 +390,8 @@ async function runSize(pods: number): Promise<ScaleRun> {
       pods,
       nodes,
       slices: nodes,
+      nodeOptions: controllerNodeOptions(pods),
+      heapSpaces,
       simSeedMs: sim.seedMs,
       simRssMb,
       simRssServedMb,
@@ -356,8 +468,9 @@ writeResult(flags, {
   ],
   raw: { runs },
   notes: [
+    `The controller runs as deployed: deploy/deployment.yaml's NODE_OPTIONS and env, above 150k pods README's NODE_OPTIONS for the size (${sizes.map((p) => `${p}: ${controllerNodeOptions(p)}`).join('; ')}).`,
     'Ready = /readyz 200 (every informer synced), timed from the controller process start; CPU is the process (all threads) to that moment.',
-    'Peak = VmHWM, the most the process was resident at once (during the initial list); steady = resident memory 10 s after ready.',
+    `Peak = VmHWM, the most the process was resident at once (during the initial list); steady = resident memory ${steadyMs / 1000} s after ready.`,
     "Longest stall = the controller's device_taint_evictor_event_loop_longest_stall_seconds: monitorEventLoopDelay from the informers' start on, sampling interval taken off. On a loaded machine a stall includes time the OS did not schedule the process.",
     "Storm = device_taint_evictor_largest_decision_burst_seconds: from the start of the watch chunk carrying the rule to the router flush that handed the burst's last op to the workers.",
   ],

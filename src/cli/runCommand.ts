@@ -29,6 +29,17 @@ import {
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
 
+/** Below this a shard worker cannot even start (its runtime, executor and HTTP client take ≈ 10 MB). */
+const WORKER_MIN_OLD_SPACE_MB = 64;
+/** An integer number of MB, at least `min`. */
+const parseMinimumMb =
+  (min: number) =>
+  (value: string): number => {
+    const mb = parsePositiveInt(value);
+    if (mb < min) throw new InvalidArgumentError(`at least ${min} MB`);
+    return mb;
+  };
+
 /** `--workers auto|N`. */
 const parseWorkers = (value: string): number | 'auto' => (value === 'auto' ? 'auto' : parsePositiveInt(value));
 /** `--decode-threads auto|N`. */
@@ -68,6 +79,8 @@ export interface RunFlags {
   workloadClaims: boolean;
   featureGates?: FeatureGates;
   decodeThreads: number | 'auto';
+  workerMaxOldSpaceMb: number;
+  workerMaxYoungGenerationMb: number;
   maxEvictionsPerSecond: number;
   maxEvictionsBurst: number;
   breakerMaxEvictions?: number;
@@ -185,6 +198,22 @@ export function registerRunCommand(program: Command, start: (options: Controller
     )
     .addOption(
       new Option(
+        '--worker-max-old-space-mb <mb>',
+        "each worker thread's V8 old-generation cap; ≈ 0.8 KB per eviction its queue holds (a replay included); a worker over it is restarted with its queue replayed",
+      )
+        .argParser(parseMinimumMb(WORKER_MIN_OLD_SPACE_MB))
+        .default(d.workerMaxOldSpaceMb),
+    )
+    .addOption(
+      new Option(
+        '--worker-max-young-generation-mb <mb>',
+        "each worker thread's V8 young-generation cap; 0 = V8's default (48)",
+      )
+        .argParser(parseNonNegativeInt)
+        .default(d.workerMaxYoungGenerationMb),
+    )
+    .addOption(
+      new Option(
         '--max-evictions-per-second <rate>',
         'evictions started per second across all workers (a token bucket); 0 = unlimited',
       )
@@ -299,6 +328,8 @@ export function controllerOptions(flags: RunFlags, cores = defaultWorkers()): Co
     workloadClaims: gates?.known.DRAWorkloadResourceClaims ?? flags.workloadClaims,
     deviceTaintRules: gates?.known.DRADeviceTaintRules ?? true,
     decodeThreads: flags.decodeThreads === 'auto' ? base.decodeThreads : flags.decodeThreads,
+    workerMaxOldSpaceMb: flags.workerMaxOldSpaceMb,
+    workerMaxYoungGenerationMb: flags.workerMaxYoungGenerationMb,
     maxEvictionsPerSecond: flags.maxEvictionsPerSecond,
     maxEvictionsBurst: flags.maxEvictionsBurst,
     breakerMaxEvictions: flags.breakerMaxEvictions ?? null,

@@ -210,6 +210,10 @@ async function build(
     onMetrics: (delta) => metrics.mergeDelta(delta),
     log,
     workerLog: { level: options.logLevel, format: options.logFormat },
+    heapLimits: {
+      maxOldGenerationMb: options.workerMaxOldSpaceMb,
+      maxYoungGenerationMb: options.workerMaxYoungGenerationMb,
+    },
     credentials: connection.credentials,
   });
   const [discovered, started] = await Promise.allSettled([

@@ -2,6 +2,7 @@
 
 import { DEFAULT_BREAKER_NAME } from '../../kube/breakerRecord.js';
 import type { LogFormat, LogLevel } from '../../shared/log.js';
+import { DEFAULT_WORKER_HEAP_LIMITS } from '../runtime/workerHeap.js';
 import type { BrakeSettings } from './brakes.js';
 
 export type { LogFormat, LogLevel };
@@ -57,6 +58,12 @@ export interface ControllerOptions extends BrakeSettings {
    * only shortens the sync when spare cores exist (bench/ingest.ts, bench/piscina.ts).
    */
   readonly decodeThreads: number;
+  /**
+   * V8 heap caps of each shard worker thread in MB (src/main/runtime/workerHeap.ts): old generation,
+   * sized for the evictions one worker's queue may hold; young generation, 0 = V8's default.
+   */
+  readonly workerMaxOldSpaceMb: number;
+  readonly workerMaxYoungGenerationMb: number;
 }
 
 /** `--decode-threads auto`: a pool of 2 on machines with at least 4 cores, none below. */
@@ -92,6 +99,8 @@ export const defaultControllerOptions = (workers: number, cores = workers): Cont
   workloadClaims: false,
   deviceTaintRules: true,
   decodeThreads: autoDecodeThreads(cores),
+  workerMaxOldSpaceMb: DEFAULT_WORKER_HEAP_LIMITS.maxOldGenerationMb,
+  workerMaxYoungGenerationMb: DEFAULT_WORKER_HEAP_LIMITS.maxYoungGenerationMb,
   maxEvictionsPerSecond: 0,
   maxEvictionsBurst: 1,
   breakerMaxEvictions: null,

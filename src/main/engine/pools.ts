@@ -141,18 +141,33 @@ export class PoolIndex {
   }
 
   /**
-   * Number of devices in current slices that `selector` selects (a `None` rule's status): walks only
-   * the selected driver's and pool's slices, and builds nothing per device.
+   * Number of devices in current slices that `selector` selects (a `None` rule's status, every rule's
+   * metric): walks only the selected driver's and pool's slices, and builds nothing per device. A rule
+   * over every device of 130k pools makes it a walk of a million devices, once per /metrics scrape and
+   * status refresh (hundreds of ms at 1M, bench/trace/stalls.ts): the count is kept per selector until
+   * the next slice change (`version`).
    */
   countPublished(selector: DeviceSelector): number {
+    const memo = this.counted.get(selector);
+    if (memo !== undefined && memo.version === this.changes) return memo.count;
     let n = 0;
-    for (const p of this.selectedPools(selector))
-      for (const s of currentSlices(p)) {
-        if (selector.device === undefined) n += s.devices.length;
-        else for (const d of s.devices) if (d.name === selector.device) n++;
+    // Plain loops: a generator per pool (selectedPools, currentSlices) cost more than the counting.
+    for (const [driver, pools] of this.byDriver) {
+      if (selector.driver !== undefined && selector.driver !== driver) continue;
+      for (const [pool, p] of pools) {
+        if (selector.pool !== undefined && selector.pool !== pool) continue;
+        for (const s of p.slices.values()) {
+          if (s.generation !== p.maxGeneration) continue;
+          if (selector.device === undefined) n += s.devices.length;
+          else for (const d of s.devices) if (d.name === selector.device) n++;
+        }
       }
+    }
+    this.counted.set(selector, { version: this.changes, count: n });
     return n;
   }
+  /** countPublished's results by selector (a rule record's own object), valid while `version` is. */
+  private readonly counted = new WeakMap<DeviceSelector, { version: number; count: number }>();
 
   /** The devices in current slices that `selector` selects: what `countPublished` counts, listed (explanations). */
   publishedMatching(selector: DeviceSelector): { slice: SliceRecord; device: SliceDevice }[] {

@@ -64,6 +64,8 @@ export interface ShardedRuntimeOptions {
   readonly spawn?: SupervisorOptions['spawn'];
   /** API credentials for the workers' executors (the kube executor needs them). */
   readonly credentials?: SharedCredentialSource;
+  /** Every worker's V8 heap caps (workerHeap.ts); V8's defaults when absent. */
+  readonly heapLimits?: SupervisorOptions['heapLimits'];
 }
 
 export class ShardedRuntime implements EvictionRuntime {
@@ -116,6 +118,7 @@ export class ShardedRuntime implements EvictionRuntime {
       ...(options.spawn === undefined ? {} : { spawn: options.spawn }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       ...(options.onBrake === undefined ? {} : { onBrake: options.onBrake }),
+      ...(options.heapLimits === undefined ? {} : { heapLimits: options.heapLimits }),
     });
     this.shardCount = options.workers;
     this.sink = new ShardRouter(this.supervisor);

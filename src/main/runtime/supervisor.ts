@@ -37,6 +37,7 @@ import { shardOf } from '../../shared/shardHash.js';
 import { connectControl } from '../../workers/control.js';
 import type { WorkerControlApi, WorkerStats } from '../../workers/controlApi.js';
 import type { ShardTransport } from './router.js';
+import type { WorkerHeapLimits } from './workerHeap.js';
 import { type SpawnOptions, spawnShardWorker } from './workerSpawn.js';
 
 export type { PendingEviction };
@@ -70,7 +71,12 @@ export interface SupervisorOptions {
   readonly credentials?: SharedCredentialSource;
   /** A worker's brake started or stopped holding its evictions back. */
   readonly onBrake?: (event: BrakeEventData, shard: number) => void;
+  /** Every worker's V8 heap caps (workerHeap.ts); V8's defaults when absent. */
+  readonly heapLimits?: WorkerHeapLimits;
 }
+
+/** Node's error code for a worker that exceeded its resourceLimits (or the process's heap flags). */
+const WORKER_OUT_OF_MEMORY = 'ERR_WORKER_OUT_OF_MEMORY';
 
 export type ShardState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 
@@ -303,7 +309,12 @@ export class WorkerSupervisor implements ShardTransport {
     };
     let worker: Worker;
     try {
-      worker = this.spawn({ workerData, transferList: [channel.port2], name: `evictor-shard-${slot.shard}` });
+      worker = this.spawn({
+        workerData,
+        transferList: [channel.port2],
+        name: `evictor-shard-${slot.shard}`,
+        ...(this.options.heapLimits === undefined ? {} : { heapLimits: this.options.heapLimits }),
+      });
     } catch (error) {
       channel.port1.close();
       this.crashed(slot, `spawn failed: ${errorMessage(error)}`);
@@ -324,6 +335,19 @@ export class WorkerSupervisor implements ShardTransport {
     worker.on('error', (error: Error) => {
       // 'exit' follows; restart happens there, after the worker's last messages were delivered.
       slot.lastProblem = error.message;
+      if ((error as NodeJS.ErrnoException).code === WORKER_OUT_OF_MEMORY) {
+        // Its partition outgrew the cap: the replacement gets the same partition back (the replay), so
+        // a cap below what the queue needs repeats this, with backoff, until the flag is raised.
+        slot.lastProblem = `${WORKER_OUT_OF_MEMORY}: ${error.message}`;
+        this.options.log.error('Shard worker ran out of heap memory (ERR_WORKER_OUT_OF_MEMORY)', {
+          shard: slot.shard,
+          code: WORKER_OUT_OF_MEMORY,
+          error: error.message,
+          maxOldGenerationMb: this.options.heapLimits?.maxOldGenerationMb ?? null,
+          hint: 'raise --worker-max-old-space-mb (and the memory limit) if this repeats',
+        });
+        return;
+      }
       this.options.log.error('Shard worker threw', { shard: slot.shard, error: error.message, stack: error.stack });
     });
     worker.on('exit', (code: number) => this.onWorkerExit(slot, worker, code));

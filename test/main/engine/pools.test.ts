@@ -35,6 +35,21 @@ describe('PoolIndex', () => {
     expect(index.countPublished({ driver: 'nope' })).toBe(0);
   });
 
+  test('a count asked again with the same selector follows every slice change in between', () => {
+    const index = new PoolIndex();
+    const selector = { driver: 'd1' };
+    add(index, slice('s1', 'd1', 'p1', 1, ['a', 'b']));
+    expect(index.countPublished(selector)).toBe(2);
+    expect(index.countPublished(selector)).toBe(2);
+    add(index, slice('s2', 'd1', 'p2', 1, ['a']));
+    expect(index.countPublished(selector)).toBe(3);
+    // A newer generation makes the older slice stale.
+    add(index, slice('s3', 'd1', 'p1', 2, ['c']));
+    expect(index.countPublished(selector)).toBe(2);
+    index.replace(poolKey('d1', 'p2'), slice('s2', 'd1', 'p2', 1, ['a']), null);
+    expect(index.countPublished(selector)).toBe(1);
+  });
+
   test('lookups follow slice changes; reasons are built per published device', () => {
     const index = new PoolIndex();
     const first = slice('s1', 'd1', 'pool/with/slashes', 1, ['gpu-0']);
