@@ -18,10 +18,11 @@ import {
   POD_TERMINATING,
 } from '../../shared/decisions.js';
 import { LruSet } from '../../shared/lruSet.js';
-import { type ClaimRecord, type PodGroupRecord, type PodRecord, type PodRef, podUidKey } from '../../shared/types.js';
+import type { ClaimRecord, PodGroupRecord, PodRecord, PodRef } from '../../shared/types.js';
 import type { AllocatedClaim } from './allocatedClaims.js';
 import { sameReasons } from './equality.js';
 import type { ReasonRulesCache } from './evictionIntern.js';
+import { OwedDecisions } from './owedDecisions.js';
 import { PendingEvictions } from './pendingEvictions.js';
 import type { PodCache } from './podCache.js';
 import type { PodClaims } from './podClaims.js';
@@ -52,19 +53,6 @@ const podStateOf = (pod: PodRecord): CachedPodState =>
 export interface DecisionSlicing {
   readonly sliceMs: number;
   readonly defer: (fn: () => void) => void;
-}
-
-/**
- * Records a decision owed to `pod`'s incarnation. Keyed by the UID string the record already holds: a
- * relist of a million pods would otherwise build a million "namespace/name/uid" keys (~100 bytes each
- * with their map entries, all alive until the burst ends). UIDs are unique in a cluster; should another
- * pod hold the same UID (synthetic data, tests), that incarnation goes under its full key, which cannot
- * equal a UID (it has slashes).
- */
-function owe(owed: Map<string, PodRef>, pod: PodRef): void {
-  const held = owed.get(pod.uid);
-  if (held === undefined || (held.name === pod.name && held.namespace === pod.namespace)) owed.set(pod.uid, pod);
-  else owed.set(podUidKey(pod), pod);
 }
 
 export interface PodDecisionsOptions {
@@ -98,13 +86,13 @@ export class PodDecisions {
    * several slices of a pool, one by one; a taint added and removed in one watch chunk): deciding only
    * at its end means no schedule, and no "Cancelling deletion", for a state that never existed.
    */
-  private owedDecisions: Map<string, PodRef> | null = null;
+  private owedDecisions: OwedDecisions | null = null;
   /**
    * Decisions owed by bursts that have ended, still to be made (sliced: see DecisionSlicing). Made only
    * while no burst is open: a burst that begins meanwhile takes them over, so they are decided from
    * the state after it, never from a half-applied one.
    */
-  private pendingOwed: Map<string, PodRef> | null = null;
+  private pendingOwed: OwedDecisions | null = null;
   private drainScheduled = false;
   private batchDepth = 0;
   private readonly slicing: DecisionSlicing | null;
@@ -149,7 +137,7 @@ export class PodDecisions {
         this.burstStartedAt = performance.now();
         this.burstFromList = false;
       }
-      this.owedDecisions = this.pendingOwed ?? new Map();
+      this.owedDecisions = this.pendingOwed ?? new OwedDecisions();
       this.pendingOwed = null;
     }
     if (list) this.burstFromList = true;
@@ -185,8 +173,7 @@ export class PodDecisions {
     let n = 0;
     this.statusRequested = new Set();
     try {
-      for (const [key, ref] of owed) {
-        owed.delete(key);
+      for (let ref = owed.take(); ref !== undefined; ref = owed.take()) {
         const pod = this.pods.get(ref.namespace, ref.name);
         // Deleted (or replaced) during the burst: its pending eviction went with it.
         if (pod !== undefined && pod.uid === ref.uid) this.decide(pod);
@@ -218,7 +205,7 @@ export class PodDecisions {
    */
   decide(pod: PodRecord, hint: AllocatedClaim | null = null): void {
     if (this.owedDecisions !== null) {
-      owe(this.owedDecisions, pod);
+      this.owedDecisions.owe(pod);
       return;
     }
     const eviction = this.podClaims.eviction(pod, hint);
@@ -278,7 +265,7 @@ export class PodDecisions {
     if (entry === undefined) return;
     if (this.owedDecisions !== null) {
       // The decision made at the end of the burst refreshes the cached state too.
-      owe(this.owedDecisions, pod);
+      this.owedDecisions.owe(pod);
       return;
     }
     const podState = podStateOf(pod);
