@@ -34,7 +34,9 @@ export class OwedDecisions {
    * of a million pods would otherwise build a million "namespace/name/uid" keys (~100 bytes each with
    * their map entries, all alive until the burst ends). UIDs are unique in a cluster; should another pod
    * hold the same UID (synthetic data, tests), that incarnation goes under its full key, which cannot
-   * equal a UID (it has slashes). Owing again keeps the first place in the order.
+   * equal a UID (it has slashes); if it is owed again after the UID's holder was taken, it may be owed
+   * twice and decided twice, which changes nothing (the second decision finds the first in place).
+   * Owing again keeps the first place in the order.
    */
   owe(pod: PodRef): void {
     const held = this.get(pod.uid);

@@ -39,7 +39,7 @@ describe('OwedDecisions', () => {
     expect(drain(owed)).toEqual([y]);
   });
 
-  it('matches an insertion-ordered Map keyed by incarnation, for any sequence of owes and takes', () => {
+  it('matches an insertion-ordered Map keyed by incarnation, for any sequence of owes and takes (unique UIDs)', () => {
     const op = fc.oneof(
       fc.record({
         kind: fc.constant('owe' as const),
@@ -54,7 +54,9 @@ describe('OwedDecisions', () => {
         const model = new Map<string, PodRef>();
         for (const o of ops) {
           if (o.kind === 'owe') {
-            const p = pod(o.name, o.uid);
+            // UIDs unique per pod, as in a cluster (a name may get new incarnations); the shared-UID
+            // fallback has its own test above.
+            const p = pod(o.name, `${o.uid}${o.name}`);
             owed.owe(p);
             model.set(`${p.name}/${p.uid}`, p);
           } else {
