@@ -19,7 +19,10 @@ export type GoalKey =
   | 'millionSync'
   | 'millionRss'
   | 'millionStall'
-  | 'millionStorm';
+  | 'millionStorm'
+  | 'emptyRss'
+  | 'perWorker'
+  | 'cpuPerEviction';
 
 export interface Goal {
   readonly key: GoalKey;
@@ -170,6 +173,41 @@ export function goals(results: Map<string, BenchResult>): Goal[] {
       '×',
     ),
     ...scaleGoals(results.get('scale')),
+    ...footprintGoals(results.get('footprint')),
+  ];
+}
+
+/** Issue 12: the built CLI's fixed cost and CPU per eviction as deployed (bench/footprint.ts). */
+function footprintGoals(footprint: BenchResult | undefined): Goal[] {
+  const quick = footprint?.quick === true ? ' (quick run)' : '';
+  return [
+    goal(
+      'emptyRss',
+      `Resident memory of \`run\`, empty cluster, 2 workers${quick}`,
+      '≤ 120 MB',
+      num(field(footprint, 'raw', 'rssTwoWorkersMb')),
+      120,
+      false,
+      'MB',
+    ),
+    goal(
+      'perWorker',
+      `Resident memory per extra worker${quick}`,
+      '≤ 25 MB',
+      num(field(footprint, 'raw', 'maxStepPerWorkerMb')),
+      25,
+      false,
+      'MB',
+    ),
+    goal(
+      'cpuPerEviction',
+      `Controller CPU per unthrottled eviction, as deployed (median of 3)${quick}`,
+      '≤ 250 µs',
+      num(field(footprint, 'raw', 'cpuMicrosPerEvictionMedian')),
+      250,
+      false,
+      'µs',
+    ),
   ];
 }
 

@@ -151,6 +151,14 @@ export function limits(results: Map<string, BenchResult>, dir: string, list: rea
         );
         break;
       }
+      case 'cpuPerEviction': {
+        const runs = arr(field(results.get('footprint'), 'raw', 'cpu'));
+        const mains = runs.map((r) => num(field(r, 'mainMicrosPerEviction')) ?? 0);
+        out.push(
+          `- **${g.goal}** — every thread of the built CLI from the taint to the last DELETE, log level info, on ${cores} cores shared with the sim (which spends about as much per eviction). Main thread ${mains.map((m) => formatCell(m)).join(' / ')} µs per eviction (three watch events per pod parsed and projected, the eviction log line, results); the rest is the worker threads: three HTTP calls through undici (request building, \`writev\`, response parsing), the queue and admission. Controller main thread in the e2e profile: ${topFrames(profiles, 'e2e-unthrottled-2w-controller-main')}.`,
+        );
+        break;
+      }
       default:
         out.push(`- **${g.goal}** — see the tables below.`);
     }
