@@ -58,14 +58,19 @@ const hasFlag = (flags: string, name: string): boolean =>
   new RegExp(`--${name.replaceAll('-', '[-_]')}(=|\\s)`).test(flags);
 
 /**
- * Makes `limits` take effect for the next isolate even where a process-wide flag would override them
- * (see the header). Call right before creating a worker. Returns the flags it set, for the log.
+ * The V8 flags that make `limits` take effect for the next isolate, given the process's own `flags`: only
+ * those a process-wide flag would otherwise override (see the header). Pure, so it is tested without
+ * changing the V8 flags of the process that runs the tests.
  */
-export function overrideProcessHeapFlags(limits: WorkerHeapLimits, flags: string = processFlags()): string[] {
+export function heapFlagOverrides(limits: WorkerHeapLimits, flags: string): string[] {
   const set: string[] = [];
   if (hasFlag(flags, 'max-old-space-size')) set.push(`--max-old-space-size=${limits.maxOldGenerationMb}`);
   if (limits.maxYoungGenerationMb > 0 && hasFlag(flags, 'max-semi-space-size'))
     set.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationMb / 3))}`);
-  for (const flag of set) v8.setFlagsFromString(flag);
   return set;
+}
+
+/** Sets heapFlagOverrides for this process. Call right before creating a worker. */
+export function overrideProcessHeapFlags(limits: WorkerHeapLimits): void {
+  for (const flag of heapFlagOverrides(limits, processFlags())) v8.setFlagsFromString(flag);
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_WORKER_HEAP_LIMITS,
-  overrideProcessHeapFlags,
+  heapFlagOverrides,
   resourceLimitsOf,
   workerOldSpaceMbFor,
 } from '../../../src/main/runtime/workerHeap.js';
@@ -28,11 +28,11 @@ describe('worker heap caps', () => {
 
   it('override a process-wide flag only when the process has it', () => {
     const limits = { maxOldGenerationMb: 4096, maxYoungGenerationMb: 0 };
-    expect(overrideProcessHeapFlags(limits, '--enable-source-maps')).toEqual([]);
-    expect(overrideProcessHeapFlags(limits, '--max-old-space-size=512')).toEqual(['--max-old-space-size=4096']);
-    expect(overrideProcessHeapFlags(limits, '--max_old_space_size 512')).toEqual(['--max-old-space-size=4096']);
+    expect(heapFlagOverrides(limits, '--enable-source-maps')).toEqual([]);
+    expect(heapFlagOverrides(limits, '--max-old-space-size=512')).toEqual(['--max-old-space-size=4096']);
+    expect(heapFlagOverrides(limits, '--max_old_space_size 512')).toEqual(['--max-old-space-size=4096']);
     expect(
-      overrideProcessHeapFlags({ maxOldGenerationMb: 4096, maxYoungGenerationMb: 48 }, '--max-semi-space-size=4'),
+      heapFlagOverrides({ maxOldGenerationMb: 4096, maxYoungGenerationMb: 48 }, '--max-semi-space-size=4'),
     ).toEqual(['--max-semi-space-size=16']);
   });
 });
