@@ -57,7 +57,7 @@ const BENCHES: readonly BenchSpec[] = [
   },
   { name: 'runtime', script: 'runtime.ts', args: (q) => (q ? ['--quick'] : []) },
   // Issue 12: the built CLI at 150k and 1M pods (needs `npm run build`; the 1M size is left out of --quick).
-  { name: 'scale', script: 'scale.ts', args: (q) => (q ? ['--quick'] : []) },
+  { name: 'scale', script: 'scale.ts', args: (q) => (q ? ['--quick'] : []), profile: true },
   { name: 'bytes', script: 'bytes.ts', args: (q) => (q ? ['--quick'] : []) },
   // Issue 12: the built CLI's fixed cost by worker count and CPU per eviction as deployed; a worker's bytes
   // per queued eviction (what --worker-max-old-space-mb is sized from); start-up and kill -9 failover.

@@ -25,12 +25,13 @@
 //     [--cli other/dist/cli/main.js] [--controller-flags "…"] [--controller-env "K=V …"]
 //     [--trace dir]      CPU profile + stall/GC trace per size: node --import tsx bench/trace/stalls.ts
 //     [--heap-prof dir]  sampling heap profile of the live heap at exit: bench/trace/heapTop.ts
+//     [--profile dir]    main-thread CPU and heap profile per size, named for the report (bench/run.ts --profile)
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchDir, parseBenchFlags, writeResult } from './harness.js';
+import { benchDir, parseBenchFlags, profileDirFlag, writeResult } from './harness.js';
 
 const flags = parseBenchFlags();
 const argv = process.argv.slice(2);
@@ -62,6 +63,14 @@ if (!existsSync(cli)) throw new Error('bench/scale.ts measures the built CLI: ru
 const traceDir = option('--trace');
 /** `--heap-prof dir`: the sampling heap profile of the controller's live heap at exit, per size. */
 const heapProfDir = option('--heap-prof');
+/**
+ * `--profile dir` (bench/run.ts --profile): per size with pods, the controller's main-thread CPU profile
+ * and its sampling heap profile at exit, as `scale-<pods>-controller-main.cpuprofile` and
+ * `scale-<pods>.heapprofile`, for the report's account of the missed goals. A profiled run's numbers
+ * are not the benchmark's (bench/run.ts discards them).
+ */
+const profileDir = profileDirFlag();
+const profileRawDir = (pods: number): string => join(profileDir ?? '', 'raw', String(pods));
 
 /**
  * The controller runs with the Node options it is deployed with: deploy/deployment.yaml's NODE_OPTIONS,
@@ -205,11 +214,22 @@ function startController(kubeconfig: string, port: number, pods: number): Contro
         ];
   const heapArgs =
     heapProfDir === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${join(heapProfDir, String(pods))}`];
+  const profileArgs =
+    profileDir === null || pods === 0
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileRawDir(pods)}`,
+          '--cpu-prof-interval=1000',
+          '--heap-prof',
+          `--heap-prof-dir=${profileRawDir(pods)}`,
+        ];
   const child = spawn(
     process.execPath,
     [
       ...traceArgs,
       ...heapArgs,
+      ...profileArgs,
       cli,
       'run',
       '--kubeconfig',
@@ -416,7 +436,24 @@ async function runSize(pods: number): Promise<ScaleRun> {
     await stop(ctl.child);
     await stop(sim.child);
     rmSync(dir, { recursive: true, force: true });
+    if (profileDir !== null && pods > 0) keepProfiles(pods);
   }
+}
+
+/**
+ * Moves what `--cpu-prof`/`--heap-prof` wrote at the controller's exit to the names the report reads:
+ * the main thread's CPU profile (thread id 0 in node's file name) and the main isolate's heap profile.
+ */
+function keepProfiles(pods: number): void {
+  const raw = profileRawDir(pods);
+  if (!existsSync(raw)) throw new Error(`--profile: the controller wrote no profile into ${raw}`);
+  for (const file of readdirSync(raw)) {
+    const thread = /^(CPU|Heap)\.\d+\.\d+\.\d+\.(\d+)\.\d+\.(cpuprofile|heapprofile)$/.exec(file);
+    if (thread === null || thread[2] !== '0') continue;
+    const name = thread[1] === 'CPU' ? `scale-${pods}-controller-main.cpuprofile` : `scale-${pods}.heapprofile`;
+    renameSync(join(raw, file), join(profileDir ?? '', name));
+  }
+  rmSync(raw, { recursive: true, force: true });
 }
 
 const runs: ScaleRun[] = [];

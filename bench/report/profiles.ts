@@ -137,7 +137,7 @@ export function limits(results: Map<string, BenchResult>, dir: string, list: rea
         const perPod = num(field(results.get('bytes'), 'raw', 'perPodAll'));
         const heapMb = perPod === null ? null : (perPod * pods) / 2 ** 20;
         out.push(
-          `- **${g.goal}** — ${formatCell(rss)} MB = ${fixed === null ? 'a fixed cost (not measured)' : `${formatCell(fixed)} MB that the controller holds with an empty cluster (Node, client-node, pino, prom-client, two worker isolates: issue 12's other part)`} + ${fixed === null ? '' : `${formatCell(rss - fixed)} MB for ${formatCell(pods)} pods, of which `}${heapMb === null ? 'the caches' : `${formatCell(heapMb)} MB are the caches' retained heap (${formatCell(perPod ?? 0)} B per pod with its claim and share of slices, bench/bytes.ts)`}; the rest is V8's young generation (up to 3 × 16 MB semi-spaces), garbage not yet collected and heap pages kept committed.`,
+          `- **${g.goal}** — ${formatCell(rss)} MB = ${fixed === null ? 'a fixed cost (not measured)' : `${formatCell(fixed)} MB that the controller holds with an empty cluster (Node, client-node, pino, prom-client, two worker isolates: issue 12's other part)`} + ${fixed === null ? '' : `${formatCell(rss - fixed)} MB for ${formatCell(pods)} pods, of which `}${heapMb === null ? 'the caches' : `${formatCell(heapMb)} MB are the caches' retained heap (${formatCell(perPod ?? 0)} B per pod with its claim and share of slices, bench/bytes.ts)`}; the rest is V8's young generation (3 semi-spaces, \`--max-semi-space-size\` each), garbage not yet collected and heap pages kept committed. What holds the heap when the controller stops (sampling heap profile, \`npm run bench -- --only scale --profile\`): ${topFrames(profiles, `scale-${pods}:`, 5)}.`,
         );
         break;
       }
@@ -145,9 +145,10 @@ export function limits(results: Map<string, BenchResult>, dir: string, list: rea
       case 'millionSync':
       case 'millionStall':
       case 'millionStorm': {
-        const run = scaleRuns(results.get('scale')).get(g.key === 'scaleReady' ? 150_000 : 1_000_000);
+        const pods = g.key === 'scaleReady' ? 150_000 : 1_000_000;
+        const run = scaleRuns(results.get('scale')).get(pods);
         out.push(
-          `- **${g.goal}** — wall clock on ${cores} cores shared with the sim serving the lists and with other work (load average ${arr(field(run, 'loadAfter')).join(' / ') || '–'}); the controller used ${formatCell((num(field(run, 'controllerCpuMsAtReady')) ?? 0) / 1000)} s of CPU (all threads) until ready. Stalls are wall-clock gaps of the event loop and include time the OS did not run the process and GC pauses waiting for helper threads.`,
+          `- **${g.goal}** — wall clock on ${cores} cores shared with the sim serving the lists and with other work (load average ${arr(field(run, 'loadAfter')).join(' / ') || '–'}); the controller used ${formatCell((num(field(run, 'controllerCpuMsAtReady')) ?? 0) / 1000)} s of CPU (all threads) until ready. Stalls are wall-clock gaps of the event loop and include time the OS did not run the process and GC pauses waiting for helper threads. Controller main thread, whole run: ${topFrames(profiles, `scale-${pods}-controller-main`, 6)}.`,
         );
         break;
       }
