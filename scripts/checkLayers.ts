@@ -6,7 +6,13 @@
 //                 └─▶ main ─────────┼─▶ workers ──▶ kube ──▶ shared
 //
 // A folder may import from its own folder and from any folder listed under it in ALLOWED.
+//
+// It also checks that every package the compiled code loads is a production dependency: the image
+// (deploy/Dockerfile) runs `npm prune --omit=dev`, so an import of a devDependency would only fail
+// there, at run time. Type-only imports are erased by the compiler and may name any package; the .mjs
+// files are dev-only loaders that the build does not emit.
 
+import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -41,6 +47,39 @@ export function importsOf(text: string): { spec: string; line: number }[] {
     found.push({ spec, line: text.slice(0, at).split('\n').length });
   }
   return found;
+}
+
+const PACKAGE_IMPORT =
+  /(?:^|[\s;])(import|export)\s+(type\s)?[^'";]*?from\s*['"]([^'"./][^'"]*)['"]|import\(\s*['"]([^'"./][^'"]*)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"./][^'"]*)['"]/g;
+const BUILTINS = new Set(builtinModules);
+
+/** Packages a module loads at run time (not type-only, not Node's builtins), with their lines. */
+export function packagesOf(text: string): { name: string; line: number }[] {
+  const found: { name: string; line: number }[] = [];
+  for (const m of text.matchAll(PACKAGE_IMPORT)) {
+    if (m[2] !== undefined) continue;
+    const spec = m[3] ?? m[4] ?? m[5];
+    if (spec === undefined || spec.startsWith('node:') || BUILTINS.has(spec.split('/')[0] ?? spec)) continue;
+    const parts = spec.split('/');
+    const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? spec);
+    const at = m.index + (m[0].length - m[0].trimStart().length);
+    found.push({ name, line: text.slice(0, at).split('\n').length });
+  }
+  return found;
+}
+
+/** Imports of packages that are not in `dependencies`, in the TypeScript sources the build compiles. */
+export function checkPackages(srcRoot: string, dependencies: ReadonlySet<string>): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of walk(srcRoot).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')))
+    for (const { name, line } of packagesOf(readFileSync(file, 'utf8')))
+      if (!dependencies.has(name))
+        violations.push({
+          file: path.relative(srcRoot, file),
+          line,
+          message: `imports ${name}, which is not in package.json "dependencies" (the image prunes the others)`,
+        });
+  return violations;
 }
 
 function walk(dir: string): string[] {
@@ -100,11 +139,18 @@ export function checkLayers(srcRoot: string): Violation[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const violations = checkLayers(path.resolve(process.argv[2] ?? 'src'));
+  const srcRoot = path.resolve(process.argv[2] ?? 'src');
+  const manifest = JSON.parse(readFileSync(path.join(srcRoot, '..', 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const violations = [
+    ...checkLayers(srcRoot),
+    ...checkPackages(srcRoot, new Set(Object.keys(manifest.dependencies ?? {}))),
+  ];
   for (const v of violations) process.stderr.write(`${v.file}${v.line > 0 ? `:${v.line}` : ''}: ${v.message}\n`);
   if (violations.length > 0) {
     process.stderr.write(`checkLayers: ${violations.length} violation(s)\n`);
     process.exit(1);
   }
-  process.stdout.write('checkLayers: imports run downward, no cycles\n');
+  process.stdout.write('checkLayers: imports run downward, no cycles, only production dependencies loaded\n');
 }

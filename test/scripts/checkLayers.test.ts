@@ -1,12 +1,12 @@
-// The layer check that `npm test` runs before the suite: it must catch an upward import and a cycle,
-// name where they are, and accept the real src/.
+// The layer check that `npm test` runs before the suite: it must catch an upward import, a cycle and a
+// devDependency loaded at run time, name where they are, and accept the real src/.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkLayers, importsOf } from '../../scripts/checkLayers.js';
+import { checkLayers, checkPackages, importsOf, packagesOf } from '../../scripts/checkLayers.js';
 
 let root: string | null = null;
 afterEach(() => {
@@ -63,5 +63,52 @@ describe('checkLayers', () => {
 
   it('accepts the real src/', () => {
     expect(checkLayers(fileURLToPath(new URL('../../src', import.meta.url)))).toEqual([]);
+  });
+});
+
+describe('checkPackages', () => {
+  it('reads the packages a module loads at run time, not type-only imports or builtins', () => {
+    const text = [
+      "import { Piscina } from 'piscina';",
+      "import type { Dispatcher } from 'undici';",
+      "import { type Logger, pino } from 'pino';",
+      "export { z } from 'zod';",
+      "const k8s = await import('@kubernetes/client-node/dist/config.js');",
+      "import 'side-effect-pkg';",
+      "import fs from 'node:fs';",
+      "import path from 'path';",
+      "import { a } from './a.js';",
+    ].join('\n');
+    expect(packagesOf(text)).toEqual([
+      { name: 'piscina', line: 1 },
+      { name: 'pino', line: 3 },
+      { name: 'zod', line: 4 },
+      { name: '@kubernetes/client-node', line: 5 },
+      { name: 'side-effect-pkg', line: 6 },
+    ]);
+  });
+
+  it('flags a package that the image would not have, with file and line', () => {
+    const src = tree({
+      'main/a.ts': "import { x } from 'prod-pkg';\nimport { y } from 'dev-only';\n",
+      'workers/shim.mjs': "import { register } from 'dev-only';\n",
+    });
+    expect(checkPackages(src, new Set(['prod-pkg']))).toEqual([
+      {
+        file: path.join('main', 'a.ts'),
+        line: 2,
+        message: 'imports dev-only, which is not in package.json "dependencies" (the image prunes the others)',
+      },
+    ]);
+  });
+
+  it('accepts the real src/ against the real package.json', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const src = fileURLToPath(new URL('../../src', import.meta.url));
+    expect(checkPackages(src, new Set(Object.keys(manifest.dependencies)))).toEqual([]);
+    // And the check has something to check: without the dependencies, every package import is flagged.
+    expect(checkPackages(src, new Set()).length).toBeGreaterThan(10);
   });
 });
