@@ -43,20 +43,39 @@ export class OwedDecisions {
    * Owing again keeps the first place in the order.
    */
   owe(pod: PodRef): void {
-    const held = this.get(pod.uid);
-    const key =
-      held === undefined || (held.name === pod.name && held.namespace === pod.namespace) ? pod.uid : podUidKey(pod);
+    // One lookup decides the common cases (a new pod; the same incarnation owed again): at a million pods
+    // every Map access is a cache miss, and this runs for every pod and claim of a list.
+    const uidChunk = this.chunkFor(pod.uid);
+    const held = uidChunk.get(pod.uid);
+    if (held === undefined) {
+      this.order.push(pod.uid);
+      this.count++;
+    } else if (held.name !== pod.name || held.namespace !== pod.namespace) {
+      this.oweUnderFullKey(pod);
+      return;
+    }
+    uidChunk.set(pod.uid, pod);
+  }
+
+  /** Another pod holds this UID: this one goes under its full key (see `owe`). */
+  private oweUnderFullKey(pod: PodRef): void {
+    const key = podUidKey(pod);
+    const chunk = this.chunkFor(key);
+    if (!chunk.has(key)) {
+      this.order.push(key);
+      this.count++;
+    }
+    chunk.set(key, pod);
+  }
+
+  private chunkFor(key: string): Map<string, PodRef> {
     const at = chunkOf(key);
     let chunk = this.chunks[at];
     if (chunk === undefined) {
       chunk = new Map();
       this.chunks[at] = chunk;
     }
-    if (!chunk.has(key)) {
-      this.order.push(key);
-      this.count++;
-    }
-    chunk.set(key, pod);
+    return chunk;
   }
 
   /** Removes and returns the earliest owed decision (the pod as last owed), or undefined when none is. */
@@ -77,9 +96,5 @@ export class OwedDecisions {
       return pod;
     }
     return undefined;
-  }
-
-  private get(key: string): PodRef | undefined {
-    return this.chunks[chunkOf(key)]?.get(key);
   }
 }
