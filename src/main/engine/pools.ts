@@ -28,9 +28,19 @@ const NO_DEVICES: ReadonlyMap<string, PublishedDevice> = new Map();
 
 export const poolKey = (driver: string, pool: string): string => `${driver}/${pool}`;
 
-/** The slices of a pool's newest generation: only they publish devices. */
-function* currentSlices(p: Pool): Iterable<SliceRecord> {
-  for (const s of p.slices.values()) if (s.generation === p.maxGeneration) yield s;
+/**
+ * The slices of a pool's newest generation (only they publish devices), by name. A device is looked up
+ * as "the first device with that name" in them (docs/behaviour.md §2.2), so their order decides which
+ * copy counts when two current slices publish the same name: a driver mid-update, or a relist that
+ * applies a slice's new generation before it deletes the old slice that still has the name. By name,
+ * that copy is the same whatever order the slices arrived in; in arrival order, an updated slice would
+ * move behind the others and the answer would depend on the watch's history.
+ */
+function currentSlices(p: Pool): SliceRecord[] {
+  const out: SliceRecord[] = [];
+  for (const s of p.slices.values()) if (s.generation === p.maxGeneration) out.push(s);
+  if (out.length > 1) out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
 }
 
 /** The reason id of taint `index` of a published device, built once per published device. */
@@ -151,7 +161,8 @@ export class PoolIndex {
     const memo = this.counted.get(selector);
     if (memo !== undefined && memo.version === this.changes) return memo.count;
     let n = 0;
-    // Plain loops: a generator per pool (selectedPools, currentSlices) cost more than the counting.
+    // Plain loops: a generator per pool (selectedPools) or an array of its current slices cost more than
+    // the counting, which does not depend on their order.
     for (const [driver, pools] of this.byDriver) {
       if (selector.driver !== undefined && selector.driver !== driver) continue;
       for (const [pool, p] of pools) {
@@ -220,32 +231,40 @@ export class PoolIndex {
    */
   private currentDevices(p: Pool): ReadonlyMap<string, PublishedDevice> {
     if (p.current !== null) return p.current;
+    const slices = currentSlices(p);
     let tainted = false;
-    for (const s of currentSlices(p)) if (s.devices.some((device) => device.taints.length > 0)) tainted = true;
+    for (const s of slices) if (s.devices.some((device) => device.taints.length > 0)) tainted = true;
     if (!tainted) {
       p.current = NO_DEVICES;
       return NO_DEVICES;
     }
     const current = new Map<string, PublishedDevice>();
-    for (const s of currentSlices(p))
+    for (const s of slices)
       for (const device of s.devices)
         if (!current.has(device.name)) current.set(device.name, { slice: s, device, sliceReasons: null });
     p.current = current;
     return current;
   }
 
-  /** Device name → comparable text of its hosting slice and NoExecute taints; untainted devices are absent. */
+  /**
+   * Device name → comparable text of its hosting slice and NoExecute taints, for the copy `lookup`
+   * answers with (the first of that name in the current slices, as currentDevices picks it); devices
+   * whose copy has no NoExecute taint are absent. A later copy of the name is not what claims see, so
+   * it must not count: with it, a relist that deleted a slice's untainted copy and so exposed a tainted
+   * one elsewhere looked unchanged, and the claims on the device were never evaluated again.
+   */
   private evictingTaints(p: Pool): Map<string, string> {
     const out = new Map<string, string>();
+    const seen = new Set<string>();
     for (const s of currentSlices(p)) {
       for (const device of s.devices) {
+        if (seen.has(device.name)) continue;
+        seen.add(device.name);
         let signature = '';
         device.taints.forEach((t, i) => {
           if (t.effect === NO_EXECUTE) signature += `${JSON.stringify([i, t.key, t.value, t.timeAdded])};`;
         });
-        if (signature === '') continue;
-        const prefix = out.get(device.name);
-        out.set(device.name, `${prefix ?? ''}${s.name}:${signature}|`);
+        if (signature !== '') out.set(device.name, `${s.name}:${signature}`);
       }
     }
     return out;

@@ -101,4 +101,79 @@ describe('PoolIndex', () => {
     index.replace(poolKey('d', 'p'), mixed, { ...clean, generation: 3 });
     expect(index.lookup('d', 'p', 'gpu-0')).toBeNull();
   });
+
+  // Found by fuzzing test/engine/reflectorBurst.property.test.ts (seed 905913015): a slice relist applied
+  // a slice's new generation, which took over a device name, before deleting the old slice that still
+  // published the name untainted. The delete exposed the tainted copy, but `replace` compared the taints
+  // of every copy, saw none change and reported nothing, so the claim on the device was never evaluated
+  // again and its pod was never evicted.
+  test('deleting the copy of a device that lookups saw reports the device when it exposes a tainted copy', () => {
+    const index = new PoolIndex();
+    const key = poolKey('d1', 'p1');
+    const untainted = (name: string, generation: number, devices: string[]): SliceRecord =>
+      sliceRecord({
+        name,
+        driver: 'd1',
+        pool: 'p1',
+        generation,
+        devices: devices.map((d) => ({ name: d, taints: [] })),
+      });
+    const old = untainted('s-a', 1, ['gpu-0']);
+    add(index, old);
+    add(index, untainted('s-b', 2, []));
+    const leaving = sliceRecord({
+      name: 's-c',
+      driver: 'd1',
+      pool: 'p1',
+      generation: 3,
+      devices: [{ name: 'gpu-2', taints: [deviceTaint({ key: 'k', effect: 'None', timeAdded: 1 })] }],
+    });
+    add(index, leaving);
+    const successor = slice('s-a', 'd1', 'p1', 3, ['gpu-2']);
+    expect(index.replace(key, old, successor)).toEqual(new Set(['gpu-2']));
+    // Both current slices publish gpu-2 now; the first by name (s-a) is the one claims see.
+    expect(index.lookup('d1', 'p1', 'gpu-2')?.slice.name).toBe('s-a');
+    expect(index.replace(key, leaving, null)).toEqual(new Set());
+    expect(index.lookup('d1', 'p1', 'gpu-2')?.slice.name).toBe('s-a');
+  });
+
+  test('which copy of a duplicated device name counts does not depend on the order slices arrived in', () => {
+    const copyIn = (name: string, effect: string): SliceRecord =>
+      sliceRecord({
+        name,
+        driver: 'd1',
+        pool: 'p1',
+        generation: 1,
+        devices: [{ name: 'gpu-0', taints: [deviceTaint({ key: 'k', effect, timeAdded: 1 })] }],
+      });
+    const a = copyIn('s-a', 'NoExecute');
+    const b = copyIn('s-b', 'None');
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
+      const index = new PoolIndex();
+      for (const s of order) add(index, s);
+      expect(index.lookup('d1', 'p1', 'gpu-0')?.slice.name).toBe('s-a');
+      expect(index.published('d1', 'p1', 'gpu-0')?.slice.name).toBe('s-a');
+    }
+    // An update of s-a (which moves it behind s-b in the pool's map) changes nothing about which counts,
+    // and taking s-a's copy away exposes s-b's untainted one: reported, so its claims are evaluated again.
+    const index = new PoolIndex();
+    add(index, a);
+    add(index, b);
+    const a2 = { ...a, resourceVersion: 'a2' };
+    expect(index.replace(poolKey('d1', 'p1'), a, a2)).toEqual(new Set());
+    expect(index.lookup('d1', 'p1', 'gpu-0')?.slice.name).toBe('s-a');
+    expect(index.replace(poolKey('d1', 'p1'), a2, null)).toEqual(new Set(['gpu-0']));
+    expect(index.lookup('d1', 'p1', 'gpu-0')?.slice.name).toBe('s-b');
+
+    // The other way round: the copy that counts is untainted and a later one is tainted. Taking the
+    // untainted one away exposes the taint, although the taints of all copies together stay the same.
+    const shadowed = new PoolIndex();
+    const clean = copyIn('s-a', 'None');
+    add(shadowed, clean);
+    add(shadowed, copyIn('s-b', 'NoExecute'));
+    expect(shadowed.replace(poolKey('d1', 'p1'), clean, null)).toEqual(new Set(['gpu-0']));
+  });
 });
