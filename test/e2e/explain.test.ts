@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildKubeconfig } from '../../src/sim/kubeconfig.js';
 import { CliProcesses } from '../support/cliProcess.js';
@@ -21,6 +22,7 @@ import {
   unhealthy,
   type Workload,
 } from '../support/simCluster.js';
+import { type Access, accessOf, allows, grantKey, grants, loadRoles } from './rbac.js';
 
 const RULES = 'devicetaintrules.resource.k8s.io';
 const DEVICES = ['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3'];
@@ -218,5 +220,41 @@ describe('explain', () => {
     const listed = new Set(requests.filter((r) => r.verb === 'list').map((r) => r.resource));
     expect([...listed].sort()).toEqual(['devicetaintrules', 'pods', 'resourceclaims', 'resourceslices']);
     expect(requests.every((r) => r.userAgent.includes('(explain)'))).toBe(true);
+  });
+
+  test('deploy/explain-role.yaml allows every request explain sent, and grants nothing explain does not use', async () => {
+    const roles = await loadRoles(fileURLToPath(new URL('../../deploy/explain-role.yaml', import.meta.url)));
+    const used: Access[] = cluster.sim.requests.recent().flatMap((r) => {
+      const a = accessOf(r);
+      return a === null ? [] : [a];
+    });
+    const kinds = new Set(used.map((a) => grantKey(a.verb, a.apiGroup, a.resource)));
+    expect([...kinds].sort()).toEqual(
+      [
+        'get /configmaps',
+        'get /pods',
+        'list /pods',
+        'list resource.k8s.io/devicetaintrules',
+        'list resource.k8s.io/resourceclaims',
+        'list resource.k8s.io/resourceslices',
+        // explain rule GETs the rule asked about first.
+        'get resource.k8s.io/devicetaintrules',
+      ].sort(),
+    );
+    // The Role lives in the controller's namespace, which these runs name with --breaker-namespace (or
+    // its default): judged in the namespace each read went to, it must still name the ConfigMap.
+    const denied = used.filter(
+      (a) =>
+        !allows(
+          roles.map((role) => (role.kind === 'Role' ? { ...role, namespace: a.namespace } : role)),
+          a,
+        ),
+    );
+    expect(denied).toEqual([]);
+    const granted = new Set(roles.flatMap(grants));
+    // --workload-claims lists PodGroups; these runs do not use it.
+    const unused = [...granted].filter((g) => !kinds.has(g) && g !== 'list scheduling.k8s.io/podgroups');
+    expect(unused).toEqual([]);
+    expect(roles.find((r) => r.kind === 'Role')?.rules[0]?.resourceNames).toEqual(['device-taint-evictor-breaker']);
   });
 });

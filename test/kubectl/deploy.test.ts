@@ -68,6 +68,8 @@ describe.skipIf(kubectlMissing !== undefined)('kubectl kustomize deploy/', () =>
         `ClusterRole/${NS}-metrics-auth`,
         `ClusterRoleBinding/${NS}-metrics-auth`,
         `ClusterRole/${NS}-metrics-reader`,
+        `ClusterRole/${NS}-explainer`,
+        `Role/${NS}-explainer`,
         `PriorityClass/${PRIORITY_CLASS}`,
         `Deployment/${NS}`,
         `Service/${NS}-metrics`,
