@@ -248,24 +248,19 @@ export class PoolIndex {
 
   /**
    * Device name → comparable text of its hosting slice and NoExecute taints, for the copy `lookup`
-   * answers with (the first of that name in the current slices, as currentDevices picks it); devices
-   * whose copy has no NoExecute taint are absent. A later copy of the name is not what claims see, so
-   * it must not count: with it, a relist that deleted a slice's untainted copy and so exposed a tainted
-   * one elsewhere looked unchanged, and the claims on the device were never evaluated again.
+   * answers with; devices whose copy has no NoExecute taint are absent. Read from the very map lookups
+   * read (currentDevices), so a change is what claims see change: comparing the taints of every copy of a
+   * name instead let a relist that deleted the untainted copy claims saw, exposing a tainted one
+   * elsewhere, look unchanged, and the claims on the device were never evaluated again.
    */
   private evictingTaints(p: Pool): Map<string, string> {
     const out = new Map<string, string>();
-    const seen = new Set<string>();
-    for (const s of currentSlices(p)) {
-      for (const device of s.devices) {
-        if (seen.has(device.name)) continue;
-        seen.add(device.name);
-        let signature = '';
-        device.taints.forEach((t, i) => {
-          if (t.effect === NO_EXECUTE) signature += `${JSON.stringify([i, t.key, t.value, t.timeAdded])};`;
-        });
-        if (signature !== '') out.set(device.name, `${s.name}:${signature}`);
-      }
+    for (const [name, { slice, device }] of this.currentDevices(p)) {
+      let signature = '';
+      device.taints.forEach((t, i) => {
+        if (t.effect === NO_EXECUTE) signature += `${JSON.stringify([i, t.key, t.value, t.timeAdded])};`;
+      });
+      if (signature !== '') out.set(name, `${slice.name}:${signature}`);
     }
     return out;
   }
