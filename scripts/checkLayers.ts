@@ -36,15 +36,16 @@ export interface Violation {
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
+/** The line of an import match; the match may start with the whitespace before its keyword. */
+const lineOf = (text: string, m: RegExpExecArray): number =>
+  text.slice(0, m.index + (m[0].length - m[0].trimStart().length)).split('\n').length;
+
 /** Relative imports of a module's text, with their line numbers. */
 export function importsOf(text: string): { spec: string; line: number }[] {
   const found: { spec: string; line: number }[] = [];
   for (const m of text.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2];
-    if (spec === undefined) continue;
-    // The match may start with the whitespace before `import`: count lines up to the keyword itself.
-    const at = m.index + (m[0].length - m[0].trimStart().length);
-    found.push({ spec, line: text.slice(0, at).split('\n').length });
+    if (spec !== undefined) found.push({ spec, line: lineOf(text, m) });
   }
   return found;
 }
@@ -59,11 +60,11 @@ export function packagesOf(text: string): { name: string; line: number }[] {
   for (const m of text.matchAll(PACKAGE_IMPORT)) {
     if (m[2] !== undefined) continue;
     const spec = m[3] ?? m[4] ?? m[5];
-    if (spec === undefined || spec.startsWith('node:') || BUILTINS.has(spec.split('/')[0] ?? spec)) continue;
+    if (spec === undefined || spec.startsWith('node:')) continue;
     const parts = spec.split('/');
+    if (BUILTINS.has(parts[0] ?? spec)) continue;
     const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? spec);
-    const at = m.index + (m[0].length - m[0].trimStart().length);
-    found.push({ name, line: text.slice(0, at).split('\n').length });
+    found.push({ name, line: lineOf(text, m) });
   }
   return found;
 }
