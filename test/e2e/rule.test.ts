@@ -15,6 +15,7 @@ import {
   startCluster,
   successfulDeletes,
   TAINT_KEY,
+  type Workload,
 } from '../support/simCluster.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -27,11 +28,28 @@ const STATUS_DEADLINE_MS = 40_000;
 const procs = new CliProcesses();
 let cluster: E2eCluster;
 let controller: CliProcess;
+/** Two pods in two namespaces on the selected pool, one pod on another pool. */
+let selected: Workload[];
+let elsewhere: Workload;
 
 beforeAll(async () => {
   cluster = await startCluster();
   addNodeSlice(cluster.sim, 'node-rule', ['gpu-0', 'gpu-1', 'gpu-2', 'gpu-3']);
   addNodeSlice(cluster.sim, 'node-other', ['gpu-0', 'gpu-1']);
+  // The workloads exist before the controller starts, so its initial list holds them before it sees the
+  // rule. Created after the start, a claim's watch event could arrive after the rule's (they are separate
+  // streams, in any cluster), and a `None` rule's one-shot counts would then miss it for good: that is
+  // upstream's behaviour too, and not what this test is about (a CI run on a loaded machine hit it).
+  selected = [
+    addWorkload(cluster.sim, { namespace: 'rule-a', name: 'trainer-a', node: 'node-rule', device: 'gpu-0' }),
+    addWorkload(cluster.sim, { namespace: 'rule-b', name: 'trainer-b', node: 'node-rule', device: 'gpu-1' }),
+  ];
+  elsewhere = addWorkload(cluster.sim, {
+    namespace: 'rule-a',
+    name: 'other-pool',
+    node: 'node-other',
+    device: 'gpu-0',
+  });
   controller = procs.start({ args: runArgs(cluster.kubeconfig), label: 'controller' });
   await controller.waitForMsg('Evicting');
 });
@@ -71,17 +89,6 @@ async function waitForReason(reason: string): Promise<Condition> {
 
 describe('DeviceTaintRule', () => {
   test('None reports dry-run counts; NoExecute evicts, then the status progresses to Completed', async () => {
-    // Two pods in two namespaces on the selected pool, one pod on another pool.
-    const selected = [
-      addWorkload(cluster.sim, { namespace: 'rule-a', name: 'trainer-a', node: 'node-rule', device: 'gpu-0' }),
-      addWorkload(cluster.sim, { namespace: 'rule-b', name: 'trainer-b', node: 'node-rule', device: 'gpu-1' }),
-    ];
-    const elsewhere = addWorkload(cluster.sim, {
-      namespace: 'rule-a',
-      name: 'other-pool',
-      node: 'node-other',
-      device: 'gpu-0',
-    });
     const ruleChanges = recordChanges(cluster.sim, RULES);
 
     const created = cluster.sim.store.create(RULES, {
