@@ -245,7 +245,7 @@ export function registerRunCommand(program: Command, start: (options: Controller
     .addOption(
       new Option(
         '--breaker-auto-reset-after <duration>',
-        'close an open breaker by itself after this long (default: only `breaker reset` closes it)',
+        'close an open breaker by itself after this long; what it held then counts against the limit (default: only `breaker reset` closes it)',
       ).argParser(parsePositiveDurationMs),
     )
     .option(

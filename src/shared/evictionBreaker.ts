@@ -11,9 +11,11 @@
 // the last allowed eviction both add their count and then both see the limit exceeded: both take it
 // back and hold, so the limit is never overshot.
 //
-// A reset is an acknowledgement: every eviction held at that moment is released, and the window counts
-// afresh. So evictions due at or before the reset (`amnestyUntil`) start without being counted; what
-// becomes due after it counts from zero.
+// An operator's reset is an acknowledgement: every eviction held at that moment is released, and the
+// window counts afresh. So evictions due at or before the reset (`amnestyUntil`) start without being
+// counted; what becomes due after it counts from zero. The auto-reset acknowledges nothing (nobody
+// looked): it only empties the window, so what was held starts counted and the breaker opens again after
+// another limit's worth, instead of releasing a runaway rule's whole blast at once.
 //
 // The main thread owns the limit (it may change with the number of pods using DRA claims), persists the
 // open state in the cluster, and resets the window; workers only count, open and read.
@@ -156,11 +158,12 @@ export class EvictionBreaker {
   }
 
   /**
-   * Closes it (main thread): every eviction due at or before `now` is released uncounted, and the
-   * window starts empty.
+   * Closes it (main thread) with an empty window. `acknowledged` (an operator's reset): every eviction
+   * due at or before `now` is also released uncounted. Otherwise (the auto-reset) what was held counts
+   * in the fresh window like anything else.
    */
-  reset(now: number): void {
-    this.floats[AMNESTY_UNTIL] = now;
+  reset(now: number, acknowledged: boolean): void {
+    if (acknowledged) this.floats[AMNESTY_UNTIL] = now;
     for (let i = 0; i < SLOTS; i++) Atomics.store(this.slots, i, 0n);
     Atomics.store(this.ints, STATE, CLOSED);
   }

@@ -42,7 +42,7 @@ describe('EvictionBreaker', () => {
     expect(b.tryStart(T0 + MIN + 1, T0)).toBe('counted');
     expect(b.tryStart(T0 + MIN + 2, T0)).toBe('opened');
     // A slot that turned over (its start is out of the window) keeps the newer period's count.
-    b.reset(T0 + 2 * MIN);
+    b.reset(T0 + 2 * MIN, true);
     expect(b.tryStart(T0 + 20 * MIN, T0 + 20 * MIN)).toBe('counted');
     b.uncount(T0 + 20 * MIN - 10 * MIN);
     expect(b.countAt(T0 + 20 * MIN)).toBe(1);
@@ -57,12 +57,12 @@ describe('EvictionBreaker', () => {
     expect(b.isOpen()).toBe(false);
   });
 
-  it('a reset releases what was due by then, uncounted, and counts afresh after it', () => {
+  it("an operator's reset releases what was due by then, uncounted, and counts afresh after it", () => {
     const b = new EvictionBreaker(EvictionBreaker.createSpec(10 * MIN, T0));
     b.setLimit(1);
     expect(b.tryStart(T0, T0)).toBe('counted');
     expect(b.tryStart(T0 + 1, T0)).toBe('opened');
-    b.reset(T0 + MIN);
+    b.reset(T0 + MIN, true);
     expect(b.isOpen()).toBe(false);
     // Held while open (due before the reset): all released, none counted.
     for (let i = 0; i < 50; i++) expect(b.tryStart(T0 + MIN + i, T0 + 1)).toBe('start');
@@ -70,6 +70,23 @@ describe('EvictionBreaker', () => {
     // Due after the reset: counted from zero.
     expect(b.tryStart(T0 + 2 * MIN, T0 + 2 * MIN)).toBe('counted');
     expect(b.tryStart(T0 + 2 * MIN + 1, T0 + 2 * MIN)).toBe('opened');
+  });
+
+  it('the auto-reset releases nothing uncounted: what was held counts in the fresh window and opens it again', () => {
+    const b = new EvictionBreaker(EvictionBreaker.createSpec(10 * MIN, T0));
+    b.setLimit(2);
+    expect(b.tryStart(T0, T0)).toBe('counted');
+    expect(b.tryStart(T0 + 1, T0)).toBe('counted');
+    expect(b.tryStart(T0 + 2, T0)).toBe('opened');
+    b.reset(T0 + MIN, false);
+    expect(b.isOpen()).toBe(false);
+    expect(b.countAt(T0 + MIN)).toBe(0);
+    // A runaway's held evictions, all due before the reset: two start (counted), then it opens again.
+    expect(b.tryStart(T0 + MIN + 1, T0 + 2)).toBe('counted');
+    expect(b.tryStart(T0 + MIN + 2, T0 + 2)).toBe('counted');
+    expect(b.tryStart(T0 + MIN + 3, T0 + 2)).toBe('opened');
+    expect(b.tryStart(T0 + MIN + 4, T0 + 2)).toBe('hold');
+    expect(b.openedAt()).toBe(T0 + MIN + 3);
   });
 
   it('never lets threads together start more than the limit', async () => {

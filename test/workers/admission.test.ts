@@ -115,7 +115,7 @@ describe('eviction admission', () => {
     expect(r.runner.runs).toHaveLength(2);
     // Cancellations still apply while held.
     expect(r.queue.cancel('p5')).toBe(true);
-    breaker.reset(r.clock.now());
+    breaker.reset(r.clock.now(), true);
     r.clock.advance(100); // the held queue looks again every 100 ms
     await settle(r.clock);
     expect(r.runner.startedKeys()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
@@ -169,7 +169,7 @@ describe('eviction admission', () => {
     await settle(r.clock);
     expect(breaker.isOpen()).toBe(true);
     r.clock.advance(5_700);
-    breaker.reset(r.clock.now());
+    breaker.reset(r.clock.now(), true);
     // A taint added 200 ms after the reset: its timeAdded, truncated to the second, is before the reset.
     r.clock.advance(200);
     const timeAdded = Math.floor(r.clock.now() / 1000) * 1000;
@@ -233,7 +233,7 @@ describe('eviction admission', () => {
     clock.advance(5_000);
     await settle(clock);
     expect(attempts.slice(6)).toEqual(['p1#1']);
-    breaker.reset(clock.now());
+    breaker.reset(clock.now(), true);
     clock.advance(100);
     await settle(clock);
     expect(attempts.slice(7).sort()).toEqual(['blocked#7', 'p2#1']);

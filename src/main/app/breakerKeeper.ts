@@ -8,7 +8,8 @@
 //   crash or a failover nothing starts before the record was read (`restore`, before the first
 //   eviction);
 // - an operator's reset (the record turned closed): the shared breaker releases what it held;
-// - the auto-reset after `--breaker-auto-reset-after`, when configured;
+// - the auto-reset after `--breaker-auto-reset-after`, when configured: it empties the window but
+//   acknowledges nothing, so what was held resumes counted, at most a limit's worth before it opens again;
 // - a Warning event `EvictionBreakerOpen` on the record and on every DeviceTaintRule involved, the
 //   metric, and one log line per opening and per reset.
 // Only the leader writes (the fence); a standby follows the record.
@@ -231,7 +232,7 @@ export class BreakerKeeper {
     if (autoReset !== null && now - openedAt >= autoReset) {
       try {
         await store.write(
-          { ...(record ?? emptyRecord), state: 'closed', resetAt: now, resetBy: 'auto-reset' },
+          { ...(record ?? emptyRecord), state: 'closed', resetAt: now, resetBy: AUTO_RESET },
           this.deps.mayWrite,
           store.resourceVersion,
         );
@@ -239,21 +240,33 @@ export class BreakerKeeper {
         log.warn('Writing the eviction breaker record failed; trying again', { error: describeRecordError(error) });
         return;
       }
-      await this.release(now, 'auto-reset');
+      await this.release(now, AUTO_RESET);
     }
   }
 
   private async release(now: number, by: string): Promise<void> {
     const held = await this.deps.held();
-    this.deps.breaker.reset(now);
+    // Only a person acknowledges what is held; the auto-reset lets it resume at the breaker's pace.
+    const acknowledged = by !== AUTO_RESET;
+    this.deps.breaker.reset(now, acknowledged);
     this.recordedOpening = null;
-    this.deps.log.warn('Eviction breaker reset: releasing the held evictions; the window counts afresh', {
-      by,
-      released: held.pods,
-    });
+    if (acknowledged) {
+      this.deps.log.warn('Eviction breaker reset: releasing the held evictions; the window counts afresh', {
+        by,
+        released: held.pods,
+      });
+    } else {
+      this.deps.log.warn(
+        'Eviction breaker closed by its auto-reset: the held evictions resume, counted in a fresh window, so it opens again after the limit',
+        { by, held: held.pods, limit: this.deps.breaker.limit },
+      );
+    }
     this.deps.onStateChange?.(false);
   }
 }
+
+/** `resetBy` of a record the auto-reset closed (written by this process or by an earlier leader). */
+const AUTO_RESET = 'auto-reset';
 
 /** How often, at most, an open breaker's record is updated with what it holds. */
 const HELD_REFRESH_MS = 10_000;

@@ -1,7 +1,8 @@
 // The breaker's keeper against the simulated API server: an opening is persisted once (and announced
 // once), a record that says open opens a fresh process's breaker before its first eviction, an
-// operator's reset releases what was held, the auto-reset does the same by itself, a standby writes
-// nothing, and a reset made between the keeper's read and its write is never overwritten.
+// operator's reset releases what was held, the auto-reset closes it by itself but lets only a limit's
+// worth more start, a standby writes nothing, and a reset made between the keeper's read and its write
+// is never overwritten.
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, test } from 'vitest';
@@ -159,9 +160,10 @@ describe('BreakerKeeper', () => {
     expect(record()).toMatchObject({ state: 'open', resetBy: 'alice' });
   });
 
-  it('closes by itself after --breaker-auto-reset-after, and records who closed it', async () => {
-    const s = setup({ maxEvictions: 1, autoResetAfterMs: 30 * 60_000 });
+  it('closes by itself after --breaker-auto-reset-after, records who closed it, and releases only a limit more', async () => {
+    const s = setup({ maxEvictions: 2, autoResetAfterMs: 30 * 60_000 });
     await s.keeper.restore();
+    const dueBeforeReset = s.clock.now();
     startUntilHeld(s);
     await s.keeper.tick();
     s.clock.advance(29 * 60_000);
@@ -171,6 +173,31 @@ describe('BreakerKeeper', () => {
     await s.keeper.tick();
     expect(s.breaker.isOpen()).toBe(false);
     expect(record()).toMatchObject({ state: 'closed', resetBy: 'auto-reset' });
+    // Nobody acknowledged the held evictions: they count, two start, the third opens it again.
+    expect(s.breaker.tryStart(s.clock.now(), dueBeforeReset)).toBe('counted');
+    expect(s.breaker.tryStart(s.clock.now(), dueBeforeReset)).toBe('counted');
+    expect(s.breaker.tryStart(s.clock.now(), dueBeforeReset)).toBe('opened');
+    await s.keeper.tick();
+    expect(record()).toMatchObject({ state: 'open', openedAt: s.clock.now() });
+    expect(s.announced).toHaveLength(2);
+  });
+
+  it('a new leader that reads an auto-reset record releases nothing uncounted either', async () => {
+    const first = setup({ maxEvictions: 1, autoResetAfterMs: 60_000 });
+    await first.keeper.restore();
+    startUntilHeld(first);
+    await first.keeper.tick();
+    expect(record()?.state).toBe('open');
+    // The next leader restores the opening, then reads the closed record the old leader's auto-reset wrote.
+    const second = setup({ maxEvictions: 1 }, first.clock);
+    await second.keeper.restore();
+    expect(second.breaker.isOpen()).toBe(true);
+    sim.store.patch('configmaps', NS, NAME, 'merge', { data: { state: 'closed', resetBy: 'auto-reset' } });
+    await second.keeper.tick();
+    expect(second.breaker.isOpen()).toBe(false);
+    const dueBefore = second.clock.now() - 1;
+    expect(second.breaker.tryStart(second.clock.now(), dueBefore)).toBe('counted');
+    expect(second.breaker.tryStart(second.clock.now(), dueBefore)).toBe('opened');
   });
 
   it('writes nothing without the right to write (a standby), and persists once it has it', async () => {
