@@ -2,6 +2,7 @@
 // the device taint eviction controller (docs/behaviour.md §1.3), so `kubectl describe pod` and existing
 // alerting see the same.
 
+import { randomUUID } from 'node:crypto';
 import type { PodRef } from '../shared/types.js';
 import { rfc3339 } from './apiClient.js';
 
@@ -41,7 +42,7 @@ export interface InvolvedObject {
 export interface CoreEvent {
   readonly apiVersion: 'v1';
   readonly kind: 'Event';
-  readonly metadata: { readonly generateName: string; readonly namespace: string };
+  readonly metadata: { readonly name: string; readonly namespace: string };
   readonly involvedObject: InvolvedObject;
   readonly reason: string;
   readonly message: string;
@@ -54,7 +55,7 @@ export interface CoreEvent {
   readonly count: number;
 }
 
-/** A fresh Event (count 1) for `pod`; the apiserver completes the `<pod>.` generateName. */
+/** A fresh Event (count 1) for `pod`, named as client-go's recorder names it. */
 export function podEvent(
   pod: PodRef,
   message: PodEventMessage | PodEventSpec,
@@ -85,7 +86,7 @@ export function objectEvent(
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { generateName: `${involved.name}.`, namespace: involved.namespace || 'default' },
+    metadata: { name: eventName(involved.name, nowMs), namespace: involved.namespace || 'default' },
     involvedObject: involved,
     reason: spec.reason,
     message: spec.message,
@@ -100,3 +101,18 @@ export function objectEvent(
 }
 
 export const eventsPath = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+
+/** Distinguishes events named within the same millisecond (our clocks have no nanoseconds). */
+let sameMillisecond = 0;
+
+/**
+ * client-go's `GenerateEventName`: `<object name>.<hex of the time in nanoseconds>`, or a UUID when that
+ * is no valid name (longer than a DNS subdomain's 253 characters). The name is known before the create,
+ * so a repeat of the event can be patched into it (eventCorrelator.ts) without reading any response.
+ */
+export function eventName(objectName: string, nowMs: number): string {
+  sameMillisecond = (sameMillisecond + 1) % 1_000_000;
+  const nanos = BigInt(Math.trunc(nowMs)) * 1_000_000n + BigInt(sameMillisecond);
+  const name = `${objectName}.${nanos.toString(16)}`;
+  return name.length <= 253 ? name : randomUUID();
+}

@@ -173,8 +173,15 @@ describe('--eviction-mode evict', () => {
       }),
     ]);
     // "Marking for deletion" once per attempt that wrote (as upstream re-emits it on retries; the
-    // executor's unit tests pin this down): the refused one, and the one that deleted.
-    expect(events.filter((e) => e.message === 'Marking for deletion')).toHaveLength(evictions.length + 1);
+    // executor's unit tests pin this down): the refused one, and the one that deleted. Correlated as
+    // upstream's recorder does it: one Event, counted once per attempt (both are sent in the background).
+    const marking = () => eventsFor(cluster.sim, guarded!).filter((e) => e.message === 'Marking for deletion');
+    await waitFor(
+      () => marking()[0]?.count === evictions.length + 1,
+      10_000,
+      () => `one Marking event counted ${evictions.length + 1} times: ${JSON.stringify(marking())}`,
+    );
+    expect(marking()).toHaveLength(1);
     expect(controller.logsWith('Pod evicted')).toContainEqual(
       expect.objectContaining({ uid: guarded!.uid, outcome: 'deleted', attempts: evictions.length + 1 }),
     );

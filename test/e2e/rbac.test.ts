@@ -1,6 +1,7 @@
 // Issue 4 + deploy/: least privilege, checked against what the built controller really sends. One full
-// scenario (leader election in the Role's namespace, a slice-taint eviction, a cancelled eviction, a
-// DeviceTaintRule from None to Completed, a graceful stop releasing the Lease) runs against the
+// scenario (leader election in the Role's namespace, a slice-taint eviction, a cancelled eviction twice
+// (its second event is a patch of the first), a DeviceTaintRule from None to Completed, a graceful stop
+// releasing the Lease) runs against the
 // simulated apiserver; every request in its log must be allowed by deploy/clusterrole.yaml +
 // deploy/leader-election-role.yaml + deploy/metrics-auth-role.yaml + deploy/breaker-role.yaml (the
 // scenario ends by opening the breaker), and those roles must grant nothing the controller never uses
@@ -38,8 +39,8 @@ const DOCUMENTED_UNUSED = [
   ...['get', 'list', 'watch'].map((verb) => grantKey(verb, 'scheduling.k8s.io', 'podgroups')),
   grantKey('create', '', 'pods/eviction'),
 ];
-/** The scenario's breaker: two evictions happen before its last step, which opens it. */
-const BREAKER_MAX = 3;
+/** The scenario's breaker: three evictions happen before its last step, which opens it. */
+const BREAKER_MAX = 4;
 /**
  * deploy/metrics-auth-role.yaml: with --metrics-secure every scrape of /metrics is checked with a
  * TokenReview and a SubjectAccessReview (delegated authentication and authorization). The scenario
@@ -111,6 +112,21 @@ beforeAll(async () => {
     30_000,
     () => `cancellation event ${controller.tail()}`,
   );
+  // The same cancellation again: a repeated event is a patch of the first one's count. A second victim's
+  // eviction shows the taint was seen (and the tolerating pod queued) before it is removed again.
+  const victim2 = addWorkload(cluster.sim, { namespace: 'rbac', name: 'victim-2', node: 'node-a', device: 'gpu-2' });
+  setDeviceTaints(cluster.sim, 'node-a', DEVICES, { 'gpu-1': [unhealthy], 'gpu-2': [unhealthy] });
+  await waitFor(
+    () => !podExists(cluster.sim, victim2),
+    30_000,
+    () => `victim-2 evicted ${controller.tail()}`,
+  );
+  setDeviceTaints(cluster.sim, 'node-a', DEVICES, {});
+  await waitFor(
+    () => eventsFor(cluster.sim, tolerating).some((e) => e.message === 'Cancelling deletion' && e.count === 2),
+    30_000,
+    () => `cancellation event counted twice ${controller.tail()}`,
+  );
 
   // DeviceTaintRule: None (dry-run status), then NoExecute until Completed.
   const ruled = addWorkload(cluster.sim, { namespace: 'rbac', name: 'ruled', node: 'node-b', device: 'gpu-0' });
@@ -137,7 +153,7 @@ beforeAll(async () => {
     () => `Completed status ${controller.tail()}`,
   );
 
-  // The breaker: the third eviction starts, the fourth opens it; its record is created and events sent.
+  // The breaker: the fourth eviction starts, the fifth opens it; its record is created and events sent.
   addNodeSlice(cluster.sim, 'node-c', DEVICES);
   const last = ['c0', 'c1'].map((name, i) =>
     addWorkload(cluster.sim, { namespace: 'rbac', name, node: 'node-c', device: DEVICES[i]! }),
@@ -151,11 +167,11 @@ beforeAll(async () => {
     30_000,
     () => `breaker record open ${controller.tail()}`,
   );
-  // The third eviction was admitted before the breaker opened; its DELETE may still be on its way.
+  // The fourth eviction was admitted before the breaker opened; its DELETE may still be on its way.
   await waitFor(
     () => last.filter((w) => !podExists(cluster.sim, w)).length >= 1,
     30_000,
-    () => `third eviction ${controller.tail()}`,
+    () => `fourth eviction ${controller.tail()}`,
   );
   expect(last.filter((w) => podExists(cluster.sim, w))).toHaveLength(1);
 

@@ -32,6 +32,7 @@ import {
   isGoneOrReplaced,
   rfc3339,
 } from '../../kube/apiClient.js';
+import { EventCorrelator } from '../../kube/eventCorrelator.js';
 import {
   eventMessages,
   eventsPath,
@@ -103,9 +104,12 @@ export class KubeEvictionExecutor implements EvictionExecutor {
   private readonly fence: WriteFence;
   /** Events sent without being awaited; `settle` waits for them before the worker exits. */
   private readonly eventsInFlight = new Set<Promise<void>>();
+  /** Repeated events become counts on one Event, within client-go's spam limit (eventCorrelator.ts). */
+  private readonly events: EventCorrelator;
 
   constructor(private readonly options: KubeExecutorOptions) {
     this.fence = options.fence ?? WriteFence.alwaysOpen();
+    this.events = new EventCorrelator(() => options.clock.now());
   }
 
   async evict(
@@ -260,24 +264,50 @@ export class KubeEvictionExecutor implements EvictionExecutor {
    * block (or, through a retry, repeat) the eviction it describes. They respect the fence like any write.
    */
   private async recordEvent(pod: PodRef, message: PodEventMessage | PodEventSpec): Promise<void> {
-    const { api, budget, clock, log } = this.options;
+    const { budget, clock, log } = this.options;
+    const correlated = this.events.correlate(podEvent(pod, message, clock.now(), this.options.reportingInstance));
+    if (correlated === null) {
+      log.debug('not recording event: over its spam limit (25 per pod, then one every 5 minutes)', {
+        pod: podRefFields(pod),
+        event: message,
+      });
+      return;
+    }
+    const { event, patch } = correlated;
     await budget.acquire();
     if (!this.fence.isOpen()) {
       log.warn('not recording event: no valid leader lease', { pod: podRefFields(pod), event: message });
       return;
     }
     try {
-      await api.request({
-        method: 'POST',
-        path: eventsPath(pod.namespace),
-        body: podEvent(pod, message, clock.now(), this.options.reportingInstance),
-        timeoutMs: this.options.requestTimeoutMs,
-        ignoreResponseBody: true,
-        mayRetry: () => this.fence.isOpen(),
-      });
+      if (patch !== null) {
+        try {
+          await this.eventRequest({
+            method: 'PATCH',
+            path: `${eventsPath(event.metadata.namespace)}/${encodeURIComponent(event.metadata.name)}`,
+            contentType: contentTypes.strategicMerge,
+            body: patch,
+          });
+          return;
+        } catch (err) {
+          // The Event expired or was never created (its create failed): create it, count and all.
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }
+        await budget.acquire();
+      }
+      await this.eventRequest({ method: 'POST', path: eventsPath(event.metadata.namespace), body: event });
     } catch (err) {
       log.warn('failed to record event', { pod: podRefFields(pod), event: message, error: errorText(err) });
     }
+  }
+
+  private eventRequest(req: Pick<ApiRequest, 'method' | 'path' | 'body' | 'contentType'>): Promise<unknown> {
+    return this.options.api.request({
+      ...req,
+      timeoutMs: this.options.requestTimeoutMs,
+      ignoreResponseBody: true,
+      mayRetry: () => this.fence.isOpen(),
+    });
   }
 }
 

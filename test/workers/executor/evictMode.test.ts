@@ -120,7 +120,7 @@ describe('--eviction-mode evict', () => {
     expect(String(warning?.message)).toContain('600s');
   });
 
-  it("a retry after a budget's refusal does not patch the condition again; the event is sent again, as upstream", async () => {
+  it("a retry after a budget's refusal does not patch the condition again; the event is counted again, as upstream", async () => {
     const { sim: s, pods, clock, executor } = await setup(1, 1);
     let marked = 0;
     const first = { ...attempt(clock.now()), onMarked: () => marked++ };
@@ -135,7 +135,8 @@ describe('--eviction-mode evict', () => {
     const retry = { ...attempt(T0), alreadyMarked: true, onMarked: () => marked++ };
     await expect(executor.evict(pods[0]!, [], retry)).rejects.toMatchObject({ code: 429 });
     await executor.settle(2_000);
-    expect(writes(s).sort()).toEqual(['create events 201', 'create pods/eviction 429']);
+    // Upstream's recorder correlates the repeated event: a count on the first Event, not a new one.
+    expect(writes(s).sort()).toEqual(['create pods/eviction 429', 'patch events 200']);
     expect(marked).toBe(1);
     // The condition's lastTransitionTime is the first attempt's.
     expect(JSON.stringify(s.store.get('pods', 'team', 'trainer-0')?.status)).toBe(condition);
@@ -143,7 +144,10 @@ describe('--eviction-mode evict', () => {
     s.requests.reset();
     expect(await executor.evict(pods[0]!, [], retry)).toBe('deleted');
     await executor.settle(2_000);
-    expect(writes(s).sort()).toEqual(['create events 201', 'create pods/eviction 201']);
+    expect(writes(s).sort()).toEqual(['create pods/eviction 201', 'patch events 200']);
+    const marking = s.store.list('events', { namespace: 'team' }).filter((e) => e.message === 'Marking for deletion');
+    expect(marking).toHaveLength(1);
+    expect(marking[0]).toMatchObject({ count: 3, firstTimestamp: '2030-01-01T00:00:00Z' });
   });
 
   it('treats an eviction of a replaced pod as gone', async () => {

@@ -221,9 +221,33 @@ describe('KubeEvictionExecutor', () => {
 
     c.sim.setFaults({});
     expect(await executor.evict(pod, [])).toBe('deleted');
-    // One event per attempt that got past the condition patch (as upstream re-emits on retries).
-    expect(events(c.sim).map((e) => e.message)).toEqual(['Marking for deletion', 'Marking for deletion']);
+    // One event per attempt that got past the condition patch (as upstream re-emits on retries),
+    // correlated as upstream's recorder does: the second is a count on the first Event.
+    expect(events(c.sim).map((e) => [e.message, e.count])).toEqual([['Marking for deletion', 2]]);
+    expect(c.sim.requests.count({ verb: 'patch', resource: 'events', code: 200 })).toBe(1);
     expect(c.budget.taken).toBe(1 + 3 + 3);
+  });
+
+  it('creates a repeated event again, with its count, when the Event it would count on is gone', async () => {
+    const pod = createPod(c, 'my-pod');
+    const executor = executorOf(c);
+    await executor.recordCancellation(pod);
+    const name = String((events(c.sim)[0]?.metadata as { name?: string } | undefined)?.name);
+    expect(name).toMatch(/^my-pod\.[0-9a-f]+$/);
+    await executor.recordCancellation(pod);
+    expect(events(c.sim).map((e) => e.count)).toEqual([2]);
+    // Events expire (kube-apiserver's --event-ttl); the next repeat finds none to patch.
+    c.sim.store.delete('events', 'default', name);
+    await executor.recordCancellation(pod);
+    expect(events(c.sim)).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name }),
+        count: 3,
+        message: 'Cancelling deletion',
+      }),
+    ]);
+    expect(c.sim.requests.count({ verb: 'patch', resource: 'events', code: 404 })).toBe(1);
+    expect(c.budget.taken).toBe(1 + 1 + 2);
   });
 
   it('does not let a failing Event block the eviction', async () => {
