@@ -51,15 +51,12 @@ export interface EventCorrelatorOptions {
   readonly spamRefillMs?: number;
 }
 
-const FIELD_SEPARATOR = '\u0000';
-
-/** client-go's getEventKey: what makes two events the same event. */
-const eventKey = (e: CoreEvent): string => [spamKey(e), e.reason, e.message].join(FIELD_SEPARATOR);
+// Keys join their fields with NUL, which no Kubernetes name, UID, reason or message here contains.
 
 /** client-go's getSpamKey: source, object and type. */
 const spamKey = (e: CoreEvent): string => {
   const o = e.involvedObject;
-  return [e.source.component, o.kind, o.namespace ?? '', o.name, o.uid, o.apiVersion, e.type].join(FIELD_SEPARATOR);
+  return `${e.source.component}\0${o.kind}\0${o.namespace ?? ''}\0${o.name}\0${o.uid}\0${o.apiVersion}\0${e.type}`;
 };
 
 export class EventCorrelator {
@@ -85,7 +82,9 @@ export class EventCorrelator {
 
   /** What to write for `event`, or null when the spam filter drops it. */
   correlate(event: CoreEvent): CorrelatedEvent | null {
-    const key = eventKey(event);
+    const objectKey = spamKey(event);
+    // client-go's getEventKey: what makes two events the same event.
+    const key = `${objectKey}\0${event.reason}\0${event.message}`;
     const last = this.observed.get(key);
     let correlated: CorrelatedEvent;
     if (last === undefined) {
@@ -104,7 +103,7 @@ export class EventCorrelator {
         patch: { count, lastTimestamp: event.lastTimestamp, message: event.message },
       };
     }
-    return this.spamAllows(spamKey(event)) ? correlated : null;
+    return this.spamAllows(objectKey) ? correlated : null;
   }
 
   private spamAllows(key: string): boolean {
