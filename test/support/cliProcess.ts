@@ -28,6 +28,9 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Shown in timeouts, so a failure says which of two controllers misbehaved. */
   readonly label?: string;
+  /** The CLI's entry script (default: this repository's dist/cli/main.js) and the working directory. */
+  readonly entry?: string;
+  readonly cwd?: string;
 }
 
 function parseLine(line: string): LogLine {
@@ -51,11 +54,13 @@ export class CliProcess {
   private readonly label: string;
 
   constructor(options: SpawnOptions) {
-    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` before the e2e tests`);
+    const entry = options.entry ?? cliPath;
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` before the e2e tests`);
     this.label = options.label ?? 'controller';
-    this.child = spawn(process.execPath, [cliPath, ...options.args], {
+    this.child = spawn(process.execPath, [entry, ...options.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     const stdout = this.child.stdout;
     const stderr = this.child.stderr;
