@@ -275,10 +275,7 @@ export class KubeEvictionExecutor implements EvictionExecutor {
     }
     const { event, patch } = correlated;
     await budget.acquire();
-    if (!this.fence.isOpen()) {
-      log.warn('not recording event: no valid leader lease', { pod: podRefFields(pod), event: message });
-      return;
-    }
+    if (!this.mayRecord(pod, message)) return;
     try {
       if (patch !== null) {
         try {
@@ -294,11 +291,19 @@ export class KubeEvictionExecutor implements EvictionExecutor {
           if (!(err instanceof ApiError && err.code === 404)) throw err;
         }
         await budget.acquire();
+        if (!this.mayRecord(pod, message)) return;
       }
       await this.eventRequest({ method: 'POST', path: eventsPath(event.metadata.namespace), body: event });
     } catch (err) {
       log.warn('failed to record event', { pod: podRefFields(pod), event: message, error: errorText(err) });
     }
+  }
+
+  /** Events are writes like any other: only with a valid leader lease, checked right before each. */
+  private mayRecord(pod: PodRef, message: PodEventMessage | PodEventSpec): boolean {
+    if (this.fence.isOpen()) return true;
+    this.options.log.warn('not recording event: no valid leader lease', { pod: podRefFields(pod), event: message });
+    return false;
   }
 
   private eventRequest(req: Pick<ApiRequest, 'method' | 'path' | 'body' | 'contentType'>): Promise<unknown> {

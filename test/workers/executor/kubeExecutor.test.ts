@@ -463,6 +463,23 @@ describe('KubeEvictionExecutor: what it writes in each case', () => {
     await expect(make(other).executor.evict(POD, [], attempt())).rejects.toMatchObject({ code: 422 });
   });
 
+  it('records no event without a valid lease, not even the create that follows a patch answered 404', async () => {
+    const fence = new WriteFence(WriteFence.createSpec());
+    fence.openForever();
+    const api = new ScriptedApi(async (req) => {
+      if (req.method !== 'PATCH') return {};
+      // The repeat's Event is gone, and leadership is lost while the patch is answered.
+      fence.close();
+      throw new ApiError(404, 'NotFound', 'events "my-pod.1" not found', null);
+    });
+    const { executor } = make(api, fence);
+    await executor.recordCancellation(POD);
+    await executor.recordCancellation(POD);
+    expect(api.lines).toEqual(['POST events', expect.stringMatching(/^PATCH events\/my-pod\.[0-9a-f]+$/)]);
+    await executor.recordCancellation(POD);
+    expect(api.sent).toHaveLength(2);
+  });
+
   it('refuses to write without a valid lease, and cuts writes in flight when leadership is lost', async () => {
     const closed = new WriteFence(WriteFence.createSpec());
     const api = new ScriptedApi(async () => livePod);
