@@ -71,6 +71,9 @@ const heapProfDir = option('--heap-prof');
  */
 const profileDir = profileDirFlag();
 const profileRawDir = (pods: number): string => join(profileDir ?? '', 'raw', String(pods));
+// Each of the three passes V8 its own --cpu-prof/--heap-prof flags and directories: one at a time.
+if ([traceDir, heapProfDir, profileDir ?? undefined].filter((d) => d !== undefined).length > 1)
+  throw new Error('bench/scale.ts: give one of --trace, --heap-prof and --profile, not several');
 
 /**
  * The controller runs with the Node options it is deployed with: deploy/deployment.yaml's NODE_OPTIONS,
