@@ -22,6 +22,17 @@ describe('LruMap', () => {
     expect(m.get('a')).toBe(10);
   });
 
+  it('has() only looks: the key it finds is not made more recent', () => {
+    const m = new LruMap<string, number>(2);
+    m.set('a', 1);
+    m.set('b', 2);
+    expect(m.has('a')).toBe(true);
+    m.set('c', 3);
+    expect(m.has('a')).toBe(false);
+    expect(m.delete('b')).toBe(true);
+    expect(m.size).toBe(1);
+  });
+
   it('refuses a capacity below one', () => {
     expect(() => new LruMap(0)).toThrow(RangeError);
     expect(() => new LruMap(1.5)).toThrow(RangeError);
